@@ -1,0 +1,108 @@
+"""The ``secretmock`` command: ``serve``, ``specs`` and ``--version``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from secretmock import __version__
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.specs import SpecError, load_spec
+from secretmock.resources import default_fixtures_path, spec_path
+from secretmock.vendors import all_vendors
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args))
+    except (SpecError, FixtureError) as exc:
+        print(f"secretmock: {exc}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="secretmock", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"secretmock {__version__}")
+    commands = parser.add_subparsers(dest="command")
+    serve = commands.add_parser("serve", help="serve the emulator over HTTP")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
+    serve.add_argument(
+        "--fixtures",
+        action="append",
+        type=Path,
+        metavar="FILE",
+        help="fixtures file (repeatable); default: the embedded default fixtures",
+    )
+    serve.add_argument(
+        "--vendor",
+        choices=[v.name for v in all_vendors()],
+        help="serve this vendor alone, at the root, for clients that cannot take a prefix",
+    )
+    serve.add_argument("--seed", type=int, help="seed for ids, for repeatable runs")
+    serve.set_defaults(run=_serve)
+    specs = commands.add_parser("specs", help="validate the specs and list their operations")
+    specs.set_defaults(run=_specs)
+    return parser
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from secretmock.engine.app import build_app
+    from secretmock.engine.sources import Sources
+
+    fixture_files = args.fixtures or [default_fixtures_path()]
+    emulator = Emulator(all_vendors(), fixture_files, Sources(seed=args.seed))
+    app = build_app(emulator, only_vendor=args.vendor)
+    _print_banner(emulator, args, show_credentials=not args.fixtures)
+    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _print_banner(emulator: Emulator, args: argparse.Namespace, show_credentials: bool) -> None:
+    root = f"http://{args.host}:{args.port}"
+    print(f"secretmock {__version__} on {root}  (admin API: {root}/__admin__/health)")
+    for name, pipeline in emulator.pipelines.items():
+        if args.vendor and name != args.vendor:
+            continue
+        prefix = "" if args.vendor else pipeline.vendor.prefix
+        print(f"  {name:<10} base URL {root}{prefix}{pipeline.spec.base_path}")
+        if show_credentials:
+            for fixture in emulator.fixtures:
+                if fixture.vendor == name:
+                    for cred in fixture.entry.get("credentials") or []:
+                        role = cred.get("role", "admin")
+                        token = cred["token"]
+                        print(f"{'':13}tenant {fixture.tenant_id!r}: token {token} ({role})")
+    sys.stdout.flush()
+
+
+def _specs(args: argparse.Namespace) -> int:
+    status = 0
+    for vendor in all_vendors():
+        try:
+            spec = load_spec(spec_path(vendor.spec_file))
+        except SpecError as exc:
+            print(f"{vendor.name}: INVALID: {exc}")
+            status = 1
+            continue
+        print(f"{vendor.name}: {spec.path.name} valid ({spec.document.get('openapi')})")
+        for op in spec.operations:
+            state = "implemented" if op.operation_id in vendor.handlers else "NOT IMPLEMENTED"
+            print(f"  {op.method.upper():<7}{op.path_template:<52}{op.operation_id:<32}{state}")
+            if state != "implemented":
+                status = 1
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

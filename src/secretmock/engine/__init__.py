@@ -1,0 +1,1 @@
+"""The vendor-neutral engine: specs, routing, validation, state, the ASGI app."""

@@ -1,0 +1,62 @@
+"""The admin API, outside every vendor mount (see design.md, "Admin API")."""
+
+from __future__ import annotations
+
+import json
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, Router
+
+from secretmock import __version__
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.fixtures import FixtureError
+
+
+def admin_app(emulator: Emulator) -> Router:
+    """A router for ``/__admin__``: health, reset, put and read a tenant."""
+
+    async def health(request: Request) -> JSONResponse:
+        return JSONResponse(
+            {"status": "ok", "version": __version__, "vendors": sorted(emulator.vendors)}
+        )
+
+    async def reset(request: Request) -> JSONResponse:
+        emulator.reset()
+        return JSONResponse({"status": "reset"})
+
+    async def put_tenant(request: Request) -> JSONResponse:
+        vendor, tenant = request.path_params["vendor"], request.path_params["tenant"]
+        if vendor not in emulator.vendors:
+            return _error(404, "unknown_vendor", f"unknown vendor {vendor!r}")
+        try:
+            entry = json.loads(await request.body() or b"{}")
+        except ValueError as exc:
+            return _error(400, "malformed_json", f"the body is not valid JSON: {exc}")
+        if not isinstance(entry, dict):
+            return _error(400, "invalid_tenant", "the body must be a JSON object")
+        try:
+            emulator.put_tenant(vendor, tenant, entry)
+        except FixtureError as exc:
+            return _error(400, "invalid_tenant", str(exc))
+        return JSONResponse(emulator.tenant_snapshot(vendor, tenant))
+
+    async def get_tenant(request: Request) -> JSONResponse:
+        vendor, tenant = request.path_params["vendor"], request.path_params["tenant"]
+        snapshot = emulator.tenant_snapshot(vendor, tenant)
+        if snapshot is None:
+            return _error(404, "unknown_tenant", f"no tenant {vendor}/{tenant}")
+        return JSONResponse(snapshot)
+
+    return Router(
+        routes=[
+            Route("/health", health, methods=["GET"]),
+            Route("/reset", reset, methods=["POST"]),
+            Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
+            Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
+        ]
+    )
+
+
+def _error(status: int, error: str, message: str) -> JSONResponse:
+    return JSONResponse({"error": error, "message": message}, status_code=status)

@@ -1,0 +1,102 @@
+"""The emulator as an object: vendors, their specs, their stores and the fixtures.
+
+This is what the ASGI app, the admin API, the CLI and the pytest plugin drive.
+Specs are loaded and validators built here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
+from secretmock.engine.pipeline import VendorPipeline
+from secretmock.engine.sources import Sources
+from secretmock.engine.specs import SpecError, load_spec
+from secretmock.engine.store import VendorStore
+from secretmock.engine.vendor_api import Vendor
+from secretmock.resources import spec_path
+
+
+class Emulator:
+    """All vendors' pipelines over their stores, seeded from fixtures files."""
+
+    def __init__(
+        self,
+        vendors: Iterable[Vendor],
+        fixture_files: Sequence[Path] = (),
+        sources: Sources | None = None,
+    ) -> None:
+        self.sources = sources or Sources()
+        self.vendors: dict[str, Vendor] = {vendor.name: vendor for vendor in vendors}
+        self.pipelines = {
+            name: VendorPipeline(vendor, _checked_spec(vendor), VendorStore(), self.sources)
+            for name, vendor in self.vendors.items()
+        }
+        self.fixtures = load_fixture_files(fixture_files, self.vendors)
+        self.reset()
+
+    def reset(self) -> None:
+        """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""
+        for pipeline in self.pipelines.values():
+            with pipeline.store.lock:
+                pipeline.store.clear()
+        for fixture in self.fixtures:
+            self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
+
+    def put_tenant(
+        self, vendor_name: str, tenant_id: str, entry: Mapping[str, Any], where: str = ""
+    ) -> None:
+        """Creates or replaces one tenant; raises :class:`FixtureError` if ``entry`` is bad."""
+        where = where or f"tenant {vendor_name}/{tenant_id}"
+        pipeline = self.pipelines.get(vendor_name)
+        if pipeline is None:
+            raise FixtureError(f"{where}: unknown vendor {vendor_name!r}")
+        # Ids made while seeding come from a source of their own, seeded by the tenant's
+        # name, so every reset gives the fixtures' secrets the same ids.
+        seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.now)
+        tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
+        with pipeline.store.lock:
+            for token in tenant.credentials:
+                holder = pipeline.store.credential(token)
+                if holder is not None and holder.tenant_id != tenant_id:
+                    raise FixtureError(
+                        f"{where}: a token is already bound to tenant {holder.tenant_id!r}"
+                    )
+            pipeline.store.put(tenant)
+
+    def tenant_snapshot(self, vendor_name: str, tenant_id: str) -> dict[str, Any] | None:
+        """A tenant's credentials and secrets (values included), or ``None`` if unknown."""
+        pipeline = self.pipelines.get(vendor_name)
+        if pipeline is None:
+            return None
+        with pipeline.store.lock:
+            tenant = pipeline.store.get(tenant_id)
+            if tenant is None:
+                return None
+            return {
+                "vendor": vendor_name,
+                "id": tenant_id,
+                "credentials": [
+                    {"token": c.token, "role": c.role, "user": c.user}
+                    for c in tenant.credentials.values()
+                ],
+                "secrets": [
+                    dict(pipeline.vendor.export_secret(s)) for s in tenant.secrets.values()
+                ],
+            }
+
+
+def _checked_spec(vendor: Vendor) -> Any:
+    """The vendor's spec, after checking every operation has a handler and vice versa."""
+    spec = load_spec(spec_path(vendor.spec_file))
+    operation_ids = {op.operation_id for op in spec.operations}
+    unhandled = sorted(operation_ids - set(vendor.handlers))
+    unknown = sorted(set(vendor.handlers) - operation_ids)
+    if unhandled or unknown:
+        raise SpecError(
+            f"{spec.path}: vendor {vendor.name!r}: operations without a handler: {unhandled}; "
+            f"handlers for operations the spec lacks: {unknown}"
+        )
+    return spec

@@ -1,0 +1,116 @@
+"""Fixtures: the tenants, credentials and secrets the emulator starts with.
+
+A fixtures file is YAML (see ``fixtures/default.yaml`` and design.md)::
+
+    tenants:
+      - vendor: fireworks
+        id: acme
+        credentials: [{token: fw-test-acme, role: admin}]
+        secrets: [{name: openai-key, keyName: OPENAI_API_KEY, value: sk-test-1}]
+
+Every problem is reported as a :class:`FixtureError` naming the file, the entry and
+what is wrong, before anything is served.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from secretmock.engine.sources import Sources
+from secretmock.engine.store import Credential, TenantState
+from secretmock.engine.vendor_api import Vendor
+
+DEFAULT_ROLE = "admin"
+
+
+class FixtureError(ValueError):
+    """A fixtures file or tenant entry is not usable; the message says where and why."""
+
+
+@dataclass(frozen=True)
+class TenantFixture:
+    """One tenant entry, structurally checked; ``where`` names it in messages."""
+
+    vendor: str
+    tenant_id: str
+    entry: Mapping[str, Any]
+    where: str
+
+
+def load_fixture_files(paths: Sequence[Path], vendors: Mapping[str, Vendor]) -> list[TenantFixture]:
+    """All tenant entries of ``paths``, in order; a later entry for the same
+    (vendor, tenant) replaces an earlier one."""
+    found: dict[tuple[str, str], TenantFixture] = {}
+    for path in paths:
+        for fixture in _load_file(path, vendors):
+            found[(fixture.vendor, fixture.tenant_id)] = fixture
+    return list(found.values())
+
+
+def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]:
+    try:
+        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
+    if not isinstance(document, dict) or not isinstance(document.get("tenants"), list):
+        raise FixtureError(f"{path}: expected a mapping with a 'tenants' list at the top")
+    fixtures = []
+    for index, entry in enumerate(document["tenants"]):
+        where = f"{path}: tenants[{index}]"
+        if not isinstance(entry, dict):
+            raise FixtureError(f"{where}: expected a mapping, got {type(entry).__name__}")
+        vendor, tenant_id = str(entry.get("vendor")), entry.get("id")
+        if vendor not in vendors:
+            raise FixtureError(
+                f"{where}: unknown vendor {entry.get('vendor')!r}; known: {sorted(vendors)}"
+            )
+        if not isinstance(tenant_id, str) or not tenant_id:
+            raise FixtureError(f"{where}: 'id' must be a non-empty string")
+        fixtures.append(TenantFixture(vendor, tenant_id, entry, f"{where} ({vendor}/{tenant_id})"))
+    return fixtures
+
+
+def build_tenant(
+    vendor: Vendor, tenant_id: str, entry: Mapping[str, Any], sources: Sources, where: str
+) -> TenantState:
+    """A new tenant with the vendor's built-ins, then the entry's credentials and secrets."""
+    unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
+    if unknown:
+        raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
+    tenant = TenantState(tenant_id)
+    vendor.init_tenant(tenant, sources)
+    for index, raw in enumerate(_list(entry, "credentials", where)):
+        credential = _credential(vendor, tenant_id, raw, f"{where}: credentials[{index}]")
+        if credential.token in tenant.credentials:
+            raise FixtureError(f"{where}: credentials[{index}]: the token appears twice")
+        tenant.credentials[credential.token] = credential
+    for index, raw in enumerate(_list(entry, "secrets", where)):
+        if not isinstance(raw, dict):
+            raise FixtureError(f"{where}: secrets[{index}]: expected a mapping")
+        try:
+            vendor.seed_secret(tenant, raw, sources)
+        except ValueError as exc:
+            raise FixtureError(f"{where}: secrets[{index}]: {exc}") from exc
+    return tenant
+
+
+def _list(entry: Mapping[str, Any], key: str, where: str) -> list[Any]:
+    value = entry.get(key) or []
+    if not isinstance(value, list):
+        raise FixtureError(f"{where}: '{key}' must be a list")
+    return value
+
+
+def _credential(vendor: Vendor, tenant_id: str, raw: Any, where: str) -> Credential:
+    if not isinstance(raw, dict) or not isinstance(raw.get("token"), str) or not raw["token"]:
+        raise FixtureError(f"{where}: expected a mapping with a non-empty string 'token'")
+    role = raw.get("role", DEFAULT_ROLE)
+    if role not in vendor.roles:
+        raise FixtureError(f"{where}: role {role!r} is not one of {sorted(vendor.roles)}")
+    user = raw.get("user") or f"{tenant_id}-{role}"
+    return Credential(raw["token"], tenant_id, role, str(user))

@@ -1,0 +1,151 @@
+"""One vendor's request pipeline, free of ASGI so it can be called and tested directly.
+
+route -> authenticate -> validate request -> handler (under the store lock)
+      -> validate response -> reply
+
+Every step that fails answers in the vendor's own envelope. A response that breaks
+the spec is an emulator bug: it is logged and answered with the vendor's 500.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+
+from secretmock.engine.routing import Match, RouteTable
+from secretmock.engine.sources import Sources
+from secretmock.engine.specs import LoadedSpec
+from secretmock.engine.store import VendorStore
+from secretmock.engine.validation import (
+    CheckedRequest,
+    IncomingRequest,
+    MalformedBody,
+    SpecValidator,
+)
+from secretmock.engine.vendor_api import AuthInput, Call, Principal, Reply, Vendor, VendorError
+from secretmock.engine.violations import Violation
+
+log = logging.getLogger("secretmock")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A reply ready to send, with what the engine learnt on the way."""
+
+    reply: Reply
+    data: bytes
+    operation_id: str | None = None
+    tenant_id: str | None = None
+    violations: tuple[Violation, ...] = ()
+
+
+class VendorPipeline:
+    """Serves one vendor: its spec, its store and its handlers."""
+
+    def __init__(self, vendor: Vendor, spec: LoadedSpec, store: VendorStore, sources: Sources):
+        self.vendor = vendor
+        self.spec = spec
+        self.store = store
+        self.sources = sources
+        self.routes = RouteTable(spec.operations, spec.base_path)
+        self.validator = SpecValidator(spec)
+
+    def handle(self, request: IncomingRequest) -> Outcome:
+        """Answers ``request``; never raises."""
+        match = self.routes.match(request.method, request.path)
+        if match is None:
+            return _outcome(self.vendor.errors.no_route(request.method, request.path))
+        try:
+            return self._handle_operation(match, request)
+        except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
+            log.exception("%s %s failed", self.vendor.name, match.operation.operation_id)
+            return _outcome(self.vendor.errors.internal(), match.operation.operation_id)
+
+    def _handle_operation(self, match: Match, request: IncomingRequest) -> Outcome:
+        principal: Principal | None = None
+        violations: tuple[Violation, ...] = ()
+        try:
+            principal = self._authenticate(match, request)
+            checked = self._check_request(match, request)
+            reply = self._dispatch(match, request, principal, checked)
+        except VendorError as error:
+            reply = error.reply
+        except _RequestRefused as refused:
+            reply, violations = refused.reply, refused.violations
+        tenant_id = principal.tenant_id if principal else None
+        return self._checked_outcome(match, request, reply, violations, tenant_id)
+
+    def _authenticate(self, match: Match, request: IncomingRequest) -> Principal:
+        auth = AuthInput(request.headers, match.path_params)
+        return self.vendor.authenticate(auth, self.store.credential)
+
+    def _check_request(self, match: Match, request: IncomingRequest) -> CheckedRequest:
+        operation_id = match.operation.operation_id
+        try:
+            checked = self.validator.check_request(match.operation, match.path_params, request)
+        except MalformedBody as error:
+            violation = Violation("body", "", "json", f"the body is not valid JSON: {error.detail}")
+            reply = self.vendor.errors.malformed_body(operation_id, error.detail)
+            raise _RequestRefused(reply, (violation,)) from error
+        if checked.violations:
+            reply = self.vendor.errors.invalid_request(operation_id, checked.violations)
+            raise _RequestRefused(reply, tuple(checked.violations))
+        return checked
+
+    def _dispatch(
+        self, match: Match, request: IncomingRequest, principal: Principal, checked: CheckedRequest
+    ) -> Reply:
+        operation_id = match.operation.operation_id
+        with self.store.lock:
+            call = Call(
+                operation_id=operation_id,
+                principal=principal,
+                tenant=self.store.get_or_empty(principal.tenant_id),
+                path=checked.path,
+                query=checked.query,
+                headers=request.headers,
+                body=checked.body,
+                sources=self.sources,
+            )
+            return self.vendor.handlers[operation_id](call)
+
+    def _checked_outcome(
+        self,
+        match: Match,
+        request: IncomingRequest,
+        reply: Reply,
+        violations: tuple[Violation, ...],
+        tenant_id: str | None,
+    ) -> Outcome:
+        operation_id = match.operation.operation_id
+        data = encode(reply.body)
+        broken = self.validator.check_response(match.operation, request, reply.status, data)
+        if broken:
+            log.error(
+                "%s %s answered outside its spec: %s",
+                self.vendor.name,
+                operation_id,
+                "; ".join(v.describe() for v in broken),
+            )
+            internal = self.vendor.errors.internal()
+            return Outcome(
+                internal, encode(internal.body), operation_id, tenant_id, (*violations, *broken)
+            )
+        return Outcome(reply, data, operation_id, tenant_id, violations)
+
+
+class _RequestRefused(Exception):
+    def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+        self.violations = violations
+
+
+def encode(body: object) -> bytes:
+    """The JSON bytes of a reply body, compact, as the real services send it."""
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def _outcome(reply: Reply, operation_id: str | None = None) -> Outcome:
+    return Outcome(reply, encode(reply.body), operation_id)

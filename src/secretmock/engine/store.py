@@ -1,0 +1,67 @@
+"""State: one :class:`TenantState` per (vendor, tenant), behind one lock per vendor.
+
+The engine owns the containers; what a secret record looks like is the vendor's
+business. ``secrets`` is an insertion-ordered dict keyed by whatever the vendor uses
+as the secret's identity (a name, an id, an alias).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Credential:
+    """A token bound to one tenant, with a role on it and the user it acts as."""
+
+    token: str
+    tenant_id: str
+    role: str
+    user: str
+
+
+@dataclass
+class TenantState:
+    """Everything one tenant of one vendor has."""
+
+    tenant_id: str
+    credentials: dict[str, Credential] = field(default_factory=dict)
+    secrets: dict[str, Any] = field(default_factory=dict)
+
+
+class VendorStore:
+    """The tenants of one vendor. Handlers run under ``lock``, one at a time."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self._tenants: dict[str, TenantState] = {}
+        self._tokens: dict[str, Credential] = {}
+
+    def get(self, tenant_id: str) -> TenantState | None:
+        return self._tenants.get(tenant_id)
+
+    def get_or_empty(self, tenant_id: str) -> TenantState:
+        """The tenant, or a detached empty one: a request on an unknown tenant sees nothing
+        and its writes go nowhere the rest of the store can see."""
+        return self._tenants.get(tenant_id) or TenantState(tenant_id)
+
+    def put(self, tenant: TenantState) -> None:
+        """Adds ``tenant``, replacing any tenant with the same id and its credentials."""
+        old = self._tenants.get(tenant.tenant_id)
+        if old is not None:
+            for token in old.credentials:
+                self._tokens.pop(token, None)
+        self._tenants[tenant.tenant_id] = tenant
+        self._tokens.update(tenant.credentials)
+
+    def clear(self) -> None:
+        self._tenants.clear()
+        self._tokens.clear()
+
+    def credential(self, token: str) -> Credential | None:
+        return self._tokens.get(token)
+
+    def tenants(self) -> list[TenantState]:
+        return list(self._tenants.values())

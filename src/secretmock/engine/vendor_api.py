@@ -1,0 +1,131 @@
+"""The contract between the engine and a vendor package.
+
+The engine knows no vendor and a vendor knows no HTTP. Everything that crosses the
+line between them is defined here, as plain data:
+
+* the engine hands a vendor's ``authenticate`` an :class:`AuthInput` (headers and
+  raw path parameters) and a way to look credentials up; the vendor answers a
+  :class:`Principal` or raises :class:`VendorError` with its own 401 body;
+* the engine hands a handler a :class:`Call` (validated parameters, parsed body, the
+  tenant's state) and the handler answers a :class:`Reply` or raises
+  :class:`VendorError`;
+* when the engine itself finds a problem (no such route, malformed body, a request
+  that breaks the spec, an emulator bug) it asks the vendor's :class:`ErrorEnvelope`
+  for the body and status the real service would give.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from secretmock.engine.sources import Sources
+from secretmock.engine.store import Credential, TenantState
+from secretmock.engine.violations import Violation
+
+Json = Any
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What a handler answers: a status, a JSON-serialisable body and extra headers."""
+
+    status: int
+    body: Json
+    headers: Mapping[str, str] = field(default_factory=dict)
+
+
+class VendorError(Exception):
+    """Raised by a vendor to answer at once with ``reply`` (already in its envelope)."""
+
+    def __init__(self, reply: Reply) -> None:
+        super().__init__(f"{reply.status}")
+        self.reply = reply
+
+
+@dataclass(frozen=True)
+class AuthInput:
+    """What authentication may look at: lower-cased headers and raw path parameters."""
+
+    headers: Mapping[str, str]
+    path_params: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling, and on which tenant.
+
+    ``tenant_id`` is the tenant the request addresses (a path segment, a header, or
+    the credential's own tenant). ``role`` is the caller's role on that tenant, or
+    ``None`` when the credential belongs to another tenant: the vendor's handlers
+    decide what such a caller sees (usually nothing).
+    """
+
+    tenant_id: str
+    role: str | None
+    user: str
+
+
+CredentialLookup = Callable[[str], Credential | None]
+"""Finds the credential a token belongs to, in any tenant of this vendor."""
+
+
+@dataclass
+class Call:
+    """One validated request, as a vendor handler sees it."""
+
+    operation_id: str
+    principal: Principal
+    tenant: TenantState
+    path: Mapping[str, Any]
+    query: Mapping[str, Any]
+    headers: Mapping[str, str]
+    body: Json
+    sources: Sources
+
+
+Handler = Callable[[Call], Reply]
+
+
+class ErrorEnvelope(Protocol):
+    """The vendor's answers to problems the engine detects before or after a handler."""
+
+    def no_route(self, method: str, path: str) -> Reply:
+        """No operation of the spec has this path (or this method on it)."""
+        ...
+
+    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+        """The body is not parseable as the declared media type."""
+        ...
+
+    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+        """The request breaks the spec; ``violations`` says where and how."""
+        ...
+
+    def internal(self) -> Reply:
+        """The emulator failed (a bug); the real service's 500 answer."""
+        ...
+
+
+@dataclass(frozen=True)
+class Vendor:
+    """A vendor's declaration: everything the engine needs to serve it."""
+
+    name: str
+    spec_file: str
+    roles: frozenset[str]
+    authenticate: Callable[[AuthInput, CredentialLookup], Principal]
+    handlers: Mapping[str, Handler]
+    errors: ErrorEnvelope
+    seed_secret: Callable[[TenantState, Mapping[str, Any], Sources], None]
+    """Adds one fixtures entry (the vendor's create-request fields) to a tenant;
+    raises ``ValueError`` naming the problem when the entry is not acceptable."""
+    init_tenant: Callable[[TenantState, Sources], None] = lambda tenant, sources: None
+    """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
+    export_secret: Callable[[Any], Mapping[str, Any]] = lambda record: dict(vars(record))
+    """A stored record as the admin API shows it, value included."""
+
+    @property
+    def prefix(self) -> str:
+        return f"/{self.name}"

@@ -1,0 +1,15 @@
+"""Fireworks AI: account secrets of the Gateway REST API (docs/vendors/fireworks.md)."""
+
+from secretmock.engine.vendor_api import Vendor
+from secretmock.vendors.fireworks import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    name="fireworks",
+    spec_file="fireworks.yaml",
+    roles=frozenset({"admin"}),
+    authenticate=auth.authenticate,
+    handlers=handlers.HANDLERS,
+    errors=errors.Envelope(),
+    seed_secret=models.seed_secret,
+    export_secret=models.export,
+)

@@ -1,0 +1,24 @@
+"""Fireworks authentication: ``Authorization: Bearer <API key>``, one key per account.
+
+The account is the ``account_id`` path segment. A key used on another account's
+path is refused with PERMISSION_DENIED (403): it never sees that account's secrets.
+"""
+
+from __future__ import annotations
+
+from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.vendors.common import bearer_token
+from secretmock.vendors.fireworks.errors import PermissionDenied, Unauthenticated
+
+
+def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
+    token = bearer_token(auth.headers)
+    if token is None:
+        raise Unauthenticated("missing API key: send Authorization: Bearer <FIREWORKS_API_KEY>")
+    credential = lookup(token)
+    if credential is None:
+        raise Unauthenticated("invalid API key")
+    account_id = auth.path_params.get("account_id", credential.tenant_id)
+    if account_id != credential.tenant_id:
+        raise PermissionDenied(f"permission denied on account {account_id!r}")
+    return Principal(account_id, credential.role, credential.user)

@@ -1,0 +1,32 @@
+"""Small assertions shared by the vendor behaviour tables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def assert_subset(actual: Any, expected: Any, where: str = "body") -> None:
+    """Every key of ``expected`` is in ``actual`` with an equal value (recursively for
+    dicts); lists must match element-wise with the same length."""
+    if isinstance(expected, dict):
+        assert isinstance(actual, dict), f"{where}: expected an object, got {actual!r}"
+        for key, value in expected.items():
+            assert key in actual, f"{where}: missing {key!r} in {actual!r}"
+            assert_subset(actual[key], value, f"{where}.{key}")
+    elif isinstance(expected, list):
+        assert isinstance(actual, list) and len(actual) == len(expected), (
+            f"{where}: expected {expected!r}, got {actual!r}"
+        )
+        for index, (a, e) in enumerate(zip(actual, expected, strict=True)):
+            assert_subset(a, e, f"{where}[{index}]")
+    else:
+        assert actual == expected, f"{where}: expected {expected!r}, got {actual!r}"
+
+
+def contains_key(document: Any, key: str) -> bool:
+    """Whether ``key`` appears as an object key anywhere in ``document``."""
+    if isinstance(document, dict):
+        return key in document or any(contains_key(v, key) for v in document.values())
+    if isinstance(document, list):
+        return any(contains_key(v, key) for v in document)
+    return False

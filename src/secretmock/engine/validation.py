@@ -145,6 +145,8 @@ def parse_json_body(request: IncomingRequest) -> Any:
         return json.loads(request.body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise MalformedBody(str(exc)) from exc
+    except RecursionError as exc:
+        raise MalformedBody("the JSON is nested too deeply") from exc
 
 
 def _is_json(content_type: str) -> bool:

@@ -1,0 +1,79 @@
+"""The admin API (design.md, "Admin API"), over both transports."""
+
+from __future__ import annotations
+
+from secretmock import __version__
+from tests.conftest import Api
+
+FW = {"Authorization": "Bearer fw-test-acme"}
+TENANT = {
+    "credentials": [{"token": "fw-globex", "role": "admin", "user": "ops@globex.test"}],
+    "secrets": [{"name": "g1", "keyName": "G1", "value": "secret-g1"}],
+}
+
+
+def test_health(api: Api) -> None:
+    body = api.request("GET", "/__admin__/health").json()
+    assert body["status"] == "ok" and body["version"] == __version__
+    assert "fireworks" in body["vendors"]
+
+
+def test_put_then_get_tenant_and_use_its_credential(api: Api) -> None:
+    response = api.request("PUT", "/__admin__/tenants/fireworks/globex", json=TENANT)
+    assert response.status_code == 200
+    state = api.request("GET", "/__admin__/tenants/fireworks/globex").json()
+    assert state == {
+        "vendor": "fireworks",
+        "id": "globex",
+        "credentials": [{"token": "fw-globex", "role": "admin", "user": "ops@globex.test"}],
+        "secrets": [{"name": "g1", "keyName": "G1", "value": "secret-g1"}],
+    }
+    listed = api.request(
+        "GET",
+        "/fireworks/v1/accounts/globex/secrets",
+        headers={"Authorization": "Bearer fw-globex"},
+    ).json()
+    assert [s["keyName"] for s in listed["secrets"]] == ["G1"]
+
+
+def test_put_replaces_a_tenant_and_its_old_credentials(api: Api) -> None:
+    api.request(
+        "PUT", "/__admin__/tenants/fireworks/acme", json={"credentials": [{"token": "fw-new"}]}
+    )
+    assert api.request("GET", "/fireworks/v1/accounts/acme/secrets", headers=FW).status_code == 401
+    fresh = api.request(
+        "GET", "/fireworks/v1/accounts/acme/secrets", headers={"Authorization": "Bearer fw-new"}
+    ).json()
+    assert fresh["secrets"] == []
+
+
+def test_reset_goes_back_to_the_fixtures(api: Api) -> None:
+    api.request("DELETE", "/fireworks/v1/accounts/acme/secrets/s1", headers=FW)
+    api.request("PUT", "/__admin__/tenants/fireworks/globex", json=TENANT)
+    assert api.request("POST", "/__admin__/reset").json() == {"status": "reset"}
+    assert (
+        api.request("GET", "/fireworks/v1/accounts/acme/secrets/s1", headers=FW).status_code == 200
+    )
+    assert api.request("GET", "/__admin__/tenants/fireworks/globex").status_code == 404
+
+
+def test_bad_tenant_bodies_are_400_and_change_nothing(api: Api) -> None:
+    before = api.request("GET", "/__admin__/tenants/fireworks/acme").json()
+    for body in [{"credentials": [{"role": "admin"}]}, {"secrets": [{"name": "x"}]}, [1]]:
+        response = api.request("PUT", "/__admin__/tenants/fireworks/acme", json=body)
+        assert response.status_code == 400
+        assert response.json()["error"] == "invalid_tenant"
+    malformed = api.request(
+        "PUT",
+        "/__admin__/tenants/fireworks/acme",
+        data=b"{",
+        headers={"Content-Type": "application/json"},
+    )
+    assert malformed.status_code == 400 and malformed.json()["error"] == "malformed_json"
+    assert api.request("GET", "/__admin__/tenants/fireworks/acme").json() == before
+
+
+def test_unknown_vendor_and_tenant_are_404(api: Api) -> None:
+    assert api.request("PUT", "/__admin__/tenants/nobody/x", json={}).status_code == 404
+    assert api.request("GET", "/__admin__/tenants/nobody/x").status_code == 404
+    assert api.request("GET", "/__admin__/tenants/fireworks/nobody").status_code == 404

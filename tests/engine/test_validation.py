@@ -1,0 +1,87 @@
+"""The openapi-core adapter: violations name the place and the rule, never the value."""
+
+from __future__ import annotations
+
+import pytest
+
+from secretmock.engine.specs import Operation, load_spec
+from secretmock.engine.validation import IncomingRequest, MalformedBody, SpecValidator
+from secretmock.engine.violations import Violation
+from secretmock.resources import spec_path
+
+SPEC = load_spec(spec_path("fireworks.yaml"))
+VALIDATOR = SpecValidator(SPEC)
+UPDATE = next(op for op in SPEC.operations if op.operation_id == "Gateway_UpdateSecret")
+LIST = next(op for op in SPEC.operations if op.operation_id == "Gateway_ListSecrets")
+PATH = {"account_id": "acme", "secret_id": "s1"}
+
+
+def request(
+    body: bytes,
+    content_type: str = "application/json",
+    query: str = "",
+    operation: Operation = UPDATE,
+) -> IncomingRequest:
+    path = "/v1/accounts/acme/secrets" + ("/s1" if operation is UPDATE else "")
+    headers = {"content-type": content_type} if content_type else {}
+    return IncomingRequest(operation.method.upper(), path, query, headers, body)
+
+
+def violations(req: IncomingRequest, operation: Operation = UPDATE) -> list[Violation]:
+    return VALIDATOR.check_request(operation, PATH, req).violations
+
+
+CASES = [
+    (b'{"value": "v"}', "", "body", "/keyName", "required"),
+    (b'{"keyName": 5}', "", "body", "/keyName", "type"),
+    (b'{"keyName": "K", "value": ["sk-live-SECRET"]}', "", "body", "/value", "type"),
+    (b"", "", "body", "", "required"),
+    (b"keyName=K", "text/plain", "content-type", "", "mediaType"),
+]
+
+
+@pytest.mark.parametrize(("body", "content_type", "part", "location", "rule"), CASES)
+def test_request_violations(
+    body: bytes, content_type: str, part: str, location: str, rule: str
+) -> None:
+    req = request(body, content_type or "application/json")
+    [violation] = violations(req)
+    assert (violation.part, violation.location, violation.rule) == (part, location, rule)
+    assert "SECRET" not in repr(violation), "a violation never carries the offending value"
+
+
+def test_type_violation_says_expected_and_actual() -> None:
+    [violation] = violations(request(b'{"keyName": "K", "value": ["sk-live-SECRET"]}'))
+    assert violation.expected == "type string"
+    assert violation.actual == "array of 1 items"
+    assert violation.describe() == "body /value: type: expected type string, got array of 1 items"
+
+
+def test_query_parameter_cast_failure_names_the_parameter() -> None:
+    req = request(b"", content_type="", query="pageSize=lots", operation=LIST)
+    [violation] = violations(req, LIST)
+    assert (violation.part, violation.location) == ("query", "/pageSize")
+
+
+def test_valid_request_gives_cast_parameters_and_parsed_body() -> None:
+    checked = VALIDATOR.check_request(UPDATE, PATH, request(b'{"keyName": "K", "value": "v"}'))
+    assert checked.violations == [] and checked.body == {"keyName": "K", "value": "v"}
+    listed = VALIDATOR.check_request(
+        LIST, {"account_id": "acme"}, request(b"", "", "pageSize=5", LIST)
+    )
+    assert listed.query == {"pageSize": 5}
+
+
+@pytest.mark.parametrize("body", [b"{", b"\xff", b"[" * 50_000])
+def test_malformed_json_is_its_own_error(body: bytes) -> None:
+    with pytest.raises(MalformedBody):
+        VALIDATOR.check_request(UPDATE, PATH, request(body))
+
+
+def test_response_violations() -> None:
+    ok = VALIDATOR.check_response(UPDATE, request(b"{}"), 200, b'{"name": "n", "keyName": "K"}')
+    assert ok == []
+    [missing] = VALIDATOR.check_response(UPDATE, request(b"{}"), 200, b'{"name": "n"}')
+    assert (missing.part, missing.location, missing.rule) == ("response", "/keyName", "required")
+    undeclared = VALIDATOR.check_response(UPDATE, request(b"{}"), 418, b"{}")
+    assert undeclared and undeclared[0].part == "response"

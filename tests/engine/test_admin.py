@@ -77,3 +77,38 @@ def test_unknown_vendor_and_tenant_are_404(api: Api) -> None:
     assert api.request("PUT", "/__admin__/tenants/nobody/x", json={}).status_code == 404
     assert api.request("GET", "/__admin__/tenants/nobody/x").status_code == 404
     assert api.request("GET", "/__admin__/tenants/fireworks/nobody").status_code == 404
+
+
+def test_journal_records_requests_with_values_redacted(api: Api) -> None:
+    since = api.request("GET", "/__admin__/journal").json()["entries"]
+    start = since[-1]["seq"] if since else 0
+    url = "/fireworks/v1/accounts/acme/secrets/s1"
+    api.request("PATCH", url, headers=FW, json={"keyName": "K", "value": "sk-live-TOP"})
+    api.request("PATCH", url, headers=FW, json={"value": "sk-live-TOP"})
+    entries = api.request("GET", f"/__admin__/journal?since={start}").json()["entries"]
+    assert [(e["operation_id"], e["status"], e["tenant"]) for e in entries] == [
+        ("Gateway_UpdateSecret", 200, "acme"),
+        ("Gateway_UpdateSecret", 400, "acme"),
+    ]
+    assert entries[0]["body"] == {"keyName": "K", "value": "<redacted>"}
+    assert entries[0]["violations"] == [] and entries[0]["duration_ms"] >= 0
+    [violation] = entries[1]["violations"]
+    assert (violation["part"], violation["location"], violation["rule"]) == (
+        "body",
+        "/keyName",
+        "required",
+    )
+    everything = str(api.request("GET", "/__admin__/journal").json())
+    assert "sk-live-TOP" not in everything
+
+
+def test_violations_and_clearing_the_journal(api: Api) -> None:
+    api.request("DELETE", "/__admin__/journal")
+    api.request("GET", "/fireworks/v1/accounts/acme/secrets?pageSize=x", headers=FW)
+    [violation] = api.request("GET", "/__admin__/violations").json()["violations"]
+    assert violation["vendor"] == "fireworks"
+    assert violation["operationId"] == "Gateway_ListSecrets"
+    assert (violation["part"], violation["location"]) == ("query", "/pageSize")
+    assert api.request("DELETE", "/__admin__/journal").json() == {"status": "cleared"}
+    assert api.request("GET", "/__admin__/journal").json() == {"entries": []}
+    assert api.request("GET", "/__admin__/violations?since=x").status_code == 400

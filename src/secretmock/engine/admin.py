@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -11,10 +12,11 @@ from starlette.routing import Route, Router
 from secretmock import __version__
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.journal import JournalEntry
 
 
 def admin_app(emulator: Emulator) -> Router:
-    """A router for ``/__admin__``: health, reset, put and read a tenant."""
+    """A router for ``/__admin__``: health, reset, tenants, journal and violations."""
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -48,14 +50,55 @@ def admin_app(emulator: Emulator) -> Router:
             return _error(404, "unknown_tenant", f"no tenant {vendor}/{tenant}")
         return JSONResponse(snapshot)
 
+    async def journal(request: Request) -> JSONResponse:
+        since = _int_param(request, "since")
+        if since is None:
+            return _error(400, "invalid_parameter", "'since' must be a whole number")
+        return JSONResponse({"entries": [e.as_dict() for e in emulator.journal.entries(since)]})
+
+    async def clear_journal(request: Request) -> JSONResponse:
+        emulator.journal.clear()
+        return JSONResponse({"status": "cleared"})
+
+    async def violations(request: Request) -> JSONResponse:
+        since = _int_param(request, "since")
+        if since is None:
+            return _error(400, "invalid_parameter", "'since' must be a whole number")
+        return JSONResponse({"violations": violation_records(emulator.journal.entries(since))})
+
     return Router(
         routes=[
+            Route("/journal", journal, methods=["GET"]),
+            Route("/journal", clear_journal, methods=["DELETE"]),
+            Route("/violations", violations, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
         ]
     )
+
+
+def violation_records(entries: list[JournalEntry]) -> list[dict[str, Any]]:
+    """Each violation of ``entries``, with the request it belongs to."""
+    return [
+        {
+            "seq": entry.seq,
+            "vendor": entry.vendor,
+            "operationId": entry.operation_id,
+            "method": entry.method,
+            "path": entry.path,
+            "status": entry.status,
+            **violation.as_dict(),
+        }
+        for entry in entries
+        for violation in entry.violations
+    ]
+
+
+def _int_param(request: Request, name: str) -> int | None:
+    raw = request.query_params.get(name, "0")
+    return int(raw) if raw.isdigit() else None
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:

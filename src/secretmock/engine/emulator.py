@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
+from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import SpecError, load_spec
@@ -30,8 +31,11 @@ class Emulator:
     ) -> None:
         self.sources = sources or Sources()
         self.vendors: dict[str, Vendor] = {vendor.name: vendor for vendor in vendors}
+        self.journal = Journal()
         self.pipelines = {
-            name: VendorPipeline(vendor, _checked_spec(vendor), VendorStore(), self.sources)
+            name: VendorPipeline(
+                vendor, _checked_spec(vendor), VendorStore(), self.sources, self.journal
+            )
             for name, vendor in self.vendors.items()
         }
         self.fixtures = load_fixture_files(fixture_files, self.vendors)

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
+from secretmock.engine.journal import Journal, redact
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec
@@ -22,6 +26,7 @@ from secretmock.engine.validation import (
     IncomingRequest,
     MalformedBody,
     SpecValidator,
+    parse_json_body,
 )
 from secretmock.engine.vendor_api import AuthInput, Call, Principal, Reply, Vendor, VendorError
 from secretmock.engine.violations import Violation
@@ -43,16 +48,30 @@ class Outcome:
 class VendorPipeline:
     """Serves one vendor: its spec, its store and its handlers."""
 
-    def __init__(self, vendor: Vendor, spec: LoadedSpec, store: VendorStore, sources: Sources):
+    def __init__(
+        self,
+        vendor: Vendor,
+        spec: LoadedSpec,
+        store: VendorStore,
+        sources: Sources,
+        journal: Journal | None = None,
+    ):
         self.vendor = vendor
         self.spec = spec
         self.store = store
         self.sources = sources
+        self.journal = journal or Journal()
         self.routes = RouteTable(spec.operations, spec.base_path)
         self.validator = SpecValidator(spec)
 
     def handle(self, request: IncomingRequest) -> Outcome:
-        """Answers ``request``; never raises."""
+        """Answers ``request`` and records it in the journal; never raises."""
+        started = time.perf_counter()
+        outcome = self._answer(request)
+        self._record(request, outcome, (time.perf_counter() - started) * 1000)
+        return outcome
+
+    def _answer(self, request: IncomingRequest) -> Outcome:
         match = self.routes.match(request.method, request.path)
         if match is None:
             return _outcome(self.vendor.errors.no_route(request.method, request.path))
@@ -133,6 +152,30 @@ class VendorPipeline:
                 internal, encode(internal.body), operation_id, tenant_id, (*violations, *broken)
             )
         return Outcome(reply, data, operation_id, tenant_id, violations)
+
+    def _record(self, request: IncomingRequest, outcome: Outcome, duration_ms: float) -> None:
+        self.journal.record(
+            # The journal's time is when the emulator saw the request (wall clock); the
+            # emulated data's times come from ``sources``, which this must not disturb.
+            time=datetime.now(UTC).isoformat(),
+            vendor=self.vendor.name,
+            operation_id=outcome.operation_id,
+            tenant=outcome.tenant_id,
+            method=request.method,
+            path=request.path,
+            query=request.query_string,
+            status=outcome.reply.status,
+            duration_ms=round(duration_ms, 3),
+            body=redact(_parsed_or_none(request), self.vendor.secret_fields),
+            violations=outcome.violations,
+        )
+
+
+def _parsed_or_none(request: IncomingRequest) -> Any:
+    try:
+        return parse_json_body(request)
+    except MalformedBody:
+        return None
 
 
 class _RequestRefused(Exception):

@@ -125,6 +125,8 @@ class Vendor:
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
     export_secret: Callable[[Any], Mapping[str, Any]] = lambda record: dict(vars(record))
     """A stored record as the admin API shows it, value included."""
+    secret_fields: frozenset[str] = frozenset({"value"})
+    """Request-body keys whose values are secrets: redacted in the journal and reports."""
 
     @property
     def prefix(self) -> str:

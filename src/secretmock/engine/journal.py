@@ -1,0 +1,87 @@
+"""The journal: what each request was, what it got, and how it broke the spec.
+
+Bounded in memory (the oldest entries go first) and safe to share between threads.
+Secret values never enter it: request bodies are stored with every field the vendor
+declares secret replaced by ``"<redacted>"``, and violations carry no values at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from secretmock.engine.violations import Violation
+
+REDACTED = "<redacted>"
+DEFAULT_CAPACITY = 10_000
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request and its answer. ``time`` is ISO 8601 UTC; ``duration_ms`` is wall time
+    spent in the emulator."""
+
+    seq: int
+    time: str
+    vendor: str
+    operation_id: str | None
+    tenant: str | None
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    body: Any
+    violations: tuple[Violation, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        entry = asdict(self)
+        entry["violations"] = [v.as_dict() for v in self.violations]
+        return entry
+
+
+class Journal:
+    """The last ``capacity`` requests, in order, numbered from 1 since start-up."""
+
+    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
+        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._lock = threading.Lock()
+        self._seq = 0
+
+    def record(self, **fields: Any) -> JournalEntry:
+        """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``)."""
+        with self._lock:
+            self._seq += 1
+            entry = JournalEntry(seq=self._seq, **fields)
+            self._entries.append(entry)
+            return entry
+
+    def entries(self, since: int = 0) -> list[JournalEntry]:
+        """The kept entries whose ``seq`` is greater than ``since``."""
+        with self._lock:
+            return [e for e in self._entries if e.seq > since]
+
+    def last_seq(self) -> int:
+        with self._lock:
+            return self._seq
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def redact(document: Any, secret_fields: Iterable[str]) -> Any:
+    """``document`` with the value of every key in ``secret_fields`` replaced, at any depth."""
+    names = frozenset(secret_fields)
+
+    def walk(node: Any) -> Any:
+        if isinstance(node, dict):
+            return {k: REDACTED if k in names else walk(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(item) for item in node]
+        return node
+
+    return walk(document)

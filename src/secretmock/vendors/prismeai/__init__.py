@@ -1,0 +1,16 @@
+"""Prisme.ai: workspace secrets of the workspaces API (docs/vendors/prismeai.md)."""
+
+from secretmock.engine.vendor_api import Vendor
+from secretmock.vendors.prismeai import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    name="prismeai",
+    spec_file="prismeai.yaml",
+    # admin: the workspace owner (reads and writes); editor: reads only (current docs).
+    roles=frozenset({"admin", "editor"}),
+    authenticate=auth.authenticate,
+    handlers=handlers.HANDLERS,
+    errors=errors.Envelope(),
+    seed_secret=models.seed_secret,
+    export_secret=models.export,
+)

@@ -1,0 +1,144 @@
+"""Prisme.ai's error envelope: ``{"error": <error class name>, "message": ..., "details"?}``.
+
+The workspaces service answers ``PrismeError.toJSON()``: ``error`` is the error class
+name, ``details`` is left out when it has no value; any unexpected failure is
+``{"error": "Internal", "message": "Internal error"}`` (vendor-apis.md 1.5). Every
+answer carries an ``x-correlation-id`` header: the client's own when it sent one (the
+service adopts the incoming header), a new UUID otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from secretmock.engine.sources import Sources
+from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.violations import Violation
+
+CORRELATION_HEADER = "x-correlation-id"
+SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
+"""The paths of the secrets routes, to tell a wrong method from an unknown path."""
+
+# Replies the engine asks for before a handler runs have no Call and so no injected
+# Sources; their correlation ids come from this one, seeded, so runs stay repeatable.
+_UNTRACED = Sources(seed="prismeai-correlation")
+
+
+def correlation_headers(request_headers: Mapping[str, str], sources: Sources) -> dict[str, str]:
+    """The ``x-correlation-id`` header of an answer: the request's own, or a new UUID."""
+    given = request_headers.get(CORRELATION_HEADER, "").strip()
+    return {CORRELATION_HEADER: given or sources.uuid4()}
+
+
+def error_reply(status: int, error: str, message: str, details: Any = None) -> Reply:
+    """An error answer; ``details`` is left out when it is ``None``."""
+    body: dict[str, Any] = {"error": error, "message": message}
+    if details is not None:
+        body["details"] = details
+    return Reply(status, body)
+
+
+def untraced(reply: Reply, request_headers: Mapping[str, str] | None = None) -> Reply:
+    """``reply`` with a correlation header, for answers given outside a handler."""
+    return replace(reply, headers=correlation_headers(request_headers or {}, _UNTRACED))
+
+
+class PrismeError(VendorError):
+    """A domain error, raised by the models and answered as is."""
+
+    status = 500
+    default_message = "Internal error"
+
+    def __init__(self, message: str | None = None, details: Any = None) -> None:
+        error = type(self).__name__
+        super().__init__(error_reply(self.status, error, message or self.default_message, details))
+
+    def with_correlation(self, request_headers: Mapping[str, str]) -> VendorError:
+        """The same answer with a correlation header, for errors raised outside a handler."""
+        return VendorError(untraced(self.reply, request_headers))
+
+
+class RequestValidationError(PrismeError):
+    status = 400
+    default_message = "Bad parameters"
+
+
+class AuthenticationError(PrismeError):
+    status = 401
+    default_message = "Unauthenticated"
+
+
+class ForbiddenError(PrismeError):
+    status = 403
+    default_message = "Unauthorized access"
+
+
+class ObjectNotFoundError(PrismeError):
+    status = 404
+    default_message = "Object not found"
+
+
+def forbidden(action: str, name: str) -> ForbiddenError:
+    """The permissions library's refusal: CASL's message, then which secret."""
+    return ForbiddenError(
+        f'Cannot execute "{action}" on "secrets" {name}',
+        {"action": action, "subjectType": "secrets", "name": name},
+    )
+
+
+def validation_error(problems: Sequence[Mapping[str, str]]) -> RequestValidationError:
+    """express-openapi-validator's 400: every problem as ``request<path> <message>``."""
+    message = ", ".join(f"request{p['path']} {p['message']}" for p in problems)
+    return RequestValidationError(message, [dict(p) for p in problems])
+
+
+def describe_violation(violation: Violation) -> dict[str, str]:
+    """One problem in express-openapi-validator's shape: ``{path, message, errorCode?}``."""
+    if violation.part == "content-type":
+        return {
+            "path": "/headers/content-type",
+            "message": f"unsupported media type {violation.actual}",
+        }
+    where = {"body": "/body", "path": "/params", "query": "/query", "header": "/headers"}
+    path = where.get(violation.part, f"/{violation.part}") + violation.location
+    return {
+        "path": path,
+        "message": _ajv_message(violation),
+        "errorCode": f"{violation.rule}.openapi.validation",
+    }
+
+
+def _ajv_message(violation: Violation) -> str:
+    missing = violation.location.rsplit("/", 1)[-1]
+    if violation.rule == "required":
+        return f"must have required property '{missing}'" if missing else "is required"
+    if violation.rule == "type" and violation.expected.startswith("type "):
+        return f"must be {violation.expected.removeprefix('type ')}"
+    return violation.message
+
+
+class Envelope:
+    """Answers to the problems the engine finds before or after a handler."""
+
+    def no_route(self, method: str, path: str) -> Reply:
+        # express-openapi-validator: a known path with another method is a 405, which the
+        # service's error handler turns into a 400; an unknown path is its 'not found' 404.
+        if SECRETS_PATH.fullmatch(path):
+            message = f"{method.upper()} method not allowed"
+            details = [{"path": path, "message": message}]
+            return untraced(error_reply(400, "RequestValidationError", message, details))
+        details = [{"path": path, "message": "not found"}]
+        return untraced(error_reply(404, "RequestValidationError", "not found", details))
+
+    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+        problem = {"path": "/body", "message": f"could not be parsed: {detail}"}
+        return untraced(validation_error([problem]).reply)
+
+    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+        return untraced(validation_error([describe_violation(v) for v in violations]).reply)
+
+    def internal(self) -> Reply:
+        return untraced(error_reply(500, "Internal", "Internal error"))

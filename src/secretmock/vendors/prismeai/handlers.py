@@ -1,0 +1,62 @@
+"""Prisme.ai operations, keyed by operationId: a Call in, a Reply out.
+
+Every answer, error or not, carries the request's ``x-correlation-id``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
+from secretmock.vendors.prismeai import models
+from secretmock.vendors.prismeai.errors import correlation_headers
+
+
+def get_secrets(call: Call) -> Reply:
+    return Reply(200, models.read_map(call.tenant, call.principal.role))
+
+
+def update_secrets(call: Call) -> Reply:
+    """PUT: the body is the whole map; names it leaves out are deleted."""
+    return Reply(200, _write(call, replace=True))
+
+
+def patch_secrets(call: Call) -> Reply:
+    """PATCH: the body's names are created or updated; the others stay."""
+    return Reply(200, _write(call, replace=False))
+
+
+def delete_secret(call: Call) -> Reply:
+    name = call.path["secretName"]
+    models.delete(call.tenant, call.principal.role, name)
+    return Reply(200, {"secretName": name})
+
+
+def _write(call: Call, replace: bool) -> dict[str, dict[str, Any]]:
+    principal = call.principal
+    return models.write(
+        call.tenant, principal.role, principal.user, call.body, replace, call.sources
+    )
+
+
+def _traced(handler: Handler) -> Handler:
+    """``handler`` whose answers, errors included, carry the correlation header."""
+
+    def run(call: Call) -> Reply:
+        headers = correlation_headers(call.headers, call.sources)
+        try:
+            reply = handler(call)
+        except VendorError as error:
+            raise VendorError(dataclasses.replace(error.reply, headers=headers)) from error
+        return dataclasses.replace(reply, headers=headers)
+
+    return run
+
+
+HANDLERS: dict[str, Handler] = {
+    "getWorkspaceSecrets": _traced(get_secrets),
+    "updateWorkspaceSecrets": _traced(update_secrets),
+    "patchWorkspaceSecrets": _traced(patch_secrets),
+    "deleteWorkspaceSecret": _traced(delete_secret),
+}

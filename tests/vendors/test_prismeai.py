@@ -1,0 +1,633 @@
+"""Prisme.ai behaviour, table-driven, over both transports (see conftest ``api``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.specs import load_spec
+from secretmock.resources import spec_path
+from secretmock.vendors.prismeai import VENDOR
+from tests.conftest import Api
+from tests.helpers import assert_subset
+
+WS1 = "/prismeai/v2/workspaces/ws1/security/secrets"
+WS2 = "/prismeai/v2/workspaces/ws2/security/secrets"
+API_KEY = {"x-prismeai-api-key": "prisme-test-ws1"}
+BEARER = {"Authorization": "Bearer prisme-test-ws1"}
+EDITOR = {"x-prismeai-api-key": "prisme-test-ws1-editor"}
+SEED_BODY = {
+    "openaiApiKey": {"value": "some secret api key"},
+    "allowedModels": {"value": ["gpt4", "gpt4o"]},
+}
+DEFAULT_MAP = {
+    "openaiApiKey": {"value": "sk-test-prisme-1", "type": "string", "permissions": {}},
+    "allowedModels": {"value": ["gpt4", "gpt4o"], "type": "object", "permissions": {}},
+}
+NOT_FOUND = {"error": "ObjectNotFoundError", "message": "Secret 'openaiApiKey' not found"}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+
+
+def snapshot(emulator: Emulator, tenant: str = "ws1") -> dict[str, dict[str, Any]]:
+    """The stored secrets of ``tenant``, by name, values included."""
+    found = emulator.tenant_snapshot("prismeai", tenant)
+    assert found is not None
+    return {secret["name"]: secret for secret in found["secrets"]}
+
+
+def put_ws2(emulator: Emulator) -> None:
+    emulator.put_tenant(
+        "prismeai",
+        "ws2",
+        {
+            "credentials": [{"token": "prisme-test-ws2"}],
+            "secrets": [{"name": "ws2Only", "value": "v2"}],
+        },
+    )
+
+
+# (id, method, path, headers, request kwargs, status, expected body subset)
+# For 200 answers the body's names must be exactly the expected ones.
+CASES: list[tuple[str, str, str, dict[str, str], dict[str, Any], int, Any]] = [
+    ("seed-put-api-key", "PUT", WS1, API_KEY, {"json": SEED_BODY}, 200, SEED_BODY),
+    ("seed-put-bearer", "PUT", WS1, BEARER, {"json": SEED_BODY}, 200, SEED_BODY),
+    (
+        "put-replaces",
+        "PUT",
+        WS1,
+        API_KEY,
+        {"json": {"openaiApiKey": {"value": "rotated"}}},
+        200,
+        {"openaiApiKey": {"value": "rotated", "type": "string"}},
+    ),
+    ("put-empty-deletes-all", "PUT", WS1, API_KEY, {"json": {}}, 200, {}),
+    (
+        "patch-merges",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"maxTokens": {"value": 42, "description": "cap"}}},
+        200,
+        {**DEFAULT_MAP, "maxTokens": {"value": 42, "type": "number", "description": "cap"}},
+    ),
+    ("patch-empty", "PATCH", WS1, API_KEY, {"json": {}}, 200, DEFAULT_MAP),
+    ("get", "GET", WS1, API_KEY, {}, 200, DEFAULT_MAP),
+    ("get-bearer", "GET", WS1, BEARER, {}, 200, DEFAULT_MAP),
+    (
+        "get-unknown-bearer-valid-key",
+        "GET",
+        WS1,
+        {"Authorization": "Bearer nope", **API_KEY},
+        {},
+        200,
+        DEFAULT_MAP,
+    ),
+    ("get-editor", "GET", WS1, EDITOR, {}, 200, DEFAULT_MAP),
+    ("get-other-workspace", "GET", WS2, API_KEY, {}, 200, {}),
+    (
+        "get-unknown-workspace",
+        "GET",
+        "/prismeai/v2/workspaces/zz/security/secrets",
+        BEARER,
+        {},
+        200,
+        {},
+    ),
+    ("delete", "DELETE", f"{WS1}/openaiApiKey", API_KEY, {}, 200, {"secretName": "openaiApiKey"}),
+    (
+        "delete-unknown",
+        "DELETE",
+        f"{WS1}/nope",
+        API_KEY,
+        {},
+        404,
+        {"error": "ObjectNotFoundError", "message": "Secret 'nope' not found"},
+    ),
+    ("delete-editor", "DELETE", f"{WS1}/openaiApiKey", EDITOR, {}, 404, NOT_FOUND),
+    ("delete-other-workspace", "DELETE", f"{WS2}/openaiApiKey", API_KEY, {}, 404, NOT_FOUND),
+    (
+        "put-editor",
+        "PUT",
+        WS1,
+        EDITOR,
+        {"json": SEED_BODY},
+        403,
+        {"error": "ForbiddenError", "details": {"action": "update", "name": "openaiApiKey"}},
+    ),
+    (
+        "patch-editor",
+        "PATCH",
+        WS1,
+        EDITOR,
+        {"json": {"k": {"value": "v"}}},
+        403,
+        {"error": "ForbiddenError", "message": 'Cannot execute "create" on "secrets" k'},
+    ),
+    (
+        "put-other-workspace",
+        "PUT",
+        WS2,
+        API_KEY,
+        {"json": {"k": {"value": "v"}}},
+        403,
+        {"error": "ForbiddenError"},
+    ),
+    (
+        "patch-other-workspace",
+        "PATCH",
+        WS2,
+        BEARER,
+        {"json": {"k": {"value": "v"}}},
+        403,
+        {"error": "ForbiddenError"},
+    ),
+    (
+        "put-system-name",
+        "PUT",
+        WS1,
+        API_KEY,
+        {"json": {**SEED_BODY, "prismeai_ratelimit": {"value": 10}}},
+        403,
+        {"error": "ForbiddenError", "details": {"action": "create", "name": "prismeai_ratelimit"}},
+    ),
+    (
+        "patch-system-name",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"prismeai_x": {"value": "v"}}},
+        403,
+        {"error": "ForbiddenError"},
+    ),
+    (
+        "missing-value",
+        "PUT",
+        WS1,
+        API_KEY,
+        {"json": {"k": {"description": "no value"}}},
+        400,
+        {
+            "error": "RequestValidationError",
+            "details": [{"path": "/body/k/value", "errorCode": "required.openapi.validation"}],
+        },
+    ),
+    (
+        "entry-not-object",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"k": "v"}},
+        400,
+        {"error": "RequestValidationError", "details": [{"path": "/body/k"}]},
+    ),
+    (
+        "body-not-object",
+        "PUT",
+        WS1,
+        API_KEY,
+        {"json": [{"value": "v"}]},
+        400,
+        {"error": "RequestValidationError", "message": "request/body must be object"},
+    ),
+    (
+        "description-wrong-type",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"k": {"value": "v", "description": 5}}},
+        400,
+        {"error": "RequestValidationError", "details": [{"path": "/body/k/description"}]},
+    ),
+    (
+        "id-wrong-type",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"k": {"value": "v", "id": 5}}},
+        400,
+        {"error": "RequestValidationError", "details": [{"path": "/body/k/id"}]},
+    ),
+    (
+        "empty-name",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"json": {"": {"value": "v"}}},
+        400,
+        {"error": "RequestValidationError"},
+    ),
+    (
+        "malformed-json",
+        "PUT",
+        WS1,
+        API_KEY,
+        {"data": b"{oops", "headers": {"Content-Type": "application/json"}},
+        400,
+        {"error": "RequestValidationError", "details": [{"path": "/body"}]},
+    ),
+    (
+        "wrong-content-type",
+        "PATCH",
+        WS1,
+        API_KEY,
+        {"data": b"k=v", "headers": {"Content-Type": "text/plain"}},
+        400,
+        {
+            "error": "RequestValidationError",
+            "message": "request/headers/content-type unsupported media type text/plain",
+        },
+    ),
+    (
+        "no-body",
+        "PUT",
+        WS1,
+        API_KEY,
+        {},
+        400,
+        {"error": "RequestValidationError", "message": "request/body is required"},
+    ),
+    (
+        "unknown-route",
+        "GET",
+        "/prismeai/v2/workspaces/ws1/automations",
+        API_KEY,
+        {},
+        404,
+        {"error": "RequestValidationError", "message": "not found"},
+    ),
+    (
+        "wrong-method",
+        "GET",
+        f"{WS1}/openaiApiKey",
+        API_KEY,
+        {},
+        400,
+        {"error": "RequestValidationError", "message": "GET method not allowed"},
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "headers", "kwargs", "status", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_operation(
+    api: Api,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    kwargs: dict[str, Any],
+    status: int,
+    expected: Any,
+) -> None:
+    kwargs = dict(kwargs)  # the table is shared by both transports: leave it intact
+    headers = {**headers, **kwargs.pop("headers", {})}
+    response = api.request(method, path, headers=headers, **kwargs)
+    body = response.json()
+    assert response.status_code == status, body
+    assert_subset(body, expected)
+    assert UUID.match(response.headers["x-correlation-id"])
+    if status == 200:
+        assert set(body) == set(expected)
+    else:
+        assert set(body) <= {"error", "message", "details"} and body["message"]
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"Authorization": "Bearer nope"},
+        {"x-prismeai-api-key": "nope"},
+        {"Authorization": "Bearer "},
+        {"Authorization": "Basic cHJpc21lLXRlc3Qtd3MxOg=="},
+        {"Authorization": "prisme-test-ws1"},
+        {"x-prismeai-token": "prisme-test-ws1"},
+    ],
+    ids=["none", "unknown-bearer", "unknown-key", "empty-bearer", "basic", "no-scheme", "legacy"],
+)
+def test_authentication(api: Api, method: str, headers: dict[str, str]) -> None:
+    path = f"{WS1}/openaiApiKey" if method == "DELETE" else WS1
+    body: dict[str, Any] = {"json": {}} if method in {"PUT", "PATCH"} else {}
+    response = api.request(method, path, headers=headers, **body)
+    assert response.status_code == 401
+    assert response.json() == {"error": "AuthenticationError", "message": "Unauthenticated"}
+    assert UUID.match(response.headers["x-correlation-id"])
+
+
+def test_auth_comes_before_validation(api: Api) -> None:
+    response = api.request("PUT", WS1, json={"k": "not an entry"})
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("value", "js_type"),
+    [
+        ("text", "string"),
+        ("", "string"),
+        (0, "number"),
+        (1.5, "number"),
+        (True, "boolean"),
+        (False, "boolean"),
+        (None, "object"),
+        ([], "object"),
+        (["gpt4", 1, {"deep": [None, True]}], "object"),
+        ({"url": "https://x", "retries": 3, "nested": {"on": False}}, "object"),
+    ],
+)
+def test_values_of_every_json_type_round_trip(
+    api: Api, emulator: Emulator, value: Any, js_type: str
+) -> None:
+    written = api.request("PATCH", WS1, headers=API_KEY, json={"k": {"value": value}}).json()
+    assert written["k"]["value"] == value and written["k"]["type"] == js_type
+    read = api.request("GET", WS1, headers=API_KEY).json()
+    assert read["k"]["value"] == value and type(read["k"]["value"]) is type(value)
+    assert snapshot(emulator)["k"]["value"] == value
+
+
+def test_put_replaces_the_whole_set(api: Api, emulator: Emulator) -> None:
+    body = {"allowedModels": {"value": ["gpt4o"]}, "region": {"value": "eu"}}
+    answer = api.request("PUT", WS1, headers=API_KEY, json=body).json()
+    assert list(answer) == ["allowedModels", "region"]
+    stored = snapshot(emulator)
+    assert set(stored) == {"allowedModels", "region"}
+    assert stored["allowedModels"]["value"] == ["gpt4o"]
+
+
+def test_patch_merges_and_keeps_the_rest(api: Api, emulator: Emulator) -> None:
+    before = snapshot(emulator)
+    body = {"allowedModels": {"value": ["gpt4o"]}, "region": {"value": "eu"}}
+    answer = api.request("PATCH", WS1, headers=BEARER, json=body).json()
+    assert list(answer) == ["openaiApiKey", "allowedModels", "region"]
+    stored = snapshot(emulator)
+    assert stored["openaiApiKey"] == before["openaiApiKey"]
+    assert stored["allowedModels"]["value"] == ["gpt4o"]
+    assert stored["region"]["value"] == "eu"
+
+
+def test_unchanged_write_answers_the_map_as_it_is(api: Api, emulator: Emulator) -> None:
+    current = api.request("GET", WS1, headers=API_KEY).json()
+    before = snapshot(emulator)
+    for method in ("PUT", "PATCH"):
+        answer = api.request(method, WS1, headers=API_KEY, json=current)
+        assert answer.status_code == 200 and answer.json() == current
+    assert snapshot(emulator) == before
+
+
+def test_server_managed_fields_do_not_count_as_changes(api: Api, emulator: Emulator) -> None:
+    before = snapshot(emulator)
+    managed = {
+        "id": "forged",
+        "createdAt": "1999-01-01T00:00:00.000Z",
+        "updatedAt": "1999-01-01T00:00:00.000Z",
+        "createdBy": "mallory",
+        "updatedBy": "mallory",
+        "permissions": {"mallory": {"role": "owner", "policies": {"read": True}}},
+        "type": "boolean",
+        "colour": "blue",  # unknown fields are ignored too
+    }
+    body = {"openaiApiKey": {"value": "sk-test-prisme-1", **managed}}
+    answer = api.request("PATCH", WS1, headers=API_KEY, json=body).json()
+    assert "colour" not in answer["openaiApiKey"]
+    assert answer["openaiApiKey"]["id"] == before["openaiApiKey"]["id"]
+    assert answer["openaiApiKey"]["type"] == "string"
+    assert answer["openaiApiKey"]["permissions"] == {}
+    assert snapshot(emulator) == before
+
+
+def test_update_moves_updated_fields_only(api: Api, emulator: Emulator) -> None:
+    emulator.put_tenant(
+        "prismeai",
+        "ws1",
+        {
+            "credentials": [
+                {"token": "alice-token", "user": "alice"},
+                {"token": "bob-token", "user": "bob"},
+            ],
+            "secrets": [{"name": "k", "value": "v1"}],
+        },
+    )
+    before = api.request("GET", WS1, headers={"x-prismeai-api-key": "alice-token"}).json()["k"]
+    assert before["createdBy"] == before["updatedBy"] == "alice"
+    bob = {"Authorization": "Bearer bob-token"}
+    after = api.request("PATCH", WS1, headers=bob, json={"k": {"value": "v2"}}).json()["k"]
+    assert (after["id"], after["createdAt"], after["createdBy"]) == (
+        before["id"],
+        before["createdAt"],
+        "alice",
+    )
+    assert after["updatedBy"] == "bob" and after["updatedAt"] > before["updatedAt"]
+    created = api.request("PATCH", WS1, headers=bob, json={"n": {"value": 1}}).json()["n"]
+    assert created["createdBy"] == created["updatedBy"] == "bob"
+    assert created["createdAt"] == created["updatedAt"]
+    for stamp in (after["createdAt"], after["updatedAt"], created["createdAt"]):
+        assert ISO.match(stamp)
+    assert re.fullmatch(r"[0-9a-f]{24}", created["id"])
+
+
+@pytest.mark.parametrize(
+    ("stored", "sent", "changed"),
+    [
+        (1, 1.0, False),
+        (1, True, True),
+        (0, False, True),
+        ("1", 1, True),
+        (None, None, False),
+        ([1, 2], [2, 1], True),
+        ({"a": 1, "b": [True]}, {"b": [True], "a": 1.0}, False),
+        ({"a": None}, {}, True),
+    ],
+)
+def test_changes_are_found_as_javascript_compares(
+    api: Api, emulator: Emulator, stored: Any, sent: Any, changed: bool
+) -> None:
+    emulator.put_tenant(
+        "prismeai",
+        "ws1",
+        {
+            "credentials": [{"token": "prisme-test-ws1"}],
+            "secrets": [{"name": "k", "value": stored}],
+        },
+    )
+    before = snapshot(emulator)["k"]
+    api.request("PATCH", WS1, headers=API_KEY, json={"k": {"value": sent}})
+    after = snapshot(emulator)["k"]
+    assert (after["updatedAt"] != before["updatedAt"]) is changed
+    assert after["value"] == (sent if changed else stored)
+
+
+def test_names_are_taken_from_the_decoded_path(api: Api, emulator: Emulator) -> None:
+    api.request("PATCH", WS1, headers=API_KEY, json={"my key": {"value": "v"}})
+    response = api.request("DELETE", f"{WS1}/my%20key", headers=API_KEY)
+    assert response.json() == {"secretName": "my key"}
+    assert "my key" not in snapshot(emulator)
+
+
+def test_description_is_stored_empty_and_omitted_on_read(api: Api, emulator: Emulator) -> None:
+    answer = api.request(
+        "PATCH", WS1, headers=API_KEY, json={"k": {"value": "v", "description": ""}}
+    ).json()
+    assert "description" not in answer["k"]
+    assert snapshot(emulator)["k"]["description"] == ""
+    described = {"k": {"value": "v", "description": "used by the router"}}
+    answer = api.request("PATCH", WS1, headers=API_KEY, json=described).json()
+    assert answer["k"]["description"] == "used by the router"
+    # An entry sent without its description clears it: the entry is replaced as a whole.
+    answer = api.request("PATCH", WS1, headers=API_KEY, json={"k": {"value": "v"}}).json()
+    assert "description" not in answer["k"]
+    assert snapshot(emulator)["k"]["description"] == ""
+
+
+def test_client_given_id_is_kept_on_create(api: Api) -> None:
+    body = {"a": {"value": 1, "id": "my-id"}, "b": {"value": 2, "id": "my-id"}}
+    answer = api.request("PATCH", WS1, headers=API_KEY, json=body).json()
+    assert answer["a"]["id"] == "my-id"
+    assert answer["b"]["id"] != "my-id", "ids stay unique in a workspace"
+
+
+@pytest.mark.parametrize(
+    ("method", "headers", "body"),
+    [
+        ("PATCH", API_KEY, {"ok": {"value": "v"}, "prismeai_x": {"value": "v"}}),
+        ("PUT", API_KEY, {"openaiApiKey": {"value": "changed"}, "prismeai_x": {"value": "v"}}),
+        ("PUT", EDITOR, {}),
+        ("PATCH", EDITOR, {"openaiApiKey": {"value": "changed"}}),
+        ("PUT", API_KEY, {"ok": {"value": "v"}, "bad": {"value": "v", "description": 1}}),
+        ("PUT", {"x-prismeai-api-key": "prisme-test-ws2"}, {"openaiApiKey": {"value": "x"}}),
+    ],
+    ids=["system-name", "put-system-name", "editor-put", "editor-patch", "invalid", "ws2-key"],
+)
+def test_failed_write_changes_nothing(
+    api: Api, emulator: Emulator, method: str, headers: dict[str, str], body: Any
+) -> None:
+    put_ws2(emulator)
+    before = snapshot(emulator)
+    response = api.request(method, WS1, headers=headers, json=body)
+    assert response.status_code in {400, 403}
+    assert snapshot(emulator) == before
+
+
+def test_editor_may_send_back_an_unchanged_map(api: Api, emulator: Emulator) -> None:
+    current = api.request("GET", WS1, headers=EDITOR).json()
+    response = api.request("PUT", WS1, headers=EDITOR, json=current)
+    assert response.status_code == 200 and response.json() == current
+
+
+def test_system_secrets_are_invisible_to_workspace_roles(api: Api, emulator: Emulator) -> None:
+    emulator.put_tenant(
+        "prismeai",
+        "ws1",
+        {
+            "credentials": [{"token": "prisme-test-ws1"}],
+            "secrets": [
+                {"name": "prismeai_ratelimit_requests", "value": 100},
+                {"name": "mine", "value": "v"},
+            ],
+        },
+    )
+    assert list(api.request("GET", WS1, headers=API_KEY).json()) == ["mine"]
+    assert api.request("PUT", WS1, headers=API_KEY, json={}).json() == {}
+    response = api.request("DELETE", f"{WS1}/prismeai_ratelimit_requests", headers=API_KEY)
+    assert response.status_code == 404
+    assert list(snapshot(emulator)) == ["prismeai_ratelimit_requests"]
+
+
+def test_delete_then_create_again(api: Api, emulator: Emulator) -> None:
+    old_id = snapshot(emulator)["openaiApiKey"]["id"]
+    assert api.request("DELETE", f"{WS1}/openaiApiKey", headers=BEARER).status_code == 200
+    assert "openaiApiKey" not in snapshot(emulator)
+    again = api.request("DELETE", f"{WS1}/openaiApiKey", headers=BEARER)
+    assert again.status_code == 404 and again.json() == NOT_FOUND
+    body = {"openaiApiKey": {"value": "fresh"}}
+    created = api.request("PATCH", WS1, headers=BEARER, json=body).json()
+    assert created["openaiApiKey"]["id"] != old_id
+
+
+def test_official_client_practice(api: Api, emulator: Emulator) -> None:
+    """The SDK and console: PATCH the whole edited map, one DELETE per removed name,
+    then read the values back with GET."""
+    current = api.request("GET", WS1, headers=BEARER).json()
+    edited = {name: dict(entry) for name, entry in current.items() if name != "allowedModels"}
+    edited["openaiApiKey"]["value"] = "sk-rotated"
+    edited["temperature"] = {"value": 0.2, "description": "sampling"}
+    patched = api.request("PATCH", WS1, headers=BEARER, json=edited)
+    assert patched.status_code == 200
+    assert set(patched.json()) == {"openaiApiKey", "allowedModels", "temperature"}
+    for removed in set(current) - set(edited):
+        deleted = api.request("DELETE", f"{WS1}/{removed}", headers=BEARER)
+        assert deleted.json() == {"secretName": removed}
+    values = {k: v["value"] for k, v in api.request("GET", WS1, headers=BEARER).json().items()}
+    assert values == {"openaiApiKey": "sk-rotated", "temperature": 0.2}
+    assert snapshot(emulator)["temperature"]["description"] == "sampling"
+
+
+def test_workspaces_are_isolated(api: Api, emulator: Emulator) -> None:
+    put_ws2(emulator)
+    ws2_key = {"x-prismeai-api-key": "prisme-test-ws2"}
+    assert api.request("GET", WS1, headers=ws2_key).json() == {}
+    assert api.request("DELETE", f"{WS1}/openaiApiKey", headers=ws2_key).status_code == 404
+    patch = api.request("PATCH", WS1, headers=ws2_key, json={"openaiApiKey": {"value": "x"}})
+    assert patch.status_code == 403
+    assert list(api.request("GET", WS2, headers=ws2_key).json()) == ["ws2Only"]
+    assert list(api.request("GET", WS2, headers=API_KEY).json()) == []
+    assert snapshot(emulator)["openaiApiKey"]["value"] == "sk-test-prisme-1"
+
+
+def test_correlation_id_is_echoed_or_made(api: Api) -> None:
+    given = {**API_KEY, "x-correlation-id": "trace-123"}
+    assert api.request("GET", WS1, headers=given).headers["x-correlation-id"] == "trace-123"
+    failed = api.request("DELETE", f"{WS1}/nope", headers=given)
+    assert failed.headers["x-correlation-id"] == "trace-123"
+    first = api.request("GET", WS1, headers=API_KEY).headers["x-correlation-id"]
+    second = api.request("GET", WS1, headers=API_KEY).headers["x-correlation-id"]
+    assert UUID.match(first) and first != second
+
+
+def test_secret_values_never_appear_in_errors(api: Api) -> None:
+    body = {"k": {"value": "sk-very-secret", "description": 5}}
+    response = api.request("PATCH", WS1, headers=API_KEY, json=body)
+    assert response.status_code == 400
+    assert "sk-very-secret" not in str(response.json())
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"),
+    [
+        ({"value": "v"}, "'name' must be a non-empty string"),
+        ({"name": "", "value": "v"}, "'name' must be a non-empty string"),
+        ({"name": "k"}, "'value' is required"),
+        ({"name": "k", "value": "v", "description": 3}, "'description' must be a string"),
+        ({"name": "k", "value": "v", "keyName": "K"}, "unknown fields ['keyName']"),
+    ],
+)
+def test_fixture_secrets_are_checked(
+    emulator: Emulator, secret: dict[str, Any], problem: str
+) -> None:
+    with pytest.raises(FixtureError, match=re.escape(problem)):
+        emulator.put_tenant("prismeai", "ws9", {"secrets": [secret]})
+
+
+def test_fixture_secret_names_are_unique(emulator: Emulator) -> None:
+    secrets = [{"name": "k", "value": 1}, {"name": "k", "value": 2}]
+    with pytest.raises(FixtureError, match="appears twice"):
+        emulator.put_tenant("prismeai", "ws9", {"secrets": secrets})
+
+
+def test_internal_error_is_the_services_500() -> None:
+    reply = VENDOR.errors.internal()
+    assert (reply.status, reply.body) == (500, {"error": "Internal", "message": "Internal error"})
+    assert UUID.match(reply.headers["x-correlation-id"])
+
+
+def test_every_operation_declares_every_status_it_can_answer() -> None:
+    spec = load_spec(spec_path(VENDOR.spec_file))
+    for operation in spec.operations:
+        declared = spec.document["paths"][operation.path_template][operation.method]["responses"]
+        assert {"200", "400", "401", "403", "404", "500"} <= set(declared), operation.operation_id

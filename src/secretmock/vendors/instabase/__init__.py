@@ -1,0 +1,16 @@
+"""Instabase AI Hub: organization secrets (docs/vendors/instabase.md)."""
+
+from secretmock.engine.vendor_api import Vendor
+from secretmock.vendors.instabase import auth, errors, handlers, models
+
+VENDOR = Vendor(
+    name="instabase",
+    spec_file="instabase.yaml",
+    roles=models.ROLES,
+    authenticate=auth.authenticate,
+    handlers=handlers.HANDLERS,
+    errors=errors.Envelope(),
+    seed_secret=models.seed_secret,
+    export_secret=models.export,
+    secret_fields=frozenset({"value"}),
+)

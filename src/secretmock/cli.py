@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
+import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -48,7 +50,17 @@ def _parser() -> argparse.ArgumentParser:
         help="serve this vendor alone, at the root, for clients that cannot take a prefix",
     )
     serve.add_argument("--seed", type=int, help="seed for ids, for repeatable runs")
+    serve.add_argument(
+        "--report", type=Path, metavar="FILE", help="write the JSON contract report at shutdown"
+    )
     serve.set_defaults(run=_serve)
+    report = commands.add_parser(
+        "report", help="fetch a running server's contract report; exit 1 on any violation"
+    )
+    report.add_argument("--url", required=True, help="the server's root URL")
+    report.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
+    report.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
+    report.set_defaults(run=_report)
     specs = commands.add_parser("specs", help="validate the specs and list their operations")
     specs.set_defaults(run=_specs)
     return parser
@@ -65,6 +77,10 @@ def _serve(args: argparse.Namespace) -> int:
     app = build_app(emulator, only_vendor=args.vendor)
     _print_banner(emulator, args, show_credentials=not args.fixtures)
     uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    if args.report:
+        from secretmock.engine.report import build_report
+
+        args.report.write_text(json.dumps(build_report(emulator), indent=2))
     return 0
 
 
@@ -86,6 +102,27 @@ def _print_banner(emulator: Emulator, args: argparse.Namespace, show_credentials
     sys.stdout.flush()
 
 
+def _report(args: argparse.Namespace) -> int:
+    from secretmock.engine.report import junit_xml
+
+    url = args.url.rstrip("/") + "/__admin__/report"
+    try:
+        with urllib.request.urlopen(url, timeout=30) as response:
+            report = json.loads(response.read())
+    except (OSError, ValueError) as exc:
+        print(f"secretmock: cannot fetch {url}: {exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        args.json.write_text(json.dumps(report, indent=2))
+    if args.junit:
+        args.junit.write_text(junit_xml(report))
+    count = len(report["violations"])
+    for name, vendor in report["vendors"].items():
+        print(f"{name}: {vendor['exercised']}/{vendor['total']} operations exercised")
+    print(f"{count} contract violation(s)")
+    return 1 if count else 0
+
+
 def _specs(args: argparse.Namespace) -> int:
     status = 0
     for vendor in all_vendors():
@@ -98,7 +135,7 @@ def _specs(args: argparse.Namespace) -> int:
         print(f"{vendor.name}: {spec.path.name} valid ({spec.document.get('openapi')})")
         for op in spec.operations:
             state = "implemented" if op.operation_id in vendor.handlers else "NOT IMPLEMENTED"
-            print(f"  {op.method.upper():<7}{op.path_template:<52}{op.operation_id:<32}{state}")
+            print(f"  {op.method.upper():<7} {op.path_template:<60} {op.operation_id:<30} {state}")
             if state != "implemented":
                 status = 1
     return status

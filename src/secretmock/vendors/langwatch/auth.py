@@ -1,0 +1,63 @@
+"""LangWatch authentication: a project API key, in one of three header forms.
+
+The server reads, in this order (vendor-apis.md 2.2, ``extractCredentials``):
+
+1. ``Authorization: Basic base64(projectId:token)``;
+2. ``Authorization: Bearer <token>``, with an optional ``X-Project-Id``;
+3. ``X-Auth-Token: <token>`` (the documented scheme), with an optional ``X-Project-Id``.
+
+A malformed Basic header or an empty Bearer falls through to ``X-Auth-Token``, so a
+header injected by a proxy does not hide a good key. The tenant is always the key's
+own project: a project id that names another project makes the credentials invalid.
+
+Roles: ``admin`` holds ``secrets:view`` and ``secrets:manage``; ``viewer`` holds
+``secrets:view`` only (a scoped API key without the manage permission).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.vendors.common import basic_credentials, bearer_token
+from secretmock.vendors.langwatch.errors import (
+    AUTH_REQUIRED,
+    INVALID_CREDENTIALS,
+    PermissionDenied,
+    Unauthorized,
+)
+
+VIEW = "secrets:view"
+MANAGE = "secrets:manage"
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "admin": frozenset({VIEW, MANAGE}),
+    "viewer": frozenset({VIEW}),
+}
+
+
+def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
+    """The caller, on its key's project; raises the middleware's 401 otherwise."""
+    found = extract_credentials(auth.headers)
+    if found is None:
+        raise Unauthorized(AUTH_REQUIRED)
+    token, project_id = found
+    credential = lookup(token)
+    if credential is None or project_id not in (None, credential.tenant_id):
+        raise Unauthorized(INVALID_CREDENTIALS)
+    return Principal(credential.tenant_id, credential.role, credential.user)
+
+
+def extract_credentials(headers: Mapping[str, str]) -> tuple[str, str | None] | None:
+    """``(token, project id or None)`` from the first usable header form, or ``None``."""
+    basic = basic_credentials(headers)
+    if basic is not None:
+        named_project, basic_token = basic
+        return basic_token, named_project
+    token = bearer_token(headers) or headers.get("x-auth-token")
+    return (token, headers.get("x-project-id") or None) if token else None
+
+
+def require(role: str | None, permission: str) -> None:
+    """Raises the 403 ``api_key_permission_denied`` unless ``role`` grants ``permission``."""
+    if permission not in ROLE_PERMISSIONS.get(role or "", frozenset()):
+        raise PermissionDenied(permission)

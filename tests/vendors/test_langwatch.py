@@ -1,0 +1,637 @@
+"""LangWatch behaviour, table-driven, over both transports (see conftest ``api``)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from typing import Any
+
+import pytest
+
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.sources import Sources
+from secretmock.engine.store import TenantState
+from secretmock.vendors.langwatch import models
+from secretmock.vendors.langwatch.errors import Conflict, Unprocessable
+from tests.conftest import Api
+from tests.helpers import assert_subset, contains_key
+
+BASE = "/langwatch/api/secrets"
+PROJECT = "project-demo"
+SEEDED_ID = "demo_openai_key_00001"
+SEEDED_VALUE = "sk-test-lw-1"
+ADMIN = {"X-Auth-Token": "sk-lw-test-demo"}
+VIEWER = {"X-Auth-Token": "sk-lw-test-viewer"}
+JSON = {"Content-Type": "application/json"}
+SEEDED = {"id": SEEDED_ID, "projectId": PROJECT, "name": "OPENAI_API_KEY"}
+NOT_FOUND = {"error": "Secret not found"}
+ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+NANOID = re.compile(r"^[A-Za-z0-9_-]{21}$")
+AUTH_REQUIRED = (
+    "Authentication required. Use Authorization: Basic base64(projectId:token), "
+    "Authorization: Bearer <token>, or X-Auth-Token header."
+)
+NAME_RULE = (
+    "name must contain only uppercase letters, digits, and underscores, "
+    "and must start with a letter"
+)
+
+
+def schema_failure(*reasons: tuple[str, str, str]) -> dict[str, Any]:
+    """The 422 ``validation_error`` body naming (field, zod issue type, message)."""
+    return {
+        "error": "validation_error",
+        "message": "The request body didn't match the expected shape.",
+        "target": "json",
+        "fields": [field for field, _, _ in reasons],
+        "reasons": [
+            {"code": "schema_failure", "meta": {"field": f, "type": t, "message": m}}
+            for f, t, m in reasons
+        ],
+    }
+
+
+MALFORMED = {
+    "error": "malformed_request",
+    "message": "The request body could not be parsed.",
+    "target": "json",
+    "detail": "Malformed JSON in request body",
+}
+REQUIRED_VALUE = ("value", "invalid_type", "Required")
+REQUIRED_NAME = ("name", "invalid_type", "Required")
+
+
+def basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def stored(emulator: Emulator, project: str = PROJECT) -> dict[str, dict[str, Any]]:
+    """The project's stored secrets by id, values included."""
+    snapshot = emulator.tenant_snapshot("langwatch", project)
+    assert snapshot is not None
+    return {s["id"]: s for s in snapshot["secrets"]}
+
+
+def tenant_entry(token: str, secrets: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"credentials": [{"token": token}], "secrets": secrets}
+
+
+def create(api: Api, name: str) -> Any:
+    """Creates ``name`` with the admin key."""
+    return api.request("POST", BASE, headers=ADMIN, json={"name": name, "value": "v"})
+
+
+def many(count: int) -> list[dict[str, str]]:
+    return [{"name": f"KEY_{i:03d}", "value": f"v{i}"} for i in range(count)]
+
+
+# (id, method, path, request kwargs, status, expected body subset)
+CASES: list[tuple[str, str, str, dict[str, Any], int, Any]] = [
+    (
+        "update-seed",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": "sk-rotated"}},
+        200,
+        SEEDED,
+    ),
+    (
+        "update-name-cannot-change",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": "v", "name": "RENAMED"}},
+        200,
+        SEEDED,
+    ),
+    ("update-unknown", "PUT", f"{BASE}/nope", {"json": {"value": "v"}}, 404, NOT_FOUND),
+    (
+        "update-missing-value",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {}},
+        422,
+        schema_failure(REQUIRED_VALUE),
+    ),
+    (
+        "update-empty-value",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": ""}},
+        422,
+        schema_failure(("value", "too_small", "value is required")),
+    ),
+    (
+        "update-value-too-long",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": "x" * 10_001}},
+        422,
+        schema_failure(("value", "too_big", "value is too long")),
+    ),
+    (
+        "update-longest-value",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": "x" * 10_000}},
+        200,
+        SEEDED,
+    ),
+    (
+        "update-wrong-type",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": 5}},
+        422,
+        schema_failure(("value", "invalid_type", "Expected string, received number")),
+    ),
+    (
+        "update-null",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"json": {"value": None}},
+        422,
+        schema_failure(("value", "invalid_type", "Expected string, received null")),
+    ),
+    (
+        "update-unknown-id-and-bad-body",
+        "PUT",
+        f"{BASE}/nope",
+        {"json": {}},
+        422,
+        schema_failure(REQUIRED_VALUE),
+    ),
+    (
+        "update-malformed-json",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"data": b'{"value":', "headers": JSON},
+        400,
+        MALFORMED,
+    ),
+    (
+        "update-empty-json-body",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"data": b"", "headers": JSON},
+        400,
+        MALFORMED,
+    ),
+    (
+        "update-wrong-content-type",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        {"data": b"value=v", "headers": {"Content-Type": "text/plain"}},
+        422,
+        schema_failure(REQUIRED_VALUE),
+    ),
+    ("update-no-body", "PUT", f"{BASE}/{SEEDED_ID}", {}, 422, schema_failure(REQUIRED_VALUE)),
+    (
+        "create",
+        "POST",
+        BASE,
+        {"json": {"name": "ANTHROPIC_API_KEY", "value": "sk-ant"}},
+        201,
+        {"projectId": PROJECT, "name": "ANTHROPIC_API_KEY"},
+    ),
+    (
+        "create-one-letter-name",
+        "POST",
+        BASE,
+        {"json": {"name": "A", "value": "v"}},
+        201,
+        {"name": "A"},
+    ),
+    (
+        "create-duplicate-name",
+        "POST",
+        BASE,
+        {"json": {"name": "OPENAI_API_KEY", "value": "v"}},
+        409,
+        {"error": 'A secret with the name "OPENAI_API_KEY" already exists'},
+    ),
+    (
+        "create-lower-case-name",
+        "POST",
+        BASE,
+        {"json": {"name": "openai_key", "value": "v"}},
+        422,
+        schema_failure(("name", "invalid_string", NAME_RULE)),
+    ),
+    (
+        "create-digit-first",
+        "POST",
+        BASE,
+        {"json": {"name": "1KEY", "value": "v"}},
+        422,
+        schema_failure(("name", "invalid_string", NAME_RULE)),
+    ),
+    (
+        "create-hyphen",
+        "POST",
+        BASE,
+        {"json": {"name": "MY-KEY", "value": "v"}},
+        422,
+        schema_failure(("name", "invalid_string", NAME_RULE)),
+    ),
+    (
+        # The reserved name is lower case: the name schema refuses it before the
+        # service's reserved-name check can run, as on the real server.
+        "create-reserved-name",
+        "POST",
+        BASE,
+        {"json": {"name": "langy_vk_secret", "value": "v"}},
+        422,
+        schema_failure(("name", "invalid_string", NAME_RULE)),
+    ),
+    (
+        "create-empty-name-and-value",
+        "POST",
+        BASE,
+        {"json": {"name": "", "value": ""}},
+        422,
+        schema_failure(
+            ("name", "too_small", "name is required"),
+            ("name", "invalid_string", NAME_RULE),
+            ("value", "too_small", "value is required"),
+        ),
+    ),
+    (
+        "create-missing-value",
+        "POST",
+        BASE,
+        {"json": {"name": "K"}},
+        422,
+        schema_failure(REQUIRED_VALUE),
+    ),
+    (
+        "create-missing-both",
+        "POST",
+        BASE,
+        {"json": {}},
+        422,
+        schema_failure(REQUIRED_NAME, REQUIRED_VALUE),
+    ),
+    (
+        "create-wrong-types",
+        "POST",
+        BASE,
+        {"json": {"name": ["K"], "value": True}},
+        422,
+        schema_failure(
+            ("name", "invalid_type", "Expected string, received array"),
+            ("value", "invalid_type", "Expected string, received boolean"),
+        ),
+    ),
+    (
+        "create-array-body",
+        "POST",
+        BASE,
+        {"json": []},
+        422,
+        schema_failure(("(root)", "invalid_type", "Expected object, received array")),
+    ),
+    (
+        "create-malformed-json",
+        "POST",
+        BASE,
+        {"data": b"{oops", "headers": JSON},
+        400,
+        MALFORMED,
+    ),
+    (
+        "create-form-body",
+        "POST",
+        BASE,
+        {
+            "data": b"name=K&value=v",
+            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
+        },
+        422,
+        schema_failure(REQUIRED_NAME, REQUIRED_VALUE),
+    ),
+    ("create-no-body", "POST", BASE, {}, 422, schema_failure(REQUIRED_NAME, REQUIRED_VALUE)),
+    ("get", "GET", f"{BASE}/{SEEDED_ID}", {}, 200, SEEDED),
+    ("get-unknown", "GET", f"{BASE}/nope", {}, 404, NOT_FOUND),
+    ("delete", "DELETE", f"{BASE}/{SEEDED_ID}", {}, 200, {"id": SEEDED_ID, "deleted": True}),
+    ("delete-unknown", "DELETE", f"{BASE}/nope", {}, 404, NOT_FOUND),
+    ("list", "GET", BASE, {}, 200, [SEEDED]),
+    ("list-ignores-query", "GET", f"{BASE}?page=2", {}, 200, [SEEDED]),
+    ("unknown-route", "GET", "/langwatch/api/secret", {}, 404, {"error": "Not Found"}),
+    ("wrong-method", "PATCH", f"{BASE}/{SEEDED_ID}", {"json": {"value": "v"}}, 404, {}),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "kwargs", "status", "expected"),
+    [case[1:] for case in CASES],
+    ids=[case[0] for case in CASES],
+)
+def test_operation(
+    api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
+) -> None:
+    kwargs = dict(kwargs)  # the table is shared by both transports: never change it
+    headers = {**ADMIN, **kwargs.pop("headers", {})}
+    response = api.request(method, path, headers=headers, **kwargs)
+    body = response.json()
+    assert response.status_code == status, body
+    assert_subset(body, expected)
+    assert not contains_key(body, "value"), "LangWatch never returns a value"
+    assert SEEDED_VALUE not in json.dumps(body)
+    if status >= 400:
+        assert isinstance(body.get("error"), str)
+
+
+def test_secret_response_shape(api: Api) -> None:
+    created = api.request("POST", BASE, headers=ADMIN, json={"name": "NEW_KEY", "value": "v"})
+    body = created.json()
+    assert set(body) == {"id", "projectId", "name", "createdAt", "updatedAt"}
+    assert NANOID.match(body["id"]), body["id"]
+    assert ISO.match(body["createdAt"]) and body["createdAt"] == body["updatedAt"]
+
+
+def test_seed_operation_as_a_user_sends_it(api: Api, emulator: Emulator) -> None:
+    before = api.request("GET", f"{BASE}/{SEEDED_ID}", headers=ADMIN).json()
+    response = api.request(
+        "PUT", f"{BASE}/{SEEDED_ID}", headers=ADMIN, json={"value": "sk-test-lw-2"}
+    )
+    assert response.status_code == 200
+    after = response.json()
+    assert after["createdAt"] == before["createdAt"]
+    assert ISO.match(after["updatedAt"]) and after["updatedAt"] > before["updatedAt"]
+    assert stored(emulator)[SEEDED_ID] == {
+        "id": SEEDED_ID,
+        "name": "OPENAI_API_KEY",
+        "value": "sk-test-lw-2",
+    }
+    assert api.request("GET", f"{BASE}/{SEEDED_ID}", headers=ADMIN).json() == after
+
+
+ENCODED_NO_COLON = "Basic " + base64.b64encode(b"no-colon").decode()
+
+# (id, headers, status, 401 message or None)
+AUTH_CASES: list[tuple[str, dict[str, str], int, str | None]] = [
+    ("no-credentials", {}, 401, AUTH_REQUIRED),
+    ("empty-x-auth-token", {"X-Auth-Token": ""}, 401, AUTH_REQUIRED),
+    ("unknown-x-auth-token", {"X-Auth-Token": "sk-lw-nope"}, 401, "Invalid credentials"),
+    ("x-auth-token", ADMIN, 200, None),
+    ("x-auth-token-own-project", {**ADMIN, "X-Project-Id": PROJECT}, 200, None),
+    ("x-auth-token-other-project", {**ADMIN, "X-Project-Id": "other"}, 401, "Invalid credentials"),
+    ("bearer", {"Authorization": "Bearer sk-lw-test-demo"}, 200, None),
+    (
+        "bearer-own-project",
+        {"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": PROJECT},
+        200,
+        None,
+    ),
+    (
+        "bearer-other-project",
+        {"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": "other"},
+        401,
+        "Invalid credentials",
+    ),
+    (
+        "bearer-wins-over-x-auth-token",
+        {"Authorization": "Bearer sk-lw-nope", **ADMIN},
+        401,
+        "Invalid credentials",
+    ),
+    ("empty-bearer-falls-through", {"Authorization": "Bearer ", **ADMIN}, 200, None),
+    ("empty-bearer-alone", {"Authorization": "Bearer "}, 401, AUTH_REQUIRED),
+    ("basic", {"Authorization": basic(PROJECT, "sk-lw-test-demo")}, 200, None),
+    (
+        "basic-other-project",
+        {"Authorization": basic("other", "sk-lw-test-demo")},
+        401,
+        "Invalid credentials",
+    ),
+    (
+        "basic-wins-over-x-auth-token",
+        {"Authorization": basic(PROJECT, "sk-lw-nope"), **ADMIN},
+        401,
+        "Invalid credentials",
+    ),
+    ("malformed-basic-falls-through", {"Authorization": "Basic !!!", **ADMIN}, 200, None),
+    ("basic-without-colon-falls-through", {"Authorization": ENCODED_NO_COLON, **ADMIN}, 200, None),
+    ("malformed-basic-alone", {"Authorization": "Basic !!!"}, 401, AUTH_REQUIRED),
+    ("other-scheme-falls-through", {"Authorization": "Token abc", **ADMIN}, 200, None),
+]
+
+
+@pytest.mark.parametrize(
+    ("headers", "status", "message"),
+    [case[1:] for case in AUTH_CASES],
+    ids=[case[0] for case in AUTH_CASES],
+)
+def test_authentication(
+    api: Api, headers: dict[str, str], status: int, message: str | None
+) -> None:
+    response = api.request("GET", BASE, headers=headers)
+    assert response.status_code == status, response.json()
+    if message is None:
+        assert [s["id"] for s in response.json()] == [SEEDED_ID]
+    else:
+        assert response.json() == {"error": "Unauthorized", "message": message}
+
+
+def test_auth_comes_before_validation_and_lookup(api: Api) -> None:
+    for method, path in [("PUT", f"{BASE}/nope"), ("POST", BASE), ("DELETE", f"{BASE}/nope")]:
+        response = api.request(method, path, json={"nonsense": 1})
+        assert response.status_code == 401
+        assert response.json()["message"] == AUTH_REQUIRED
+
+
+# (id, method, path, json body, status) for the viewer role (secrets:view only)
+VIEWER_CASES: list[tuple[str, str, str, Any, int]] = [
+    ("list", "GET", BASE, None, 200),
+    ("get", "GET", f"{BASE}/{SEEDED_ID}", None, 200),
+    ("create", "POST", BASE, {"name": "NEW_KEY", "value": "v"}, 403),
+    ("update", "PUT", f"{BASE}/{SEEDED_ID}", {"value": "v"}, 403),
+    ("update-unknown", "PUT", f"{BASE}/nope", {"value": "v"}, 403),
+    ("delete", "DELETE", f"{BASE}/{SEEDED_ID}", None, 403),
+]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "status"),
+    [case[1:] for case in VIEWER_CASES],
+    ids=[case[0] for case in VIEWER_CASES],
+)
+def test_viewer_role(
+    api: Api, emulator: Emulator, method: str, path: str, body: Any, status: int
+) -> None:
+    before = stored(emulator)
+    response = api.request(method, path, headers=VIEWER, json=body)
+    assert response.status_code == status, response.json()
+    if status == 403:
+        assert response.json() == {
+            "error": "api_key_permission_denied",
+            "message": "API Key does not grant required permission: secrets:manage",
+            "permission": "secrets:manage",
+        }
+    assert stored(emulator) == before
+
+
+def test_create_stores_the_value_and_list_sorts_by_name(api: Api, emulator: Emulator) -> None:
+    ids = {}
+    for name in ["ZED_KEY", "ALPHA_KEY", "OPENAI_API_KEY_2"]:
+        response = api.request("POST", BASE, headers=ADMIN, json={"name": name, "value": name})
+        assert response.status_code == 201
+        ids[name] = response.json()["id"]
+    assert {ids[n]: stored(emulator)[ids[n]]["value"] for n in ids} == {ids[n]: n for n in ids}
+    listed = api.request("GET", BASE, headers=ADMIN).json()
+    assert [s["name"] for s in listed] == [
+        "ALPHA_KEY",
+        "OPENAI_API_KEY",
+        "OPENAI_API_KEY_2",
+        "ZED_KEY",
+    ]
+    assert all(s["projectId"] == PROJECT for s in listed)
+
+
+def test_delete_is_permanent_and_frees_the_name(api: Api, emulator: Emulator) -> None:
+    response = api.request("DELETE", f"{BASE}/{SEEDED_ID}", headers=ADMIN)
+    assert response.json() == {"id": SEEDED_ID, "deleted": True}
+    assert SEEDED_ID not in stored(emulator)
+    assert api.request("GET", f"{BASE}/{SEEDED_ID}", headers=ADMIN).status_code == 404
+    assert api.request("DELETE", f"{BASE}/{SEEDED_ID}", headers=ADMIN).status_code == 404
+    again = api.request("POST", BASE, headers=ADMIN, json={"name": "OPENAI_API_KEY", "value": "n"})
+    assert again.status_code == 201 and again.json()["id"] != SEEDED_ID
+    assert stored(emulator)[again.json()["id"]]["value"] == "n"
+
+
+FAILING_REQUESTS: list[tuple[str, str, dict[str, str], Any]] = [
+    ("POST", BASE, ADMIN, {"name": "OPENAI_API_KEY", "value": "dup"}),
+    ("POST", BASE, ADMIN, {"name": "bad", "value": "v"}),
+    ("POST", BASE, VIEWER, {"name": "NEW_KEY", "value": "v"}),
+    ("PUT", f"{BASE}/{SEEDED_ID}", ADMIN, {"value": ""}),
+    ("PUT", f"{BASE}/{SEEDED_ID}", ADMIN, {"value": 7}),
+    ("PUT", f"{BASE}/{SEEDED_ID}", VIEWER, {"value": "v"}),
+    ("PUT", f"{BASE}/{SEEDED_ID}", {"X-Auth-Token": "sk-lw-nope"}, {"value": "v"}),
+    ("DELETE", f"{BASE}/{SEEDED_ID}", VIEWER, None),
+    ("DELETE", f"{BASE}/nope", ADMIN, None),
+]
+
+
+def test_failed_requests_change_nothing(api: Api, emulator: Emulator) -> None:
+    before = stored(emulator)
+    for method, path, headers, body in FAILING_REQUESTS:
+        response = api.request(method, path, headers=headers, json=body)
+        assert response.status_code >= 400, (method, path, body)
+    malformed = api.request(
+        "PUT", f"{BASE}/{SEEDED_ID}", headers={**ADMIN, **JSON}, data=b'{"value": "x"'
+    )
+    assert malformed.status_code == 400
+    assert stored(emulator) == before
+
+
+def test_fifty_secrets_per_project(api: Api, emulator: Emulator) -> None:
+    emulator.put_tenant("langwatch", PROJECT, tenant_entry("sk-lw-test-demo", many(49)))
+    assert create(api, "LAST").status_code == 201
+    full = api.request("POST", BASE, headers=ADMIN, json={"name": "ONE_MORE", "value": "v"})
+    assert full.status_code == 422
+    assert full.json() == {"error": "Maximum of 50 secrets per project reached"}
+    # The cap is checked before the name: a taken name at the cap still reads as the cap.
+    taken = api.request("POST", BASE, headers=ADMIN, json={"name": "KEY_000", "value": "v"})
+    assert taken.status_code == 422
+    assert len(stored(emulator)) == 50
+    first = api.request("GET", BASE, headers=ADMIN).json()[0]["id"]
+    assert api.request("DELETE", f"{BASE}/{first}", headers=ADMIN).status_code == 200
+    assert create(api, "AGAIN").status_code == 201
+
+
+RESERVED = {"id": "langy_vk_00000000001", "name": "langy_vk_secret", "value": "lw_vk_live_x"}
+
+
+def test_reserved_secret_is_hidden_but_counts(api: Api, emulator: Emulator) -> None:
+    secrets = [RESERVED, *many(48)]
+    emulator.put_tenant("langwatch", PROJECT, tenant_entry("sk-lw-test-demo", secrets))
+    path = f"{BASE}/{RESERVED['id']}"
+    assert len(api.request("GET", BASE, headers=ADMIN).json()) == 48
+    assert api.request("GET", path, headers=ADMIN).json() == NOT_FOUND
+    assert api.request("PUT", path, headers=ADMIN, json={"value": "mine"}).status_code == 404
+    assert api.request("DELETE", path, headers=ADMIN).status_code == 404
+    assert stored(emulator)[RESERVED["id"]] == RESERVED
+    assert create(api, "K49").status_code == 201
+    full = api.request("POST", BASE, headers=ADMIN, json={"name": "K50", "value": "v"})
+    assert full.json() == {"error": "Maximum of 50 secrets per project reached"}
+
+
+def test_projects_are_isolated(api: Api, emulator: Emulator) -> None:
+    other_secret = {"id": "other_secret_0000001", "name": "OPENAI_API_KEY", "value": "theirs"}
+    emulator.put_tenant("langwatch", "project-other", tenant_entry("sk-lw-other", [other_secret]))
+    theirs = f"{BASE}/{other_secret['id']}"
+    assert api.request("GET", theirs, headers=ADMIN).json() == NOT_FOUND
+    assert api.request("PUT", theirs, headers=ADMIN, json={"value": "x"}).status_code == 404
+    assert api.request("DELETE", theirs, headers=ADMIN).status_code == 404
+    assert stored(emulator, "project-other")[other_secret["id"]] == other_secret
+    other_key = {"X-Auth-Token": "sk-lw-other"}
+    listed = api.request("GET", BASE, headers=other_key).json()
+    assert [(s["id"], s["projectId"]) for s in listed] == [(other_secret["id"], "project-other")]
+    assert api.request("GET", f"{BASE}/{SEEDED_ID}", headers=other_key).status_code == 404
+    # The same name in another project is no conflict.
+    made = api.request("POST", BASE, headers=other_key, json={"name": "ANOTHER", "value": "v"})
+    assert made.status_code == 201 and made.json()["projectId"] == "project-other"
+    assert "ANOTHER" not in {s["name"] for s in stored(emulator).values()}
+    # Naming a project with Basic auth does not reach it with another project's key.
+    foreign = {"Authorization": basic("project-other", "sk-lw-test-demo")}
+    assert api.request("GET", BASE, headers=foreign).status_code == 401
+
+
+def test_create_checks_reserved_name_first() -> None:
+    """The service's order (reserved, cap, duplicate), below the name schema that
+    keeps the reserved name out of reach over HTTP."""
+    tenant, sources = TenantState(PROJECT), Sources(seed=1)
+    for entry in many(50):
+        models.seed_secret(tenant, entry, sources)
+    with pytest.raises(Unprocessable) as reserved:
+        models.create(tenant, "langy_vk_secret", "v", sources)
+    assert reserved.value.reply.body == {"error": 'The name "langy_vk_secret" is reserved'}
+    with pytest.raises(Unprocessable) as capped:
+        models.create(tenant, "KEY_000", "v", sources)
+    assert capped.value.reply.body == {"error": "Maximum of 50 secrets per project reached"}
+    del tenant.secrets[next(iter(tenant.secrets))]
+    with pytest.raises(Conflict) as taken:
+        models.create(tenant, "KEY_001", "v", sources)
+    assert taken.value.reply.status == 409
+    assert len(tenant.secrets) == 49
+
+
+BAD_FIXTURE_SECRETS: list[tuple[str, list[dict[str, Any]], str]] = [
+    ("lower-case-name", [{"name": "lower", "value": "v"}], "upper-case"),
+    ("empty-value", [{"name": "K", "value": ""}], "1 to 10000"),
+    ("value-not-string", [{"name": "K", "value": 5}], "'value' must be a string"),
+    ("missing-name", [{"value": "v"}], "'name' must be a string"),
+    ("unknown-field", [{"name": "K", "value": "v", "keyName": "K"}], "unknown fields"),
+    ("bad-id", [{"id": "a/b", "name": "K", "value": "v"}], "'id'"),
+    (
+        "duplicate-id",
+        [{"id": "x1", "name": "K", "value": "v"}, {"id": "x1", "name": "L", "value": "v"}],
+        "appears twice",
+    ),
+    ("duplicate-name", [{"name": "K", "value": "v"}, {"name": "K", "value": "w"}], "already"),
+    ("over-the-cap", many(51), "Maximum of 50"),
+]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "message"),
+    [case[1:] for case in BAD_FIXTURE_SECRETS],
+    ids=[case[0] for case in BAD_FIXTURE_SECRETS],
+)
+def test_bad_fixture_secrets_are_refused(
+    emulator: Emulator, secrets: list[dict[str, Any]], message: str
+) -> None:
+    with pytest.raises(FixtureError, match=re.escape(message)):
+        emulator.put_tenant("langwatch", "project-bad", tenant_entry("sk-lw-bad", secrets))
+    assert emulator.tenant_snapshot("langwatch", "project-bad") is None
+
+
+def test_fixture_ids_are_kept_and_missing_ones_made(emulator: Emulator) -> None:
+    secrets = [{"id": "known_id", "name": "A", "value": "v"}, {"name": "B", "value": "w"}]
+    emulator.put_tenant("langwatch", "project-ids", tenant_entry("sk-lw-ids", secrets))
+    made = stored(emulator, "project-ids")
+    assert made["known_id"] == {"id": "known_id", "name": "A", "value": "v"}
+    [other] = [s for s in made.values() if s["name"] == "B"]
+    assert NANOID.match(other["id"])

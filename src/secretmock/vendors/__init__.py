@@ -14,6 +14,6 @@ from secretmock.engine.vendor_api import Vendor
 
 def all_vendors() -> list[Vendor]:
     """Every vendor, in the order the URL table of design.md lists them."""
-    from secretmock.vendors import fireworks, instabase, langwatch, prismeai
+    from secretmock.vendors import fireworks, insforge, instabase, langwatch, prismeai
 
-    return [prismeai.VENDOR, langwatch.VENDOR, instabase.VENDOR, fireworks.VENDOR]
+    return [prismeai.VENDOR, langwatch.VENDOR, instabase.VENDOR, insforge.VENDOR, fireworks.VENDOR]

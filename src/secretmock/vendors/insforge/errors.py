@@ -1,0 +1,141 @@
+"""InsForge's error envelope: ``{error, message, statusCode, nextActions?}``.
+
+``nextActions`` is left out when there is none, as the server's ``errorResponse`` does
+(``JSON.stringify`` drops an undefined field). The codes are those of the current server
+code (``SECRET_NOT_FOUND``, ``SECRET_ALREADY_EXISTS``), not the older ones of InsForge's
+published spec (``NOT_FOUND``, ``INVALID_INPUT`` for a duplicate); see
+docs/vendors/insforge.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextvars import ContextVar
+
+from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.violations import Violation
+
+CHECK_TOKEN = "Check the token is valid or login to get a new token."
+CHECK_ADMIN_TOKEN = "Check the admin token is valid or login as admin to get a new token."
+CHECK_API_KEY = "Check the API key is valid or generate a new API key."
+CHECK_JSON = "Please ensure your request body contains valid JSON"
+CHECK_BODY = "Check the request body format"
+CHECK_ENDPOINT = "Please check the API documentation for available endpoints"
+
+MISSING_KEY_OR_VALUE = "Both key and value are required"
+BAD_KEY_FORMAT = (
+    "Invalid key format. Use uppercase letters, numbers, and underscores only "
+    "(e.g., STRIPE_API_KEY)"
+)
+
+requested_key: ContextVar[str | None] = ContextVar("insforge_requested_key", default=None)
+"""The raw ``{key}`` path segment of the request being served, set by authentication.
+
+Why: the real server answers a malformed path key with ``Secret not found: <key>``, but
+the engine hands :meth:`Envelope.invalid_request` only the violations, which describe a
+value by its type and size. Authentication, which runs first for every routed request,
+sees the raw path parameters and records the key here. Each request runs in its own
+context (an ASGI task), so requests never see each other's key."""
+
+
+def error_reply(status: int, code: str, message: str, next_actions: str | None = None) -> Reply:
+    body: dict[str, object] = {"error": code, "message": message, "statusCode": status}
+    if next_actions is not None:
+        body["nextActions"] = next_actions
+    return Reply(status, body)
+
+
+class InsForgeError(VendorError):
+    """A domain error, raised by the models or authentication and answered as is."""
+
+    status = 500
+    code = "INTERNAL_ERROR"
+
+    def __init__(self, message: str, next_actions: str | None = None) -> None:
+        super().__init__(error_reply(self.status, self.code, message, next_actions))
+        self.message = message
+
+
+class InvalidInput(InsForgeError):
+    status, code = 400, "INVALID_INPUT"
+
+
+class InvalidCredentials(InsForgeError):
+    status, code = 401, "AUTH_INVALID_CREDENTIALS"
+
+
+class InvalidApiKey(InsForgeError):
+    status, code = 401, "AUTH_INVALID_API_KEY"
+
+
+class AdminRequired(InsForgeError):
+    status, code = 403, "AUTH_UNAUTHORIZED"
+
+
+class Forbidden(InsForgeError):
+    status, code = 403, "FORBIDDEN"
+
+
+class SecretNotFound(InsForgeError):
+    status, code = 404, "SECRET_NOT_FOUND"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Secret not found: {key}")
+
+
+class SecretAlreadyExists(InsForgeError):
+    status, code = 409, "SECRET_ALREADY_EXISTS"
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"Secret already exists: {key}")
+
+
+class Envelope:
+    """Answers to the problems the engine finds, as the InsForge server gives them."""
+
+    def no_route(self, method: str, path: str) -> Reply:
+        # Express's catch-all: an unknown path and a known path with another method alike.
+        return error_reply(404, "NOT_FOUND", f"Endpoint {path} not found", CHECK_ENDPOINT)
+
+    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+        return error_reply(400, InvalidInput.code, detail, CHECK_JSON)
+
+    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+        if any(v.part == "path" for v in violations):
+            # The server does not check the path key: a malformed one is simply not found.
+            return SecretNotFound(requested_key.get() or "").reply
+        if operation_id == "createSecret":
+            return _create_refusal(violations)
+        return _invalid(violations[0])
+
+    def internal(self) -> Reply:
+        return error_reply(500, "INTERNAL_ERROR", "Internal server error")
+
+
+def _create_refusal(violations: Sequence[Violation]) -> Reply:
+    """POST's own checks, in the server's order: key and value present, then key format."""
+    if any(_is_missing(v) for v in violations):
+        return InvalidInput(MISSING_KEY_OR_VALUE).reply
+    if any(v.field == "key" and v.rule == "pattern" for v in violations):
+        return InvalidInput(BAD_KEY_FORMAT).reply
+    return _invalid(violations[0])
+
+
+def _is_missing(violation: Violation) -> bool:
+    """Whether the server's ``!key || !value`` test would fail: no body or no JSON body,
+    a body that is not an object, or key/value absent, empty or null."""
+    if violation.part == "content-type" or violation.field == "":
+        return True
+    if violation.field not in ("key", "value"):
+        return False
+    return violation.rule in ("required", "minLength") or violation.actual == "null"
+
+
+def _invalid(violation: Violation) -> Reply:
+    if violation.part == "content-type":
+        message = f"Invalid request: {violation.message}; send application/json"
+    elif violation.field:
+        message = f"Invalid request: {violation.field} {violation.message}"
+    else:
+        message = f"Invalid request: {violation.message}"
+    return InvalidInput(message, CHECK_BODY).reply

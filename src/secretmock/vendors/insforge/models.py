@@ -1,0 +1,220 @@
+"""InsForge secrets: records and rules, free of HTTP.
+
+A project's secrets are keyed by ``key`` (``^[A-Z0-9_]+$``), unique across active and
+soft-deleted rows. Delete only marks a secret inactive; creating its key again revives
+the same row. Reserved secrets refuse update and delete. A value is returned only by
+:func:`read_value`, and only while the secret is active and unexpired.
+
+Every function checks everything it needs before it changes anything, so a refused
+request leaves the tenant as it was.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from secretmock.engine.sources import Sources
+from secretmock.engine.store import TenantState
+from secretmock.vendors.common import iso_timestamp
+from secretmock.vendors.insforge.errors import (
+    BAD_KEY_FORMAT,
+    MISSING_KEY_OR_VALUE,
+    Forbidden,
+    InvalidInput,
+    SecretAlreadyExists,
+    SecretNotFound,
+)
+
+KEY = re.compile(r"[A-Z0-9_]+")
+"""Matched whole (``fullmatch``), like the server's ``/^[A-Z0-9_]+$/``: Python's ``$``
+would also accept a trailing newline."""
+UPDATABLE = ("value", "isActive", "isReserved", "expiresAt")
+CREATE_FIELDS = frozenset({"key", "value", "isReserved", "expiresAt"})
+
+
+@dataclass
+class Secret:
+    id: str
+    key: str
+    value: str
+    is_active: bool
+    is_reserved: bool
+    expires_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
+    last_used_at: datetime | None = None
+
+    def readable(self, now: datetime) -> bool:
+        """Whether the value may be read: active, and no expiry or one still ahead."""
+        return self.is_active and (self.expires_at is None or self.expires_at > now)
+
+
+def metadata(secret: Secret) -> dict[str, Any]:
+    """A ``SecretMetadata`` list item: everything but the value."""
+    return {
+        "id": secret.id,
+        "key": secret.key,
+        "isActive": secret.is_active,
+        "isReserved": secret.is_reserved,
+        "lastUsedAt": _timestamp(secret.last_used_at),
+        "expiresAt": _timestamp(secret.expires_at),
+        "createdAt": iso_timestamp(secret.created_at),
+        "updatedAt": iso_timestamp(secret.updated_at),
+    }
+
+
+def newest_first(tenant: TenantState) -> list[Secret]:
+    """Every secret, inactive ones included, newest first (``ORDER BY created_at DESC``;
+    among equal times the later created comes first)."""
+    rows: list[Secret] = list(reversed(tenant.secrets.values()))
+    return sorted(rows, key=lambda s: s.created_at, reverse=True)
+
+
+def create(tenant: TenantState, body: Mapping[str, Any], sources: Sources) -> Secret:
+    """Creates ``body["key"]``, or revives it if soft-deleted; an active one is a 409.
+
+    A revived secret keeps its id, creation time and, when the request gives no
+    ``expiresAt``, its old expiry (the server only sets a truthy one)."""
+    key, value = body.get("key"), body.get("value")
+    if not isinstance(key, str) or not key or not isinstance(value, str) or not value:
+        raise InvalidInput(MISSING_KEY_OR_VALUE)
+    if not KEY.fullmatch(key):
+        raise InvalidInput(BAD_KEY_FORMAT)
+    expires_at = parse_expiry(body.get("expiresAt"))
+    is_reserved = bool(body.get("isReserved", False))
+    existing = _find(tenant, key)
+    if existing is not None and existing.is_active:
+        raise SecretAlreadyExists(key)
+    now = sources.now()
+    if existing is not None:
+        existing.value, existing.is_active, existing.is_reserved = value, True, is_reserved
+        existing.expires_at = expires_at or existing.expires_at
+        existing.updated_at = now
+        return existing
+    secret = Secret(sources.uuid4(), key, value, True, is_reserved, expires_at, now, now)
+    tenant.secrets[key] = secret
+    return secret
+
+
+def read_value(tenant: TenantState, key: str, now: datetime) -> Secret:
+    """The secret, if active and unexpired; stamps ``lastUsedAt`` (and, as the server's
+    update trigger does for every write to the row, ``updatedAt``)."""
+    secret = _find(tenant, key)
+    if secret is None or not secret.readable(now):
+        raise SecretNotFound(key)
+    secret.last_used_at = secret.updated_at = now
+    return secret
+
+
+def update(tenant: TenantState, key: str, body: Mapping[str, Any], now: datetime) -> Secret:
+    """Applies the fields ``body`` gives, inactive secrets included; ``expiresAt: null``
+    clears the expiry. Reserved secrets are refused, as is a body with nothing to change."""
+    secret = _existing(tenant, key)
+    if secret.is_reserved:
+        raise Forbidden(f"Cannot update reserved secret: {key}")
+    changes = {name: body[name] for name in UPDATABLE if name in body}
+    if not changes:
+        raise InvalidInput(
+            f"Failed to update secret: {key}",
+            "Send at least one of value, isActive, isReserved or expiresAt.",
+        )
+    expires_at = parse_expiry(changes["expiresAt"]) if "expiresAt" in changes else None
+    if "value" in changes:
+        secret.value = changes["value"]
+    if "isActive" in changes:
+        secret.is_active = changes["isActive"]
+    if "isReserved" in changes:
+        secret.is_reserved = changes["isReserved"]
+    if "expiresAt" in changes:
+        secret.expires_at = expires_at
+    secret.updated_at = now
+    return secret
+
+
+def delete(tenant: TenantState, key: str, now: datetime) -> Secret:
+    """Marks the secret inactive (again, if it already is); reserved secrets are refused."""
+    secret = _existing(tenant, key)
+    if secret.is_reserved:
+        raise Forbidden(f"Cannot delete reserved secret: {key}")
+    secret.is_active = False
+    secret.updated_at = now
+    return secret
+
+
+def parse_expiry(raw: Any) -> datetime | None:
+    """``expiresAt`` as a UTC time; ``None`` for null or absent. A time without an offset
+    is taken as UTC (the server runs in UTC)."""
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        raise InvalidInput("Invalid request: expiresAt must be a date-time string or null")
+    try:
+        moment = datetime.fromisoformat(raw)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=UTC)
+        return moment.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput("Invalid request: expiresAt is not a valid date-time") from exc
+
+
+def init_tenant(tenant: TenantState, sources: Sources) -> None:
+    """The reserved secrets every project has, with values made from ``sources``."""
+    builtins = {
+        "API_KEY": "ik_" + sources.hex(64),
+        "ANON_KEY": "anon_" + sources.hex(64),
+        "JWT_SECRET": sources.hex(64),
+        "INSFORGE_BASE_URL": f"https://{tenant.tenant_id}.us-east.insforge.app",
+    }
+    for key, value in builtins.items():
+        create(tenant, {"key": key, "value": value, "isReserved": True}, sources)
+
+
+def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
+    """Adds a fixtures entry given in create-request fields: key, value, isReserved?,
+    expiresAt?; raises ``ValueError`` naming the problem."""
+    unknown = set(entry) - CREATE_FIELDS
+    if unknown:
+        raise ValueError(
+            f"unknown fields {sorted(unknown)}; expected key, value, isReserved, expiresAt"
+        )
+    for field in ("key", "value"):
+        if not isinstance(entry.get(field), str) or not entry[field]:
+            raise ValueError(f"'{field}' must be a non-empty string")
+    if not isinstance(entry.get("isReserved", False), bool):
+        raise ValueError("'isReserved' must be a boolean")
+    if entry["key"] in tenant.secrets:
+        raise ValueError(f"the key {entry['key']!r} is already taken")
+    expires_at = entry.get("expiresAt")
+    if isinstance(expires_at, datetime):  # YAML reads an unquoted timestamp as a datetime
+        entry = {**entry, "expiresAt": expires_at.isoformat()}
+    try:
+        create(tenant, entry, sources)
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from exc
+
+
+def export(secret: Secret) -> dict[str, Any]:
+    """The admin API's view of a record: the create fields, value included, and its state."""
+    return {**metadata(secret), "value": secret.value}
+
+
+def _existing(tenant: TenantState, key: str) -> Secret:
+    """The secret with ``key``, active or not."""
+    secret = _find(tenant, key)
+    if secret is None:
+        raise SecretNotFound(key)
+    return secret
+
+
+def _find(tenant: TenantState, key: str) -> Secret | None:
+    secret = tenant.secrets.get(key)
+    assert secret is None or isinstance(secret, Secret)
+    return secret
+
+
+def _timestamp(moment: datetime | None) -> str | None:
+    return iso_timestamp(moment) if moment is not None else None

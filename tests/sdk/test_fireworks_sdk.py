@@ -74,10 +74,13 @@ def test_list_follows_pages(client: Fireworks, emulator: Emulator) -> None:
 
 
 def test_other_account_is_refused(server: BackgroundServer) -> None:
-    with Fireworks(
-        api_key="fw-test-acme",
-        account_id="other",
-        base_url=f"{server.url}/fireworks",
-        max_retries=0,
-    ) as other, pytest.raises(PermissionDeniedError):
+    with (
+        Fireworks(
+            api_key="fw-test-acme",
+            account_id="other",
+            base_url=f"{server.url}/fireworks",
+            max_retries=0,
+        ) as other,
+        pytest.raises(PermissionDeniedError),
+    ):
         other.secrets.list().secrets  # noqa: B018

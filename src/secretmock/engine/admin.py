@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
@@ -12,7 +11,7 @@ from starlette.routing import Route, Router
 from secretmock import __version__
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.journal import JournalEntry
+from secretmock.engine.report import build_report, violation_records
 
 
 def admin_app(emulator: Emulator) -> Router:
@@ -64,36 +63,23 @@ def admin_app(emulator: Emulator) -> Router:
         since = _int_param(request, "since")
         if since is None:
             return _error(400, "invalid_parameter", "'since' must be a whole number")
-        return JSONResponse({"violations": violation_records(emulator.journal.entries(since))})
+        return JSONResponse({"violations": violation_records(emulator.journal.violating(since))})
+
+    async def report(request: Request) -> JSONResponse:
+        return JSONResponse(build_report(emulator))
 
     return Router(
         routes=[
             Route("/journal", journal, methods=["GET"]),
             Route("/journal", clear_journal, methods=["DELETE"]),
             Route("/violations", violations, methods=["GET"]),
+            Route("/report", report, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
         ]
     )
-
-
-def violation_records(entries: list[JournalEntry]) -> list[dict[str, Any]]:
-    """Each violation of ``entries``, with the request it belongs to."""
-    return [
-        {
-            "seq": entry.seq,
-            "vendor": entry.vendor,
-            "operationId": entry.operation_id,
-            "method": entry.method,
-            "path": entry.path,
-            "status": entry.status,
-            **violation.as_dict(),
-        }
-        for entry in entries
-        for violation in entry.violations
-    ]
 
 
 def _int_param(request: Request, name: str) -> int | None:

@@ -8,7 +8,7 @@ declares secret replaced by ``"<redacted>"``, and violations carry no values at 
 from __future__ import annotations
 
 import threading
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -44,10 +44,14 @@ class JournalEntry:
 
 
 class Journal:
-    """The last ``capacity`` requests, in order, numbered from 1 since start-up."""
+    """The last ``capacity`` requests, in order, numbered from 1 since start-up; the last
+    ``capacity`` requests that broke the spec; and, for coverage, how often each
+    (vendor, operation) answered each status, over every request."""
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self._entries: deque[JournalEntry] = deque(maxlen=capacity)
+        self._violating: deque[JournalEntry] = deque(maxlen=capacity)
+        self._coverage: dict[tuple[str, str | None], Counter[int]] = {}
         self._lock = threading.Lock()
         self._seq = 0
 
@@ -57,7 +61,21 @@ class Journal:
             self._seq += 1
             entry = JournalEntry(seq=self._seq, **fields)
             self._entries.append(entry)
+            if entry.violations:
+                self._violating.append(entry)
+            key = (entry.vendor, entry.operation_id)
+            self._coverage.setdefault(key, Counter())[entry.status] += 1
             return entry
+
+    def violating(self, since: int = 0) -> list[JournalEntry]:
+        """The kept entries with violations whose ``seq`` is greater than ``since``."""
+        with self._lock:
+            return [e for e in self._violating if e.seq > since]
+
+    def coverage(self) -> dict[tuple[str, str | None], dict[int, int]]:
+        """(vendor, operationId or None for no route) -> {status: count}."""
+        with self._lock:
+            return {key: dict(counts) for key, counts in self._coverage.items()}
 
     def entries(self, since: int = 0) -> list[JournalEntry]:
         """The kept entries whose ``seq`` is greater than ``since``."""
@@ -69,8 +87,11 @@ class Journal:
             return self._seq
 
     def clear(self) -> None:
+        """Forgets every entry, violation and count; numbering goes on."""
         with self._lock:
             self._entries.clear()
+            self._violating.clear()
+            self._coverage.clear()
 
 
 def redact(document: Any, secret_fields: Iterable[str]) -> Any:

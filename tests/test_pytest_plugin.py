@@ -1,0 +1,264 @@
+"""The pytest plugin, exercised as a user would: test files run by pytest in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import requests
+
+from secretmock.engine.emulator import Emulator
+from secretmock.server import BackgroundServer
+
+pytest_plugins = ["pytester"]
+
+USER_TESTS = """
+import requests
+
+
+def test_fireworks(secretmock):
+    base = secretmock.url("fireworks")
+    auth = {"Authorization": "Bearer fw-test-acme"}
+    created = requests.post(f"{base}/v1/accounts/acme/secrets", headers=auth,
+                            json={"name": "db", "keyName": "DB_PASSWORD", "value": "pw"})
+    assert created.status_code == 200
+    stored = secretmock.secrets("fireworks", "acme")
+    assert {"name": "db", "keyName": "DB_PASSWORD", "value": "pw"} in stored
+    secretmock.assert_called("fireworks", "Gateway_CreateSecret", tenant="acme", status=200,
+                             body={"keyName": "DB_PASSWORD"})
+
+
+def test_fireworks_state_was_reset(secretmock):
+    names = [s["name"] for s in secretmock.secrets("fireworks", "acme")]
+    assert "db" not in names
+
+
+def test_langwatch(secretmock):
+    base = secretmock.url("langwatch")
+    auth = {"X-Auth-Token": "sk-lw-test-demo"}
+    body = {"name": "NEW_KEY", "value": "v"}
+    created = requests.post(f"{base}/api/secrets", headers=auth, json=body)
+    assert created.status_code == 201
+    listed = requests.get(f"{base}/api/secrets", headers=auth).json()
+    assert "NEW_KEY" in [s["name"] for s in listed]
+
+
+def test_prismeai(secretmock):
+    base = secretmock.url("prismeai")
+    auth = {"x-prismeai-api-key": "prisme-test-ws1"}
+    url = f"{base}/v2/workspaces/ws1/security/secrets"
+    answer = requests.patch(url, headers=auth, json={"dbPassword": {"value": "pw"}})
+    assert answer.status_code == 200 and answer.json()["dbPassword"]["value"] == "pw"
+
+
+def test_instabase(secretmock):
+    base = secretmock.url("instabase")
+    auth = {"Authorization": "Bearer ib-test-admin"}
+    created = requests.post(f"{base}/v2/aihub/secrets", headers=auth,
+                            json={"alias": "db", "value": "pw", "allowed_workspaces_type": "ALL"})
+    assert created.status_code == 200
+    listed = requests.get(f"{base}/v2/aihub/secrets", headers=auth, params={"alias": "db"}).json()
+    assert [s["alias"] for s in listed["secrets"]] == ["db"]
+
+
+def test_insforge(secretmock):
+    base = secretmock.url("insforge")
+    auth = {"Authorization": "Bearer ik_test_demo_admin"}
+    body = {"key": "DB_PASSWORD", "value": "pw"}
+    created = requests.post(f"{base}/api/secrets", headers=auth, json=body)
+    assert created.status_code == 201
+    assert requests.get(f"{base}/api/secrets/DB_PASSWORD", headers=auth).json()["value"] == "pw"
+"""
+
+VIOLATING_TESTS = """
+import pytest
+import requests
+
+AUTH = {"Authorization": "Bearer fw-test-acme"}
+
+
+def test_breaks_the_spec(secretmock):
+    requests.patch(secretmock.url("fireworks") + "/v1/accounts/acme/secrets/s1",
+                   headers=AUTH, json={"value": "no key name"})
+
+
+def test_expects_it(secretmock):
+    with secretmock.expect_violations():
+        answer = requests.patch(secretmock.url("fireworks") + "/v1/accounts/acme/secrets/s1",
+                                headers=AUTH, json={"value": "no key name"})
+    assert answer.status_code == 400
+    [(entry, violation)] = secretmock.violations
+    assert (entry.operation_id, violation.location) == ("Gateway_UpdateSecret", "/keyName")
+
+
+@pytest.mark.secretmock(strict=False)
+def test_lenient_by_marker(secretmock):
+    requests.get(secretmock.url("fireworks") + "/v1/accounts/acme/secrets?pageSize=x",
+                 headers=AUTH)
+"""
+
+
+def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_subprocess("-p", "no:cacheprovider", *args, timeout=180)
+
+
+def test_a_new_users_test_file_passes_against_each_vendor(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=6)
+
+
+def test_contract_mode_fails_a_test_that_breaks_the_spec(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=VIOLATING_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*SpecViolationError: requests broke the vendor's spec:*",
+            "*fireworks Gateway_UpdateSecret (PATCH /v1/accounts/acme/secrets/s1): "
+            "body /keyName: required*",
+            "FAILED test_contract.py::test_breaks_the_spec*",
+        ]
+    )
+
+
+def test_lenient_option_turns_contract_mode_off(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=VIOLATING_TESTS)
+    run(pytester, "--secretmock-lenient").assert_outcomes(passed=3)
+
+
+def test_assert_called_lists_the_closest_requests(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_near="""
+import requests
+
+def test_near_miss(secretmock):
+    requests.get(secretmock.url("fireworks") + "/v1/accounts/acme/secrets/s1",
+                 headers={"Authorization": "Bearer fw-test-acme"})
+    secretmock.assert_called("fireworks", "Gateway_DeleteSecret", tenant="acme")
+"""
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*no request matched vendor='fireworks', operation_id='Gateway_DeleteSecret', "
+            "tenant='acme'; the closest were:*",
+            "*GET fireworks/v1/accounts/acme/secrets/s1 -> 200 [[]Gateway_GetSecret[]] differs in "
+            "operation_id: 'Gateway_GetSecret'*",
+        ]
+    )
+
+
+def test_marker_fixtures_and_ini_fixtures(pytester: pytest.Pytester) -> None:
+    pytester.makefile(
+        ".yaml",
+        extra="""
+tenants:
+  - vendor: fireworks
+    id: globex
+    credentials: [{token: fw-globex}]
+    secrets: [{name: g, keyName: G, value: v}]
+""",
+    )
+    pytester.makefile(
+        ".yaml",
+        only="""
+tenants:
+  - vendor: fireworks
+    id: solo
+    credentials: [{token: fw-solo}]
+""",
+    )
+    pytester.makeini("[pytest]\nsecretmock_fixtures = only.yaml\n")
+    pytester.makepyfile(
+        test_marker="""
+import pytest
+
+@pytest.mark.secretmock(fixtures="extra.yaml")
+def test_marker_adds_a_tenant(secretmock):
+    assert [s["keyName"] for s in secretmock.secrets("fireworks", "globex")] == ["G"]
+    assert secretmock.secrets("fireworks", "solo") == []
+
+def test_ini_fixtures_replace_the_default(secretmock):
+    assert secretmock.emulator.tenant_snapshot("fireworks", "solo") is not None
+    assert secretmock.emulator.tenant_snapshot("fireworks", "acme") is None
+    assert secretmock.emulator.tenant_snapshot("fireworks", "globex") is None
+"""
+    )
+    run(pytester).assert_outcomes(passed=2)
+
+
+def test_xdist_workers_each_have_their_own_emulator(pytester: pytest.Pytester) -> None:
+    tests = "\n".join(
+        f"""
+def test_{i}(secretmock):
+    import requests
+    base = secretmock.url("fireworks") + "/v1/accounts/acme/secrets"
+    auth = {{"Authorization": "Bearer fw-test-acme"}}
+    created = requests.post(base, headers=auth, json={{"name": "x", "keyName": "X"}})
+    assert created.status_code == 200
+    assert requests.get(base, headers=auth).json()["totalSize"] == 3
+"""
+        for i in range(8)
+    )
+    pytester.makepyfile(test_parallel=tests)
+    result = run(pytester, "-n", "2")
+    result.assert_outcomes(passed=8)
+
+
+def test_session_report_has_coverage_and_violations(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=VIOLATING_TESTS)
+    report_path = pytester.path / "report.json"
+    run(pytester, f"--secretmock-report={report_path}")
+    report = json.loads(report_path.read_text())
+    fireworks = {
+        op["operationId"]: op["statuses"] for op in report["vendors"]["fireworks"]["operations"]
+    }
+    assert fireworks["Gateway_UpdateSecret"] == {"400": 2}
+    assert fireworks["Gateway_ListSecrets"] == {"400": 1}
+    assert fireworks["Gateway_CreateSecret"] == {}
+    assert report["vendors"]["fireworks"]["exercised"] == 2
+    located = sorted((v["operationId"], v["part"], v["location"]) for v in report["violations"])
+    assert located == [
+        ("Gateway_ListSecrets", "query", "/pageSize"),
+        ("Gateway_UpdateSecret", "body", "/keyName"),
+        ("Gateway_UpdateSecret", "body", "/keyName"),
+    ]
+    assert "no key name" not in report_path.read_text()
+
+
+def test_report_command_writes_junit_and_fails_on_violations(
+    emulator: Emulator, server: BackgroundServer, tmp_path: Path
+) -> None:
+    emulator.journal.clear()
+    command = [
+        sys.executable,
+        "-m",
+        "secretmock",
+        "report",
+        "--url",
+        server.url,
+        "--junit",
+        str(tmp_path / "junit.xml"),
+        "--json",
+        str(tmp_path / "report.json"),
+    ]
+    clean = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert clean.returncode == 0 and "0 contract violation(s)" in clean.stdout
+    requests.patch(
+        f"{server.url}/fireworks/v1/accounts/acme/secrets/s1",
+        headers={"Authorization": "Bearer fw-test-acme"},
+        json={},
+        timeout=10,
+    )
+    dirty = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    assert dirty.returncode == 1 and "1 contract violation(s)" in dirty.stdout
+    junit = (tmp_path / "junit.xml").read_text()
+    assert 'failures="1"' in junit
+    assert '<testcase classname="fireworks" name="Gateway_UpdateSecret"><failure' in junit
+    assert "body /keyName: required" in junit
+    assert json.loads((tmp_path / "report.json").read_text())["violations"][0]["rule"] == "required"

@@ -1,0 +1,138 @@
+"""The README's examples are run as written."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from secretmock.server import BackgroundServer
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+DOCUMENTED_ROOT = "http://127.0.0.1:8080"
+
+
+def code_blocks(language: str) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
+
+
+def curl_commands() -> list[str]:
+    block = next(b for b in code_blocks("bash") if "curl -X" in b)
+    joined = block.replace("\\\n", " ")
+    return [line.strip() for line in joined.splitlines() if line.strip().startswith("curl ")]
+
+
+def as_request(command: str) -> dict[str, Any]:
+    """The method, URL, headers and body of a ``curl -X M URL -H ... -d ...`` command."""
+    words = shlex.split(command)[1:]
+    request: dict[str, Any] = {"method": "GET", "headers": {}, "data": None}
+    while words:
+        word = words.pop(0)
+        if word == "-X":
+            request["method"] = words.pop(0)
+        elif word == "-H":
+            name, _, value = words.pop(0).partition(":")
+            request["headers"][name.strip()] = value.strip()
+        elif word in ("-d", "--data"):
+            request["data"] = words.pop(0).encode()
+        else:
+            request["url"] = word
+    return request
+
+
+def test_the_readme_starts_with_the_two_commands() -> None:
+    first_block = code_blocks("bash")[0]
+    assert [line.split("#")[0].strip() for line in first_block.splitlines()] == [
+        "make run",
+        "make test",
+    ]
+
+
+CURLS = curl_commands()
+
+
+def test_there_is_one_curl_example_per_vendor() -> None:
+    vendors = {as_request(c)["url"].split("/")[3] for c in CURLS}
+    assert vendors == {"prismeai", "langwatch", "instabase", "insforge", "fireworks"}
+
+
+@pytest.mark.parametrize("command", CURLS, ids=[as_request(c)["url"].split("/")[3] for c in CURLS])
+def test_curl_example_answers_200(server: BackgroundServer, command: str) -> None:
+    request = as_request(command)
+    url = request.pop("url").replace(DOCUMENTED_ROOT, server.url)
+    response = requests.request(url=url, timeout=10, **request)
+    assert response.status_code == 200, response.text
+
+
+def test_python_example_passes(tmp_path: Path) -> None:
+    [example] = [b for b in code_blocks("python") if b.startswith("# test_rotation.py")]
+    (tmp_path / "test_rotation.py").write_text(example)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_rotation.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "2 passed" in result.stdout
+
+
+def ci_commands() -> tuple[list[str], list[str]]:
+    """The serve and report commands of the README's CI example, as argument lists."""
+    block = next(b for b in code_blocks("bash") if "secretmock report" in b)
+    commands = [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
+    serve = next(shlex.split(c) for c in commands if c.startswith("secretmock serve"))
+    report = next(shlex.split(c) for c in commands if c.startswith("secretmock report"))
+    return serve, report
+
+
+def test_ci_example_reports_violations(tmp_path: Path) -> None:
+    serve, report = ci_commands()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    serve = [sys.executable, "-m", *[port if w == "8080" else w for w in serve]]
+    report = [sys.executable, "-m", *[w.replace("8080", port) for w in report]]
+    server = subprocess.Popen(
+        serve, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    root = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(root, server)
+        requests.patch(
+            f"{root}/fireworks/v1/accounts/acme/secrets/s1",
+            json={"value": "x"},
+            headers={"Authorization": "Bearer fw-test-acme"},
+            timeout=10,
+        )
+        result = subprocess.run(report, cwd=tmp_path, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+    written = json.loads((tmp_path / "secretmock-report.json").read_text())
+    assert [v["location"] for v in written["violations"]] == ["/keyName"]
+
+
+def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            requests.get(f"{root}/__admin__/health", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not start")

@@ -85,3 +85,13 @@ def test_response_violations() -> None:
     assert (missing.part, missing.location, missing.rule) == ("response", "/keyName", "required")
     undeclared = VALIDATOR.check_response(UPDATE, request(b"{}"), 418, b"{}")
     assert undeclared and undeclared[0].part == "response"
+
+
+def test_each_missing_property_is_named() -> None:
+    spec = load_spec(spec_path("langwatch.yaml"))
+    create = next(op for op in spec.operations if op.operation_id == "postApiSecrets")
+    request = IncomingRequest(
+        "POST", "/api/secrets", "", {"content-type": "application/json"}, b"{}"
+    )
+    found = SpecValidator(spec).check_request(create, {}, request).violations
+    assert sorted(v.location for v in found) == ["/name", "/value"]

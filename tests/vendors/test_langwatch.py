@@ -450,6 +450,8 @@ VIEWER_CASES: list[tuple[str, str, str, Any, int]] = [
     ("update", "PUT", f"{BASE}/{SEEDED_ID}", {"value": "v"}, 403),
     ("update-unknown", "PUT", f"{BASE}/nope", {"value": "v"}, 403),
     ("delete", "DELETE", f"{BASE}/{SEEDED_ID}", None, 403),
+    ("create-bad-body-403-before-422", "POST", BASE, {"name": 5}, 403),
+    ("update-no-value-403-before-422", "PUT", f"{BASE}/{SEEDED_ID}", {}, 403),
 ]
 
 

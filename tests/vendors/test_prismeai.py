@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.sources import Sources
 from secretmock.engine.specs import load_spec
+from secretmock.engine.vendor_api import RequestInfo
 from secretmock.resources import spec_path
 from secretmock.vendors.prismeai import VENDOR
 from tests.conftest import Api
@@ -621,9 +624,13 @@ def test_fixture_secret_names_are_unique(emulator: Emulator) -> None:
 
 
 def test_internal_error_is_the_services_500() -> None:
-    reply = VENDOR.errors.internal()
+    path = "/v2/workspaces/ws1/security/secrets"
+    request = RequestInfo("GET", path, {}, Sources(seed=1), {"workspaceId": "ws1"})
+    reply = VENDOR.errors.internal(request)
     assert (reply.status, reply.body) == (500, {"error": "Internal", "message": "Internal error"})
     assert UUID.match(reply.headers["x-correlation-id"])
+    traced = VENDOR.errors.internal(replace(request, headers={"x-correlation-id": "abc"}))
+    assert traced.headers["x-correlation-id"] == "abc"
 
 
 def test_every_operation_declares_every_status_it_can_answer() -> None:

@@ -6,6 +6,7 @@ from starlette.types import Receive, Scope, Send
 
 from secretmock.engine.pipeline import VendorPipeline, encode
 from secretmock.engine.validation import IncomingRequest
+from secretmock.engine.vendor_api import RequestInfo
 
 MAX_BODY_BYTES = 16 * 1024 * 1024
 
@@ -22,7 +23,10 @@ class VendorApp:
         body, too_large = await _read_body(receive)
         headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
         if too_large:
-            reply = self.pipeline.vendor.errors.malformed_body("", "the request body is too large")
+            info = RequestInfo(scope["method"], _route_path(scope), headers, self.pipeline.sources)
+            reply = self.pipeline.vendor.errors.malformed_body(
+                info, "the request body is too large"
+            )
             await _send(send, reply.status, encode(reply.body), reply.headers)
             return
         request = IncomingRequest(

@@ -28,7 +28,14 @@ from secretmock.engine.validation import (
     SpecValidator,
     parse_json_body,
 )
-from secretmock.engine.vendor_api import AuthInput, Call, Principal, Reply, Vendor, VendorError
+from secretmock.engine.vendor_api import (
+    Call,
+    Principal,
+    Reply,
+    RequestInfo,
+    Vendor,
+    VendorError,
+)
 from secretmock.engine.violations import Violation
 
 log = logging.getLogger("secretmock")
@@ -74,41 +81,49 @@ class VendorPipeline:
     def _answer(self, request: IncomingRequest) -> Outcome:
         match = self.routes.match(request.method, request.path)
         if match is None:
-            return _outcome(self.vendor.errors.no_route(request.method, request.path))
+            info = RequestInfo(request.method, request.path, request.headers, self.sources)
+            return _outcome(self.vendor.errors.no_route(info))
+        info = RequestInfo(
+            request.method,
+            request.path,
+            request.headers,
+            self.sources,
+            match.path_params,
+            match.operation.operation_id,
+        )
         try:
-            return self._handle_operation(match, request)
+            return self._handle_operation(match, request, info)
         except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
             log.exception("%s %s failed", self.vendor.name, match.operation.operation_id)
-            return _outcome(self.vendor.errors.internal(), match.operation.operation_id)
+            return _outcome(self.vendor.errors.internal(info), match.operation.operation_id)
 
-    def _handle_operation(self, match: Match, request: IncomingRequest) -> Outcome:
+    def _handle_operation(
+        self, match: Match, request: IncomingRequest, info: RequestInfo
+    ) -> Outcome:
         principal: Principal | None = None
         violations: tuple[Violation, ...] = ()
         try:
-            principal = self._authenticate(match, request)
-            checked = self._check_request(match, request)
+            principal = self.vendor.authenticate(info, self.store.credential)
+            checked = self._check_request(match, request, info)
             reply = self._dispatch(match, request, principal, checked)
         except VendorError as error:
             reply = error.reply
         except _RequestRefused as refused:
             reply, violations = refused.reply, refused.violations
         tenant_id = principal.tenant_id if principal else None
-        return self._checked_outcome(match, request, reply, violations, tenant_id)
+        return self._checked_outcome(match, request, info, reply, violations, tenant_id)
 
-    def _authenticate(self, match: Match, request: IncomingRequest) -> Principal:
-        auth = AuthInput(request.headers, match.path_params)
-        return self.vendor.authenticate(auth, self.store.credential)
-
-    def _check_request(self, match: Match, request: IncomingRequest) -> CheckedRequest:
-        operation_id = match.operation.operation_id
+    def _check_request(
+        self, match: Match, request: IncomingRequest, info: RequestInfo
+    ) -> CheckedRequest:
         try:
             checked = self.validator.check_request(match.operation, match.path_params, request)
         except MalformedBody as error:
             violation = Violation("body", "", "json", f"the body is not valid JSON: {error.detail}")
-            reply = self.vendor.errors.malformed_body(operation_id, error.detail)
+            reply = self.vendor.errors.malformed_body(info, error.detail)
             raise _RequestRefused(reply, (violation,)) from error
         if checked.violations:
-            reply = self.vendor.errors.invalid_request(operation_id, checked.violations)
+            reply = self.vendor.errors.invalid_request(info, checked.violations)
             raise _RequestRefused(reply, tuple(checked.violations))
         return checked
 
@@ -133,6 +148,7 @@ class VendorPipeline:
         self,
         match: Match,
         request: IncomingRequest,
+        info: RequestInfo,
         reply: Reply,
         violations: tuple[Violation, ...],
         tenant_id: str | None,
@@ -147,7 +163,7 @@ class VendorPipeline:
                 operation_id,
                 "; ".join(v.describe() for v in broken),
             )
-            internal = self.vendor.errors.internal()
+            internal = self.vendor.errors.internal(info)
             return Outcome(
                 internal, encode(internal.body), operation_id, tenant_id, (*violations, *broken)
             )

@@ -227,10 +227,13 @@ def _from_schema_error(part: str, error: Exception, prefix: str = "") -> Violati
 
 
 def _missing_property(error: SchemaError) -> str:
+    """The property this ``required`` error is about: jsonschema makes one error per
+    missing property, naming it in the message as ``'<name>' is a required property``."""
     required = error.validator_value if isinstance(error.validator_value, list) else []
     present = error.instance if isinstance(error.instance, dict) else {}
-    missing = [name for name in required if name not in present]
-    return str(missing[0]) if missing else ""
+    missing = [str(name) for name in required if name not in present]
+    named = [name for name in missing if error.message.startswith(f"{name!r} ")]
+    return (named or missing or [""])[0]
 
 
 def _expected(rule: str, value: Any) -> str:

@@ -3,15 +3,16 @@
 The engine knows no vendor and a vendor knows no HTTP. Everything that crosses the
 line between them is defined here, as plain data:
 
-* the engine hands a vendor's ``authenticate`` an :class:`AuthInput` (headers and
-  raw path parameters) and a way to look credentials up; the vendor answers a
-  :class:`Principal` or raises :class:`VendorError` with its own 401 body;
+* the engine hands a vendor's ``authenticate`` a :class:`RequestInfo` (method, path,
+  headers, raw path parameters, operationId) and a way to look credentials up; the
+  vendor answers a :class:`Principal` or raises :class:`VendorError` with its own 401;
 * the engine hands a handler a :class:`Call` (validated parameters, parsed body, the
   tenant's state) and the handler answers a :class:`Reply` or raises
   :class:`VendorError`;
 * when the engine itself finds a problem (no such route, malformed body, a request
   that breaks the spec, an emulator bug) it asks the vendor's :class:`ErrorEnvelope`
-  for the body and status the real service would give.
+  for the body and status the real service would give, telling it what is known of
+  the request (the same :class:`RequestInfo`).
 """
 
 from __future__ import annotations
@@ -45,11 +46,19 @@ class VendorError(Exception):
 
 
 @dataclass(frozen=True)
-class AuthInput:
-    """What authentication may look at: lower-cased headers and raw path parameters."""
+class RequestInfo:
+    """What a vendor may know of a request before (or without) its handler: what
+    authentication looks at, and what an error answer may depend on."""
 
+    method: str
+    path: str
     headers: Mapping[str, str]
-    path_params: Mapping[str, str]
+    """Lower-cased names."""
+    sources: Sources
+    path_params: Mapping[str, str] = field(default_factory=dict)
+    """Raw (unvalidated, percent-decoded) path parameters; empty when no route matched."""
+    operation_id: str | None = None
+    """The matched operation; ``None`` when no route matched."""
 
 
 @dataclass(frozen=True)
@@ -91,19 +100,19 @@ Handler = Callable[[Call], Reply]
 class ErrorEnvelope(Protocol):
     """The vendor's answers to problems the engine detects before or after a handler."""
 
-    def no_route(self, method: str, path: str) -> Reply:
+    def no_route(self, request: RequestInfo) -> Reply:
         """No operation of the spec has this path (or this method on it)."""
         ...
 
-    def malformed_body(self, operation_id: str, detail: str) -> Reply:
-        """The body is not parseable as the declared media type."""
+    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+        """The body is not parseable as the declared media type (or is too large)."""
         ...
 
-    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
         """The request breaks the spec; ``violations`` says where and how."""
         ...
 
-    def internal(self) -> Reply:
+    def internal(self, request: RequestInfo) -> Reply:
         """The emulator failed (a bug); the real service's 500 answer."""
         ...
 
@@ -115,7 +124,7 @@ class Vendor:
     name: str
     spec_file: str
     roles: frozenset[str]
-    authenticate: Callable[[AuthInput, CredentialLookup], Principal]
+    authenticate: Callable[[RequestInfo, CredentialLookup], Principal]
     handlers: Mapping[str, Handler]
     errors: ErrorEnvelope
     seed_secret: Callable[[TenantState, Mapping[str, Any], Sources], None]

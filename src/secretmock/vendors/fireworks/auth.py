@@ -6,12 +6,12 @@ path is refused with PERMISSION_DENIED (403): it never sees that account's secre
 
 from __future__ import annotations
 
-from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
 from secretmock.vendors.common import bearer_token
 from secretmock.vendors.fireworks.errors import PermissionDenied, Unauthenticated
 
 
-def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
+def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
     token = bearer_token(auth.headers)
     if token is None:
         raise Unauthenticated("missing API key: send Authorization: Bearer <FIREWORKS_API_KEY>")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from secretmock.engine.store import Credential
-from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
 from secretmock.vendors.insforge.errors import (
     CHECK_ADMIN_TOKEN,
     CHECK_API_KEY,
@@ -25,15 +25,13 @@ from secretmock.vendors.insforge.errors import (
     AdminRequired,
     InvalidApiKey,
     InvalidCredentials,
-    requested_key,
 )
 
 ADMIN = "admin"
 API_KEY_PREFIX = "ik_"
 
 
-def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
-    requested_key.set(auth.path_params.get("key"))
+def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
     bearer = bearer_token(auth.headers)
     api_key = bearer if bearer and bearer.startswith(API_KEY_PREFIX) else None
     api_key = api_key or auth.headers.get("x-api-key") or None

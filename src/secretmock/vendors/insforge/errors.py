@@ -10,9 +10,8 @@ docs/vendors/insforge.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextvars import ContextVar
 
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
 from secretmock.engine.violations import Violation
 
 CHECK_TOKEN = "Check the token is valid or login to get a new token."
@@ -27,15 +26,6 @@ BAD_KEY_FORMAT = (
     "Invalid key format. Use uppercase letters, numbers, and underscores only "
     "(e.g., STRIPE_API_KEY)"
 )
-
-requested_key: ContextVar[str | None] = ContextVar("insforge_requested_key", default=None)
-"""The raw ``{key}`` path segment of the request being served, set by authentication.
-
-Why: the real server answers a malformed path key with ``Secret not found: <key>``, but
-the engine hands :meth:`Envelope.invalid_request` only the violations, which describe a
-value by its type and size. Authentication, which runs first for every routed request,
-sees the raw path parameters and records the key here. Each request runs in its own
-context (an ASGI task), so requests never see each other's key."""
 
 
 def error_reply(status: int, code: str, message: str, next_actions: str | None = None) -> Reply:
@@ -93,22 +83,22 @@ class SecretAlreadyExists(InsForgeError):
 class Envelope:
     """Answers to the problems the engine finds, as the InsForge server gives them."""
 
-    def no_route(self, method: str, path: str) -> Reply:
+    def no_route(self, request: RequestInfo) -> Reply:
         # Express's catch-all: an unknown path and a known path with another method alike.
-        return error_reply(404, "NOT_FOUND", f"Endpoint {path} not found", CHECK_ENDPOINT)
+        return error_reply(404, "NOT_FOUND", f"Endpoint {request.path} not found", CHECK_ENDPOINT)
 
-    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
         return error_reply(400, InvalidInput.code, detail, CHECK_JSON)
 
-    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
         if any(v.part == "path" for v in violations):
             # The server does not check the path key: a malformed one is simply not found.
-            return SecretNotFound(requested_key.get() or "").reply
-        if operation_id == "createSecret":
+            return SecretNotFound(request.path_params.get("key", "")).reply
+        if request.operation_id == "createSecret":
             return _create_refusal(violations)
         return _invalid(violations[0])
 
-    def internal(self) -> Reply:
+    def internal(self, request: RequestInfo) -> Reply:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
 
 

@@ -10,14 +10,14 @@ organization's secrets.
 
 from __future__ import annotations
 
-from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
 from secretmock.vendors.common import bearer_token
 from secretmock.vendors.instabase.errors import Unauthorized
 
 IB_CONTEXT = "ib-context"
 
 
-def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
+def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
     token = bearer_token(auth.headers)
     if token is None:
         raise Unauthorized("missing API token: send Authorization: Bearer <API token>")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
 from secretmock.engine.violations import Violation
 
 
@@ -57,14 +57,14 @@ def describe_violation(violation: Violation) -> str:
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, method: str, path: str) -> Reply:
+    def no_route(self, request: RequestInfo) -> Reply:
         return error_reply(404, "Not Found")
 
-    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
         return error_reply(400, f"invalid JSON in request body: {detail}")
 
-    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
         return error_reply(400, describe_violation(violations[0]))
 
-    def internal(self) -> Reply:
+    def internal(self, request: RequestInfo) -> Reply:
         return error_reply(500, "Internal server error")

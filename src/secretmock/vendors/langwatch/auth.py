@@ -11,14 +11,16 @@ header injected by a proxy does not hide a good key. The tenant is always the ke
 own project: a project id that names another project makes the credentials invalid.
 
 Roles: ``admin`` holds ``secrets:view`` and ``secrets:manage``; ``viewer`` holds
-``secrets:view`` only (a scoped API key without the manage permission).
+``secrets:view`` only (a scoped API key without the manage permission). As on the
+server, where the access middleware runs before the body validator, the permission is
+checked here, before the request is validated.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
 from secretmock.vendors.common import basic_credentials, bearer_token
 from secretmock.vendors.langwatch.errors import (
     AUTH_REQUIRED,
@@ -33,10 +35,19 @@ ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "admin": frozenset({VIEW, MANAGE}),
     "viewer": frozenset({VIEW}),
 }
+PERMISSION_OF: dict[str, str] = {
+    "getApiSecrets": VIEW,
+    "getApiSecretsById": VIEW,
+    "postApiSecrets": MANAGE,
+    "putApiSecretsById": MANAGE,
+    "deleteApiSecretsById": MANAGE,
+}
+"""The permission each operation requires (app.ts ``requires(...)``)."""
 
 
-def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
-    """The caller, on its key's project; raises the middleware's 401 otherwise."""
+def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
+    """The caller, on its key's project, holding the operation's permission; raises the
+    middleware's 401, or the 403 ``api_key_permission_denied``, otherwise."""
     found = extract_credentials(auth.headers)
     if found is None:
         raise Unauthorized(AUTH_REQUIRED)
@@ -44,6 +55,7 @@ def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
     credential = lookup(token)
     if credential is None or project_id not in (None, credential.tenant_id):
         raise Unauthorized(INVALID_CREDENTIALS)
+    require(credential.role, PERMISSION_OF[auth.operation_id or ""])
     return Principal(credential.tenant_id, credential.role, credential.user)
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
 from secretmock.engine.violations import Violation
 
 AUTH_REQUIRED = (
@@ -143,24 +143,25 @@ def missing_fields(operation_id: str) -> list[dict[str, Any]]:
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, method: str, path: str) -> Reply:
+    def no_route(self, request: RequestInfo) -> Reply:
         # Chosen: Hono's default answer is the text "404 Not Found"; the emulator
         # answers it in the vendor's JSON error body.
-        return Reply(404, {"error": "Not Found", "message": f"No route for {method} {path}"})
+        message = f"No route for {request.method} {request.path}"
+        return Reply(404, {"error": "Not Found", "message": message})
 
-    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
         # The parser's own wording differs from Node's; Hono's message is what clients see.
-        return malformed_request(MALFORMED_JSON if operation_id else detail)
+        return malformed_request(MALFORMED_JSON if request.operation_id else detail)
 
-    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
         if any(v.part == "content-type" for v in violations):
-            return validation_error(missing_fields(operation_id))
+            return validation_error(missing_fields(request.operation_id or ""))
         required = [v.field for v in violations if v.rule == "required"]
-        reasons = [_required(name) for name in _missing(required, operation_id)]
+        reasons = [_required(name) for name in dict.fromkeys(required)]
         reasons += [_reason(v) for v in violations if v.rule != "required"]
-        return validation_error(_ordered(reasons, operation_id))
+        return validation_error(_ordered(reasons, request.operation_id or ""))
 
-    def internal(self) -> Reply:
+    def internal(self, request: RequestInfo) -> Reply:
         return Reply(500, INTERNAL)
 
 
@@ -180,22 +181,6 @@ ZOD_MESSAGES = {
 def _required(field: str) -> dict[str, Any]:
     """zod's issue for a missing string field."""
     return reason(field, "invalid_type", "Required", expected="string", received="undefined")
-
-
-def _missing(named: list[str], operation_id: str) -> list[str]:
-    """The missing fields, from the engine's ``required`` violations.
-
-    The engine reports one violation per missing field but names the first missing
-    one in each (a limitation of its adapter), so the fields are the first one named
-    and the required fields that follow it, one per violation. That is exact for
-    these bodies, which require at most two fields."""
-    if not named:
-        return []
-    fields = BODY_FIELDS.get(operation_id, ())
-    if named[0] not in fields:
-        return list(dict.fromkeys(named))
-    start = fields.index(named[0])
-    return list(fields[start : start + len(named)])
 
 
 def _reason(violation: Violation) -> dict[str, Any]:

@@ -6,38 +6,32 @@ from typing import Any
 
 from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.langwatch import models
-from secretmock.vendors.langwatch.auth import MANAGE, VIEW, require
 from secretmock.vendors.langwatch.errors import MalformedBody, SchemaFailure, missing_fields
 
 
 def list_secrets(call: Call) -> Reply:
-    require(call.principal.role, VIEW)
     project = call.tenant.tenant_id
     return Reply(200, [models.resource(project, s) for s in models.listing(call.tenant)])
 
 
 def create_secret(call: Call) -> Reply:
-    require(call.principal.role, MANAGE)
     body = _body(call)
     secret = models.create(call.tenant, body["name"], body["value"], call.sources)
     return Reply(201, models.resource(call.tenant.tenant_id, secret))
 
 
 def get_secret(call: Call) -> Reply:
-    require(call.principal.role, VIEW)
     secret = models.get(call.tenant, call.path["id"])
     return Reply(200, models.resource(call.tenant.tenant_id, secret))
 
 
 def update_secret(call: Call) -> Reply:
-    require(call.principal.role, MANAGE)
     value = _body(call)["value"]
     secret = models.update(call.tenant, call.path["id"], value, call.sources)
     return Reply(200, models.resource(call.tenant.tenant_id, secret))
 
 
 def delete_secret(call: Call) -> Reply:
-    require(call.principal.role, MANAGE)
     secret_id = call.path["id"]
     models.delete(call.tenant, secret_id)
     return Reply(200, {"id": secret_id, "deleted": True})

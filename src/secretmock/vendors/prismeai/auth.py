@@ -8,27 +8,26 @@ filter its reads to nothing and refuse its writes, as the permissions layer does
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from secretmock.engine.store import Credential
-from secretmock.engine.vendor_api import AuthInput, CredentialLookup, Principal
+from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
 from secretmock.vendors.common import bearer_token
 from secretmock.vendors.prismeai.errors import AuthenticationError
 
 API_KEY_HEADER = "x-prismeai-api-key"
 
 
-def authenticate(auth: AuthInput, lookup: CredentialLookup) -> Principal:
-    credential = _credential(auth.headers, lookup)
+def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
+    credential = _credential(auth, lookup)
     workspace_id = auth.path_params.get("workspaceId", credential.tenant_id)
     role = credential.role if credential.tenant_id == workspace_id else None
     return Principal(workspace_id, role, credential.user)
 
 
-def _credential(headers: Mapping[str, str], lookup: CredentialLookup) -> Credential:
+def _credential(auth: RequestInfo, lookup: CredentialLookup) -> Credential:
     """The first of the Bearer token and the API key that names a known credential."""
+    headers = auth.headers
     for token in (bearer_token(headers), headers.get(API_KEY_HEADER, "").strip()):
         credential = lookup(token) if token else None
         if credential is not None:
             return credential
-    raise AuthenticationError().with_correlation(headers)
+    raise AuthenticationError().with_correlation(auth)

@@ -15,16 +15,12 @@ from dataclasses import replace
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
 from secretmock.engine.violations import Violation
 
 CORRELATION_HEADER = "x-correlation-id"
 SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
 """The paths of the secrets routes, to tell a wrong method from an unknown path."""
-
-# Replies the engine asks for before a handler runs have no Call and so no injected
-# Sources; their correlation ids come from this one, seeded, so runs stay repeatable.
-_UNTRACED = Sources(seed="prismeai-correlation")
 
 
 def correlation_headers(request_headers: Mapping[str, str], sources: Sources) -> dict[str, str]:
@@ -41,9 +37,9 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
     return Reply(status, body)
 
 
-def untraced(reply: Reply, request_headers: Mapping[str, str] | None = None) -> Reply:
+def traced(reply: Reply, request: RequestInfo) -> Reply:
     """``reply`` with a correlation header, for answers given outside a handler."""
-    return replace(reply, headers=correlation_headers(request_headers or {}, _UNTRACED))
+    return replace(reply, headers=correlation_headers(request.headers, request.sources))
 
 
 class PrismeError(VendorError):
@@ -56,9 +52,9 @@ class PrismeError(VendorError):
         error = type(self).__name__
         super().__init__(error_reply(self.status, error, message or self.default_message, details))
 
-    def with_correlation(self, request_headers: Mapping[str, str]) -> VendorError:
+    def with_correlation(self, request: RequestInfo) -> VendorError:
         """The same answer with a correlation header, for errors raised outside a handler."""
-        return VendorError(untraced(self.reply, request_headers))
+        return VendorError(traced(self.reply, request))
 
 
 class RequestValidationError(PrismeError):
@@ -123,22 +119,23 @@ def _ajv_message(violation: Violation) -> str:
 class Envelope:
     """Answers to the problems the engine finds before or after a handler."""
 
-    def no_route(self, method: str, path: str) -> Reply:
+    def no_route(self, request: RequestInfo) -> Reply:
         # express-openapi-validator: a known path with another method is a 405, which the
         # service's error handler turns into a 400; an unknown path is its 'not found' 404.
-        if SECRETS_PATH.fullmatch(path):
-            message = f"{method.upper()} method not allowed"
-            details = [{"path": path, "message": message}]
-            return untraced(error_reply(400, "RequestValidationError", message, details))
-        details = [{"path": path, "message": "not found"}]
-        return untraced(error_reply(404, "RequestValidationError", "not found", details))
+        if SECRETS_PATH.fullmatch(request.path):
+            message = f"{request.method.upper()} method not allowed"
+            details = [{"path": request.path, "message": message}]
+            return traced(error_reply(400, "RequestValidationError", message, details), request)
+        details = [{"path": request.path, "message": "not found"}]
+        return traced(error_reply(404, "RequestValidationError", "not found", details), request)
 
-    def malformed_body(self, operation_id: str, detail: str) -> Reply:
+    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
         problem = {"path": "/body", "message": f"could not be parsed: {detail}"}
-        return untraced(validation_error([problem]).reply)
+        return traced(validation_error([problem]).reply, request)
 
-    def invalid_request(self, operation_id: str, violations: Sequence[Violation]) -> Reply:
-        return untraced(validation_error([describe_violation(v) for v in violations]).reply)
+    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+        problems = [describe_violation(v) for v in violations]
+        return traced(validation_error(problems).reply, request)
 
-    def internal(self) -> Reply:
-        return untraced(error_reply(500, "Internal", "Internal error"))
+    def internal(self, request: RequestInfo) -> Reply:
+        return traced(error_reply(500, "Internal", "Internal error"), request)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 
 def assert_subset(actual: Any, expected: Any, where: str = "body") -> None:
     """Every key of ``expected`` is in ``actual`` with an equal value (recursively for
@@ -30,3 +32,9 @@ def contains_key(document: Any, key: str) -> bool:
     if isinstance(document, list):
         return any(contains_key(v, key) for v in document)
     return False
+
+
+def table(names: str, rows: list[tuple[Any, ...]]) -> pytest.MarkDecorator:
+    """``parametrize`` over rows of ``(id, *values)``; ``names`` names the values,
+    comma-separated (the style of every behaviour table in these tests)."""
+    return pytest.mark.parametrize(names, [row[1:] for row in rows], ids=[row[0] for row in rows])

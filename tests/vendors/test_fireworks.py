@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from secretmock.engine.emulator import Emulator
 from tests.conftest import Api
-from tests.helpers import assert_subset, contains_key
+from tests.helpers import assert_subset, contains_key, table
 
 BASE = "/fireworks/v1/accounts/acme/secrets"
 AUTH = {"Authorization": "Bearer fw-test-acme"}
@@ -158,11 +156,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "kwargs", "status", "expected"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
+@table("method, path, kwargs, status, expected", CASES)
 def test_operation(
     api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
 ) -> None:
@@ -185,11 +179,7 @@ AUTH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "path", "status", "code"),
-    [case[1:] for case in AUTH_CASES],
-    ids=[case[0] for case in AUTH_CASES],
-)
+@table("headers, path, status, code", AUTH_CASES)
 def test_authentication(
     api: Api, headers: dict[str, str], path: str, status: int, code: int
 ) -> None:

@@ -14,7 +14,7 @@ from secretmock.engine.sources import Sources
 from secretmock.engine.store import TenantState
 from secretmock.vendors.insforge import models
 from tests.conftest import START, Api
-from tests.helpers import assert_subset, contains_key
+from tests.helpers import assert_subset, contains_key, table
 
 BASE = "/insforge/api/secrets"
 AUTH = {"Authorization": "Bearer ik_test_demo_admin"}
@@ -475,11 +475,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "kwargs", "status", "expected"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
+@table("method, path, kwargs, status, expected", CASES)
 def test_operation(
     api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
 ) -> None:
@@ -582,11 +578,7 @@ AUTH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "status", "code", "message", "next_actions"),
-    [case[1:] for case in AUTH_CASES],
-    ids=[case[0] for case in AUTH_CASES],
-)
+@table("headers, status, code, message, next_actions", AUTH_CASES)
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", BASE), ("POST", BASE), ("GET", f"{BASE}/STRIPE_API_KEY"), ("DELETE", f"{BASE}/X")],

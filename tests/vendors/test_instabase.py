@@ -8,7 +8,7 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from tests.conftest import START, Api
-from tests.helpers import assert_subset, contains_key
+from tests.helpers import assert_subset, contains_key, table
 
 BASE = "/instabase/api/v2/aihub/secrets"
 ORG = "acme-org"
@@ -279,11 +279,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "method", "path", "kwargs", "status", "expected"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
+@table("headers, method, path, kwargs, status, expected", CASES)
 def test_operation(
     api: Api,
     headers: dict[str, str],
@@ -332,11 +328,7 @@ AUTH_CASES = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "message"),
-    [case[1:] for case in AUTH_CASES],
-    ids=[case[0] for case in AUTH_CASES],
-)
+@table("headers, message", AUTH_CASES)
 @pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "DELETE"])
 def test_authentication(api: Api, headers: dict[str, str], message: str, method: str) -> None:
     body = None if method == "GET" else {"alias": "my_secret"}

@@ -16,7 +16,7 @@ from secretmock.engine.store import TenantState
 from secretmock.vendors.langwatch import models
 from secretmock.vendors.langwatch.errors import Conflict, Unprocessable
 from tests.conftest import Api
-from tests.helpers import assert_subset, contains_key
+from tests.helpers import assert_subset, contains_key, table
 
 BASE = "/langwatch/api/secrets"
 PROJECT = "project-demo"
@@ -323,11 +323,7 @@ CASES: list[tuple[str, str, str, dict[str, Any], int, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "kwargs", "status", "expected"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
+@table("method, path, kwargs, status, expected", CASES)
 def test_operation(
     api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
 ) -> None:
@@ -419,11 +415,7 @@ AUTH_CASES: list[tuple[str, dict[str, str], int, str | None]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("headers", "status", "message"),
-    [case[1:] for case in AUTH_CASES],
-    ids=[case[0] for case in AUTH_CASES],
-)
+@table("headers, status, message", AUTH_CASES)
 def test_authentication(
     api: Api, headers: dict[str, str], status: int, message: str | None
 ) -> None:
@@ -455,11 +447,7 @@ VIEWER_CASES: list[tuple[str, str, str, Any, int]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "body", "status"),
-    [case[1:] for case in VIEWER_CASES],
-    ids=[case[0] for case in VIEWER_CASES],
-)
+@table("method, path, body, status", VIEWER_CASES)
 def test_viewer_role(
     api: Api, emulator: Emulator, method: str, path: str, body: Any, status: int
 ) -> None:
@@ -617,11 +605,7 @@ BAD_FIXTURE_SECRETS: list[tuple[str, list[dict[str, Any]], str]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("secrets", "message"),
-    [case[1:] for case in BAD_FIXTURE_SECRETS],
-    ids=[case[0] for case in BAD_FIXTURE_SECRETS],
-)
+@table("secrets, message", BAD_FIXTURE_SECRETS)
 def test_bad_fixture_secrets_are_refused(
     emulator: Emulator, secrets: list[dict[str, Any]], message: str
 ) -> None:

@@ -16,7 +16,7 @@ from secretmock.engine.vendor_api import RequestInfo
 from secretmock.resources import spec_path
 from secretmock.vendors.prismeai import VENDOR
 from tests.conftest import Api
-from tests.helpers import assert_subset
+from tests.helpers import assert_subset, table
 
 WS1 = "/prismeai/v2/workspaces/ws1/security/secrets"
 WS2 = "/prismeai/v2/workspaces/ws2/security/secrets"
@@ -275,11 +275,7 @@ CASES: list[tuple[str, str, str, dict[str, str], dict[str, Any], int, Any]] = [
 ]
 
 
-@pytest.mark.parametrize(
-    ("method", "path", "headers", "kwargs", "status", "expected"),
-    [case[1:] for case in CASES],
-    ids=[case[0] for case in CASES],
-)
+@table("method, path, headers, kwargs, status, expected", CASES)
 def test_operation(
     api: Api,
     method: str,

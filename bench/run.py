@@ -296,7 +296,7 @@ def in_process_costs() -> dict[str, float]:
     import requests
 
     from secretmock.engine.emulator import Emulator
-    from secretmock.engine.validation import IncomingRequest
+    from secretmock.engine.incoming import IncomingRequest
     from secretmock.intercept import Interceptor
     from secretmock.resources import default_fixtures_path
     from secretmock.vendors import all_vendors
@@ -331,7 +331,7 @@ def in_process_costs() -> dict[str, float]:
 def scaling() -> dict[str, dict[str, float]]:
     """p50 of Fireworks get, update and first/last list pages with N secrets in a tenant."""
     from secretmock.engine.emulator import Emulator
-    from secretmock.engine.validation import IncomingRequest
+    from secretmock.engine.incoming import IncomingRequest
     from secretmock.vendors import all_vendors
 
     found = {}
@@ -371,7 +371,7 @@ def scaling() -> dict[str, dict[str, float]]:
 def late_query(pipeline: Any, base: str, size: int) -> str:
     """The query of a page near the end, with the server's own token, found by walking
     the pages (200 at a time)."""
-    from secretmock.engine.validation import IncomingRequest
+    from secretmock.engine.incoming import IncomingRequest
 
     headers = {"authorization": "Bearer t"}
     query, walked = "pageSize=50", 0

@@ -22,8 +22,8 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.pipeline import Outcome, VendorPipeline
-from secretmock.engine.validation import IncomingRequest
 
 
 @dataclass(frozen=True)

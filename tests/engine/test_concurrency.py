@@ -28,7 +28,7 @@ def test_concurrent_creates_and_duplicates(server: BackgroundServer, emulator: E
 
 
 def test_in_process_threads_share_one_consistent_store(emulator: Emulator) -> None:
-    from secretmock.engine.validation import IncomingRequest
+    from secretmock.engine.incoming import IncomingRequest
 
     pipeline = emulator.pipelines["fireworks"]
 

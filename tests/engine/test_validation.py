@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from secretmock.engine.incoming import IncomingRequest, MalformedBody
 from secretmock.engine.specs import Operation, load_spec
-from secretmock.engine.validation import IncomingRequest, MalformedBody, SpecValidator
+from secretmock.engine.validation import SpecValidator
 from secretmock.engine.violations import Violation
 from secretmock.resources import spec_path
 
@@ -78,13 +81,17 @@ def test_malformed_json_is_its_own_error(body: bytes) -> None:
         VALIDATOR.check_request(UPDATE, PATH, request(body))
 
 
+def respond(status: int, body: object) -> list[Violation]:
+    data = json.dumps(body).encode()
+    return VALIDATOR.check_response(UPDATE, request(b"{}"), status, data, body)
+
+
 def test_response_violations() -> None:
-    ok = VALIDATOR.check_response(UPDATE, request(b"{}"), 200, b'{"name": "n", "keyName": "K"}')
-    assert ok == []
-    [missing] = VALIDATOR.check_response(UPDATE, request(b"{}"), 200, b'{"name": "n"}')
+    assert respond(200, {"name": "n", "keyName": "K"}) == []
+    [missing] = respond(200, {"name": "n"})
     assert (missing.part, missing.location, missing.rule) == ("response", "/keyName", "required")
-    undeclared = VALIDATOR.check_response(UPDATE, request(b"{}"), 418, b"{}")
-    assert undeclared and undeclared[0].part == "response"
+    [undeclared] = respond(418, {})
+    assert (undeclared.part, undeclared.rule) == ("response", "status")
 
 
 def test_each_missing_property_is_named() -> None:

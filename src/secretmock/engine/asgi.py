@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from starlette.types import Receive, Scope, Send
 
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.pipeline import VendorPipeline, encode
-from secretmock.engine.validation import IncomingRequest
 from secretmock.engine.vendor_api import RequestInfo
 
 MAX_BODY_BYTES = 16 * 1024 * 1024

@@ -16,18 +16,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from secretmock.engine.incoming import IncomingRequest, MalformedBody, parse_json_body
 from secretmock.engine.journal import Journal, redact
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec
 from secretmock.engine.store import VendorStore
-from secretmock.engine.validation import (
-    CheckedRequest,
-    IncomingRequest,
-    MalformedBody,
-    SpecValidator,
-    parse_json_body,
-)
+from secretmock.engine.validation import CheckedRequest, SpecValidator
 from secretmock.engine.vendor_api import (
     Call,
     Principal,
@@ -155,7 +150,9 @@ class VendorPipeline:
     ) -> Outcome:
         operation_id = match.operation.operation_id
         data = encode(reply.body)
-        broken = self.validator.check_response(match.operation, request, reply.status, data)
+        broken = self.validator.check_response(
+            match.operation, request, reply.status, data, reply.body
+        )
         if broken:
             log.error(
                 "%s %s answered outside its spec: %s",

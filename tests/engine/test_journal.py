@@ -9,7 +9,7 @@ from secretmock.engine.journal import REDACTED, Journal, redact
 
 def fields(**overrides: Any) -> dict[str, Any]:
     base = dict(
-        time="t",
+        time=0.0,
         vendor="v",
         operation_id="op",
         tenant="t1",

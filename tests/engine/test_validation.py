@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from secretmock.engine.incoming import IncomingRequest, MalformedBody
+from secretmock.engine.incoming import IncomingRequest, MalformedBody, parse_json_body
 from secretmock.engine.specs import Operation, load_spec
-from secretmock.engine.validation import SpecValidator
+from secretmock.engine.validation import CheckedRequest, SpecValidator
 from secretmock.engine.violations import Violation
 from secretmock.resources import spec_path
 
@@ -30,8 +30,17 @@ def request(
     return IncomingRequest(operation.method.upper(), path, query, headers, body)
 
 
+def check(
+    operation: Operation,
+    path: dict[str, str],
+    req: IncomingRequest,
+    validator: SpecValidator = VALIDATOR,
+) -> CheckedRequest:
+    return validator.check_request(operation, path, req, parse_json_body(req))
+
+
 def violations(req: IncomingRequest, operation: Operation = UPDATE) -> list[Violation]:
-    return VALIDATOR.check_request(operation, PATH, req).violations
+    return check(operation, PATH, req).violations
 
 
 CASES = [
@@ -67,18 +76,16 @@ def test_query_parameter_cast_failure_names_the_parameter() -> None:
 
 
 def test_valid_request_gives_cast_parameters_and_parsed_body() -> None:
-    checked = VALIDATOR.check_request(UPDATE, PATH, request(b'{"keyName": "K", "value": "v"}'))
+    checked = check(UPDATE, PATH, request(b'{"keyName": "K", "value": "v"}'))
     assert checked.violations == [] and checked.body == {"keyName": "K", "value": "v"}
-    listed = VALIDATOR.check_request(
-        LIST, {"account_id": "acme"}, request(b"", "", "pageSize=5", LIST)
-    )
+    listed = check(LIST, {"account_id": "acme"}, request(b"", "", "pageSize=5", LIST))
     assert listed.query == {"pageSize": 5}
 
 
 @pytest.mark.parametrize("body", [b"{", b"\xff", b"[" * 50_000])
 def test_malformed_json_is_its_own_error(body: bytes) -> None:
     with pytest.raises(MalformedBody):
-        VALIDATOR.check_request(UPDATE, PATH, request(body))
+        parse_json_body(request(body))
 
 
 def respond(status: int, body: object) -> list[Violation]:
@@ -100,5 +107,5 @@ def test_each_missing_property_is_named() -> None:
     request = IncomingRequest(
         "POST", "/api/secrets", "", {"content-type": "application/json"}, b"{}"
     )
-    found = SpecValidator(spec).check_request(create, {}, request).violations
+    found = check(create, {}, request, SpecValidator(spec)).violations
     assert sorted(v.location for v in found) == ["/name", "/value"]

@@ -26,6 +26,7 @@ from urllib.parse import parse_qsl
 from jsonschema_path import SchemaPath
 from openapi_core import OpenAPI
 
+from secretmock.engine.fastcheck import Accept, compile_acceptance
 from secretmock.engine.incoming import IncomingRequest, is_json
 from secretmock.engine.specs import Operation
 from secretmock.engine.violations import (
@@ -40,7 +41,23 @@ from secretmock.engine.violations import (
     unsupported_media_type,
 )
 
-SchemaValidator = Any  # a jsonschema validator, as openapi-core's factories build it
+
+@dataclass(frozen=True)
+class SchemaValidator:
+    """A schema's jsonschema validator, as openapi-core's factories build it, and a
+    fast acceptance check in front of it (``fastcheck.py``)."""
+
+    validator: Any
+    accept: Accept
+
+    def violations(self, value: Any, part: str, name: str = "") -> list[Violation]:
+        """Nothing when ``value`` is valid; otherwise jsonschema's own errors."""
+        if self.accept(value):
+            return []
+        prefix = f"/{name}" if name else ""
+        return [from_schema_error(part, e, prefix) for e in self.validator.iter_errors(value)]
+
+
 _CASTS: dict[str, Callable[[str], Any]] = {"string": str, "integer": int, "number": float}
 # Formats that only constrain a value (the validator checks them) and do not unmarshal
 # it into another type, as "date-time" or "byte" would.
@@ -191,10 +208,7 @@ def _parameter_value(
 def _schema_violations(
     validator: SchemaValidator | None, value: Any, part: str, name: str = ""
 ) -> list[Violation]:
-    if validator is None or validator.is_valid(value):
-        return []
-    prefix = f"/{name}" if name else ""
-    return [from_schema_error(part, error, prefix) for error in validator.iter_errors(value)]
+    return validator.violations(value, part, name) if validator is not None else []
 
 
 # -- compiling ----------------------------------------------------------------------------
@@ -203,8 +217,9 @@ def _schema_violations(
 class _Factory:
     """Builds schema validators exactly as one openapi-core component would."""
 
-    def __init__(self, component: Any) -> None:
+    def __init__(self, component: Any, document: dict[str, Any]) -> None:
         self._component = component
+        self._document = document
 
     def __call__(self, schema: SchemaPath) -> SchemaValidator:
         c = self._component
@@ -216,13 +231,22 @@ class _Factory:
             forbid_unspecified_additional_properties=c.forbid_unspecified_additional_properties,
             enforce_properties_required=c.enforce_properties_required,
         )
-        return built.validator
+        jsonschema_validator = built.validator
+        accept = compile_acceptance(_contents(schema), self._document)
+        return SchemaValidator(jsonschema_validator, accept or _never)
 
 
-def compile_operation(openapi: OpenAPI, operation: Operation) -> CompiledOperation | None:
-    """``operation`` compiled, or ``None`` if it needs openapi-core itself."""
-    request_side = _Factory(openapi.request_unmarshaller)
-    response_side = _Factory(openapi.response_validator)
+def _never(value: Any) -> bool:
+    return False
+
+
+def compile_operation(
+    openapi: OpenAPI, document: dict[str, Any], operation: Operation
+) -> CompiledOperation | None:
+    """``operation`` of the spec ``document`` compiled, or ``None`` if it needs
+    openapi-core itself."""
+    request_side = _Factory(openapi.request_unmarshaller, document)
+    response_side = _Factory(openapi.response_validator, document)
     item = openapi.spec / "paths" / operation.path_template
     spec_operation = item / operation.method
     try:

@@ -11,6 +11,7 @@ import threading
 from collections import Counter, deque
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from secretmock.engine.violations import Violation
@@ -21,11 +22,11 @@ DEFAULT_CAPACITY = 10_000
 
 @dataclass(frozen=True)
 class JournalEntry:
-    """One request and its answer. ``time`` is ISO 8601 UTC; ``duration_ms`` is wall time
-    spent in the emulator."""
+    """One request and its answer. ``time`` is when it arrived (Unix seconds; ISO 8601
+    UTC in :meth:`as_dict`); ``duration_ms`` is wall time spent in the emulator."""
 
     seq: int
-    time: str
+    time: float
     vendor: str
     operation_id: str | None
     tenant: str | None
@@ -39,6 +40,7 @@ class JournalEntry:
 
     def as_dict(self) -> dict[str, Any]:
         entry = asdict(self)
+        entry["time"] = datetime.fromtimestamp(self.time, UTC).isoformat()
         entry["violations"] = [v.as_dict() for v in self.violations]
         return entry
 

@@ -1,7 +1,7 @@
 """One vendor's request pipeline, free of ASGI so it can be called and tested directly.
 
 route -> authenticate -> validate request -> handler (under the store lock)
-      -> validate response -> reply
+      -> validate response -> reply, recorded in the journal
 
 Every step that fails answers in the vendor's own envelope. A response that breaks
 the spec is an emulator bug: it is logged and answered with the vendor's 500.
@@ -13,7 +13,6 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from secretmock.engine.incoming import IncomingRequest, MalformedBody, parse_json_body
@@ -45,6 +44,17 @@ class Outcome:
     operation_id: str | None = None
     tenant_id: str | None = None
     violations: tuple[Violation, ...] = ()
+    body: Any = None
+    """The request's JSON body, parsed (``None`` when absent or malformed)."""
+
+
+class _Refused(Exception):
+    """The request is answered before its handler (malformed or breaking the spec)."""
+
+    def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
+        super().__init__(reply.status)
+        self.reply = reply
+        self.violations = violations
 
 
 class VendorPipeline:
@@ -78,48 +88,61 @@ class VendorPipeline:
         if match is None:
             info = RequestInfo(request.method, request.path, request.headers, self.sources)
             return _outcome(self.vendor.errors.no_route(info))
+        operation_id = match.operation.operation_id
         info = RequestInfo(
             request.method,
             request.path,
             request.headers,
             self.sources,
             match.path_params,
-            match.operation.operation_id,
+            operation_id,
         )
         try:
-            return self._handle_operation(match, request, info)
+            return self._answer_operation(match, request, info)
         except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
-            log.exception("%s %s failed", self.vendor.name, match.operation.operation_id)
-            return _outcome(self.vendor.errors.internal(info), match.operation.operation_id)
+            log.exception("%s %s failed", self.vendor.name, operation_id)
+            return _outcome(self.vendor.errors.internal(info), operation_id)
 
-    def _handle_operation(
+    def _answer_operation(
         self, match: Match, request: IncomingRequest, info: RequestInfo
     ) -> Outcome:
         principal: Principal | None = None
         violations: tuple[Violation, ...] = ()
+        body: Any = None
         try:
             principal = self.vendor.authenticate(info, self.store.credential)
-            checked = self._check_request(match, request, info)
+            body = self._parsed_body(request, info)
+            checked = self._checked(match, request, info, body)
             reply = self._dispatch(match, request, principal, checked)
         except VendorError as error:
             reply = error.reply
-        except _RequestRefused as refused:
+        except _Refused as refused:
             reply, violations = refused.reply, refused.violations
-        tenant_id = principal.tenant_id if principal else None
-        return self._checked_outcome(match, request, info, reply, violations, tenant_id)
+        data = encode(reply.body)
+        broken = self.validator.check_response(
+            match.operation, request, reply.status, data, reply.body
+        )
+        if broken:
+            reply, violations = self._emulator_bug(info, broken), (*violations, *broken)
+            data = encode(reply.body)
+        tenant = principal.tenant_id if principal else None
+        return Outcome(reply, data, info.operation_id, tenant, violations, body)
 
-    def _check_request(
-        self, match: Match, request: IncomingRequest, info: RequestInfo
-    ) -> CheckedRequest:
+    def _parsed_body(self, request: IncomingRequest, info: RequestInfo) -> Any:
         try:
-            checked = self.validator.check_request(match.operation, match.path_params, request)
+            return parse_json_body(request)
         except MalformedBody as error:
             violation = Violation("body", "", "json", f"the body is not valid JSON: {error.detail}")
             reply = self.vendor.errors.malformed_body(info, error.detail)
-            raise _RequestRefused(reply, (violation,)) from error
+            raise _Refused(reply, (violation,)) from error
+
+    def _checked(
+        self, match: Match, request: IncomingRequest, info: RequestInfo, body: Any
+    ) -> CheckedRequest:
+        checked = self.validator.check_request(match.operation, match.path_params, request, body)
         if checked.violations:
             reply = self.vendor.errors.invalid_request(info, checked.violations)
-            raise _RequestRefused(reply, tuple(checked.violations))
+            raise _Refused(reply, tuple(checked.violations))
         return checked
 
     def _dispatch(
@@ -139,38 +162,18 @@ class VendorPipeline:
             )
             return self.vendor.handlers[operation_id](call)
 
-    def _checked_outcome(
-        self,
-        match: Match,
-        request: IncomingRequest,
-        info: RequestInfo,
-        reply: Reply,
-        violations: tuple[Violation, ...],
-        tenant_id: str | None,
-    ) -> Outcome:
-        operation_id = match.operation.operation_id
-        data = encode(reply.body)
-        broken = self.validator.check_response(
-            match.operation, request, reply.status, data, reply.body
+    def _emulator_bug(self, info: RequestInfo, broken: list[Violation]) -> Reply:
+        described = "; ".join(v.describe() for v in broken)
+        log.error(
+            "%s %s answered outside its spec: %s", self.vendor.name, info.operation_id, described
         )
-        if broken:
-            log.error(
-                "%s %s answered outside its spec: %s",
-                self.vendor.name,
-                operation_id,
-                "; ".join(v.describe() for v in broken),
-            )
-            internal = self.vendor.errors.internal(info)
-            return Outcome(
-                internal, encode(internal.body), operation_id, tenant_id, (*violations, *broken)
-            )
-        return Outcome(reply, data, operation_id, tenant_id, violations)
+        return self.vendor.errors.internal(info)
 
     def _record(self, request: IncomingRequest, outcome: Outcome, duration_ms: float) -> None:
         self.journal.record(
             # The journal's time is when the emulator saw the request (wall clock); the
             # emulated data's times come from ``sources``, which this must not disturb.
-            time=datetime.now(UTC).isoformat(),
+            time=time.time(),
             vendor=self.vendor.name,
             operation_id=outcome.operation_id,
             tenant=outcome.tenant_id,
@@ -179,23 +182,9 @@ class VendorPipeline:
             query=request.query_string,
             status=outcome.reply.status,
             duration_ms=round(duration_ms, 3),
-            body=redact(_parsed_or_none(request), self.vendor.secret_fields),
+            body=redact(outcome.body, self.vendor.secret_fields),
             violations=outcome.violations,
         )
-
-
-def _parsed_or_none(request: IncomingRequest) -> Any:
-    try:
-        return parse_json_body(request)
-    except MalformedBody:
-        return None
-
-
-class _RequestRefused(Exception):
-    def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
-        self.violations = violations
 
 
 def encode(body: object) -> bytes:

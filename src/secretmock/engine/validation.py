@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secretmock.engine.compiled import CompiledOperation, compile_operation
-from secretmock.engine.incoming import IncomingRequest, parse_json_body
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.reference import ReferenceValidator
 from secretmock.engine.specs import LoadedSpec, Operation
 from secretmock.engine.violations import Violation
@@ -34,14 +34,18 @@ class SpecValidator:
     def __init__(self, spec: LoadedSpec) -> None:
         self.reference = ReferenceValidator(spec)
         self.compiled: dict[str, CompiledOperation | None] = {
-            op.operation_id: compile_operation(self.reference.openapi, op) for op in spec.operations
+            op.operation_id: compile_operation(self.reference.openapi, spec.document, op)
+            for op in spec.operations
         }
 
     def check_request(
-        self, operation: Operation, path_params: Mapping[str, str], request: IncomingRequest
+        self,
+        operation: Operation,
+        path_params: Mapping[str, str],
+        request: IncomingRequest,
+        body: Any = None,
     ) -> CheckedRequest:
-        """Validates ``request``; raises ``MalformedBody`` if its JSON does not parse."""
-        body = parse_json_body(request)
+        """Validates ``request``, whose JSON body, parsed, is ``body``."""
         compiled = self.compiled[operation.operation_id]
         checked = (
             compiled.check_request(path_params, request, body)

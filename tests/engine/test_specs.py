@@ -10,7 +10,7 @@ import pytest
 import yaml
 from openapi_spec_validator import validate as validate_spec
 
-from secretmock.engine.specs import load_spec
+from secretmock.engine.specs import SpecError, load_spec
 from secretmock.resources import spec_path
 from secretmock.vendors import all_vendors
 
@@ -121,3 +121,28 @@ def test_instabase_seed_update_operation_matches_the_page() -> None:
     [(scheme_name, _)] = [next(iter(requirement.items())) for requirement in security]
     assert schemes[scheme_name]["type"] == "http" and schemes[scheme_name]["scheme"] == "bearer"
     assert "200" in operation["responses"]
+
+
+def test_a_spec_is_checked_once_per_content(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRETMOCK_CACHE_DIR", str(tmp_path / "cache"))
+    good = tmp_path / "good.yaml"
+    good.write_text(spec_path("fireworks.yaml").read_text())
+    load_spec(good)
+    assert len(list((tmp_path / "cache" / "checked-specs").iterdir())) == 1
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(good.read_text().replace("openapi: 3.1.0", "openapi: 3.1.0\nnonsense: 1"))
+    with pytest.raises(SpecError, match=r"broken\.yaml: not a valid OpenAPI document"):
+        load_spec(broken)
+    assert len(list((tmp_path / "cache" / "checked-specs").iterdir())) == 1
+
+
+def test_an_unwritable_cache_still_checks(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("SECRETMOCK_CACHE_DIR", str(blocker))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(spec_path("langwatch.yaml").read_text().replace("openapi: 3.1.0", "openapi: 9"))
+    with pytest.raises(SpecError):
+        load_spec(spec)

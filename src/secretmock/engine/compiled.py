@@ -2,31 +2,34 @@
 
 Plain openapi-core spends about a millisecond per request re-reading the spec:
 resolving schema paths, copying a format checker and building schema validators, on
-every request. Here all of that happens once per operation. What runs per request is
-what openapi-core would finally run: the same casts and the same JSON Schema
-validators, built by openapi-core's own factories with its own settings, so the
-semantics (OpenAPI 3.0 ``nullable``, read/write-only, formats) are openapi-core's.
+every request. Here all of that happens once per operation, from the spec document.
+What runs per request is what openapi-core would finally run: the same casts, then
+the schema checks.
 
-:func:`compile_operation` compiles what it fully understands and answers ``None`` for
-anything else (parameters with ``content`` or a non-default style, arrays, formats that
-unmarshal to other types, non-JSON media types, response headers); such an operation
-stays with the reference (``reference.py``). ``tests/engine/test_compiled.py`` runs a
-corpus of requests and responses through both and requires the same verdict and the
-same failing locations.
+A schema check is two-staged (``fastcheck.py``): closures that accept what is
+certainly valid, and, for anything else, the JSON Schema validator openapi-core
+itself builds for that schema (with its factories and settings), which gives the
+verdict and the errors. That validator is built on first need, so neither
+openapi-core nor jsonschema is imported before a request needs them.
+
+:func:`compile_operation` compiles what it fully understands and answers ``None``
+for anything else (parameters with ``content`` or a non-default style, arrays,
+formats that unmarshal to other types, non-JSON media types, response headers); such
+an operation stays with openapi-core (``reference.py``). ``tests/engine/test_compiled.py``
+runs a corpus of requests and responses through both and requires the same verdict
+and the same failing locations.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from jsonschema_path import SchemaPath
-from openapi_core import OpenAPI
-
-from secretmock.engine.fastcheck import Accept, compile_acceptance
+from secretmock.engine.fastcheck import Accept, compile_acceptance, resolve_refs
 from secretmock.engine.incoming import IncomingRequest, is_json
 from secretmock.engine.specs import Operation
 from secretmock.engine.violations import (
@@ -41,22 +44,11 @@ from secretmock.engine.violations import (
     unsupported_media_type,
 )
 
-
-@dataclass(frozen=True)
-class SchemaValidator:
-    """A schema's jsonschema validator, as openapi-core's factories build it, and a
-    fast acceptance check in front of it (``fastcheck.py``)."""
-
-    validator: Any
-    accept: Accept
-
-    def violations(self, value: Any, part: str, name: str = "") -> list[Violation]:
-        """Nothing when ``value`` is valid; otherwise jsonschema's own errors."""
-        if self.accept(value):
-            return []
-        prefix = f"/{name}" if name else ""
-        return [from_schema_error(part, e, prefix) for e in self.validator.iter_errors(value)]
-
+Pointer = tuple[str | int, ...]
+"""Keys from the spec document's root to a schema, as written (``$ref`` not followed)."""
+ValidatorBuilder = Callable[[Pointer, str], Any]
+"""Builds openapi-core's JSON Schema validator for the schema at a pointer, for the
+``"request"`` or ``"response"`` side."""
 
 _CASTS: dict[str, Callable[[str], Any]] = {"string": str, "integer": int, "number": float}
 # Formats that only constrain a value (the validator checks them) and do not unmarshal
@@ -69,21 +61,49 @@ class NotCompilable(Exception):
     """The operation uses a feature the fast path leaves to openapi-core."""
 
 
+class SchemaCheck:
+    """One schema: fast acceptance, then openapi-core's validator for the rest."""
+
+    def __init__(self, accept: Accept, pointer: Pointer, side: str, build: ValidatorBuilder):
+        self._accept = accept
+        self._pointer = pointer
+        self._side = side
+        self._build = build
+        self._validator: Any = None
+        self._lock = threading.Lock()
+
+    def violations(self, value: Any, part: str, name: str = "") -> list[Violation]:
+        """Nothing when ``value`` is valid; otherwise jsonschema's own errors."""
+        if self._accept(value):
+            return []
+        prefix = f"/{name}" if name else ""
+        errors = self.validator().iter_errors(value)
+        return [from_schema_error(part, error, prefix) for error in errors]
+
+    def validator(self) -> Any:
+        """openapi-core's validator for this schema, built once, on first need."""
+        if self._validator is None:
+            with self._lock:
+                if self._validator is None:
+                    self._validator = self._build(self._pointer, self._side)
+        return self._validator
+
+
 @dataclass(frozen=True)
 class _Parameter:
     name: str
     location: str  # path, query or header
     required: bool
     schema_type: str
-    validator: SchemaValidator
+    check: SchemaCheck
     default: Any = _NO_VALUE
 
 
 @dataclass(frozen=True)
 class _Content:
-    """A ``content`` map: media type -> validator (``None`` where it has no schema)."""
+    """A ``content`` map: media type -> its schema check (``None`` where it has none)."""
 
-    media: dict[str, SchemaValidator | None]
+    media: dict[str, SchemaCheck | None]
 
     def find(self, mimetype: str) -> str | None:
         """The media type key openapi-core's MediaTypeFinder would pick, or ``None``."""
@@ -120,6 +140,14 @@ class CompiledOperation:
         self._body_required = body_required
         self._responses = responses
 
+    def checks(self) -> list[SchemaCheck]:
+        """Every schema check of the operation (to build their validators ahead)."""
+        found = [p.check for p in self._parameters]
+        for content in [self._body, *self._responses.values()]:
+            if content is not None:
+                found += [check for check in content.media.values() if check is not None]
+        return found
+
     def check_request(
         self, path_params: Mapping[str, str], request: IncomingRequest, body: Any
     ) -> CheckedParameters:
@@ -143,11 +171,11 @@ class CompiledOperation:
         key = self._body.find(request.content_type)
         if key is None:
             return [unsupported_media_type(request.content_type, list(self._body.media))]
-        validator = self._body.media[key]
-        return _schema_violations(validator, body, "body")
+        check = self._body.media[key]
+        return check.violations(body, "body") if check is not None else []
 
     def check_response(self, status: int, data: bytes, body: Any) -> list[Violation]:
-        """Every way a JSON response (``body`` is ``data`` parsed) breaks the spec."""
+        """Every way a JSON response (``body`` is ``data`` decoded) breaks the spec."""
         code = str(status)
         for key in (code, f"{code[0]}XX", "default"):
             if key in self._responses:
@@ -161,18 +189,12 @@ class CompiledOperation:
             return [missing_response_body()]
         media_key = content.find("application/json")
         if media_key is None:
-            violation = unsupported_media_type("application/json", list(content.media))
+            wrong = unsupported_media_type("application/json", list(content.media))
             return [
-                Violation(
-                    "response",
-                    "",
-                    violation.rule,
-                    violation.message,
-                    violation.expected,
-                    violation.actual,
-                )
+                Violation("response", "", wrong.rule, wrong.message, wrong.expected, wrong.actual)
             ]
-        return _schema_violations(content.media[media_key], body, "response")
+        check = content.media[media_key]
+        return check.violations(body, "response") if check is not None else []
 
 
 def _parameter_value(
@@ -183,8 +205,8 @@ def _parameter_value(
     raw = source.get(key)
     if raw is None:
         if parameter.default is not _NO_VALUE:
-            violations += _schema_violations(
-                parameter.validator, parameter.default, parameter.location, parameter.name
+            violations += parameter.check.violations(
+                parameter.default, parameter.location, parameter.name
             )
             return parameter.default
         if parameter.required:
@@ -200,40 +222,29 @@ def _parameter_value(
     if parameter.location == "query" and value == "":
         violations.append(empty_parameter(parameter.location, parameter.name))
         return _NO_VALUE
-    broken = _schema_violations(parameter.validator, value, parameter.location, parameter.name)
+    broken = parameter.check.violations(value, parameter.location, parameter.name)
     violations += broken
     return _NO_VALUE if broken else value
-
-
-def _schema_violations(
-    validator: SchemaValidator | None, value: Any, part: str, name: str = ""
-) -> list[Violation]:
-    return validator.violations(value, part, name) if validator is not None else []
 
 
 # -- compiling ----------------------------------------------------------------------------
 
 
-class _Factory:
-    """Builds schema validators exactly as one openapi-core component would."""
+@dataclass(frozen=True)
+class _Compiler:
+    document: dict[str, Any]
+    build: ValidatorBuilder
 
-    def __init__(self, component: Any, document: dict[str, Any]) -> None:
-        self._component = component
-        self._document = document
+    def check(self, pointer: Pointer, side: str) -> SchemaCheck:
+        schema = self.at(pointer)
+        accept = compile_acceptance(schema, self.document) or _never
+        return SchemaCheck(accept, pointer, side, self.build)
 
-    def __call__(self, schema: SchemaPath) -> SchemaValidator:
-        c = self._component
-        built = c.schema_validators_factory.create(
-            c.spec,
-            schema,
-            format_validators=c.format_validators,
-            extra_format_validators=c.extra_format_validators,
-            forbid_unspecified_additional_properties=c.forbid_unspecified_additional_properties,
-            enforce_properties_required=c.enforce_properties_required,
-        )
-        jsonschema_validator = built.validator
-        accept = compile_acceptance(_contents(schema), self._document)
-        return SchemaValidator(jsonschema_validator, accept or _never)
+    def at(self, pointer: Pointer) -> Any:
+        node: Any = self.document
+        for key in pointer:
+            node = resolve_refs(node, self.document)[key]
+        return resolve_refs(node, self.document)
 
 
 def _never(value: Any) -> bool:
@@ -241,43 +252,43 @@ def _never(value: Any) -> bool:
 
 
 def compile_operation(
-    openapi: OpenAPI, document: dict[str, Any], operation: Operation
+    document: dict[str, Any], operation: Operation, build: ValidatorBuilder
 ) -> CompiledOperation | None:
     """``operation`` of the spec ``document`` compiled, or ``None`` if it needs
-    openapi-core itself."""
-    request_side = _Factory(openapi.request_unmarshaller, document)
-    response_side = _Factory(openapi.response_validator, document)
-    item = openapi.spec / "paths" / operation.path_template
-    spec_operation = item / operation.method
+    openapi-core itself. ``build`` makes openapi-core's validators when first needed."""
+    compiler = _Compiler(document, build)
+    at_operation: Pointer = ("paths", operation.path_template, operation.method)
+    spec_operation = compiler.at(at_operation)
     try:
-        parameters = _parameters(item, spec_operation, request_side)
-        body, required = _request_body(spec_operation, request_side)
+        parameters = _parameters(compiler, operation)
+        body, required = _request_body(compiler, at_operation, spec_operation)
         responses = {
-            str(status): _content(response, response_side, allow_headers=False)
-            for status, response in (spec_operation / "responses").str_items()
+            str(status): _content(compiler, (*at_operation, "responses", status), "response")
+            for status in spec_operation["responses"]
         }
     except NotCompilable:
         return None
     return CompiledOperation(parameters, body, required, responses)
 
 
-def _parameters(
-    item: SchemaPath, operation: SchemaPath, factory: _Factory
-) -> tuple[_Parameter, ...]:
+def _parameters(compiler: _Compiler, operation: Operation) -> tuple[_Parameter, ...]:
     """Operation parameters first, then the path item's not overridden (openapi-core's order)."""
     seen: set[tuple[str, str]] = set()
     compiled = []
-    for source in (operation, item):
-        for parameter in source.get("parameters", SchemaPath.from_dict({})):
-            key = ((parameter / "name").read_str(), (parameter / "in").read_str())
-            if key not in seen:
-                seen.add(key)
-                compiled.append(_parameter(parameter, factory))
+    for owner in [
+        ("paths", operation.path_template, operation.method),
+        ("paths", operation.path_template),
+    ]:
+        for index, _ in enumerate(compiler.at(owner).get("parameters", [])):
+            pointer: Pointer = (*owner, "parameters", index)
+            raw = compiler.at(pointer)
+            if (raw["name"], raw["in"]) not in seen:
+                seen.add((raw["name"], raw["in"]))
+                compiled.append(_parameter(compiler, pointer, raw))
     return tuple(compiled)
 
 
-def _parameter(parameter: SchemaPath, factory: _Factory) -> _Parameter:
-    raw = _contents(parameter)
+def _parameter(compiler: _Compiler, pointer: Pointer, raw: dict[str, Any]) -> _Parameter:
     location = raw["in"]
     default_style = {"path": "simple", "header": "simple", "query": "form"}.get(location)
     if (
@@ -288,10 +299,9 @@ def _parameter(parameter: SchemaPath, factory: _Factory) -> _Parameter:
         or "allowEmptyValue" in raw
     ):
         raise NotCompilable(f"parameter {raw['name']}")
-    schema = parameter / "schema"
-    schema_raw = _contents(schema)
-    schema_type = schema_raw.get("type")
-    if schema_type not in _CASTS or schema_raw.get("format", "") not in {
+    schema = compiler.at((*pointer, "schema"))
+    schema_type = schema.get("type")
+    if schema_type not in _CASTS or schema.get("format", "") not in {
         "",
         *_PLAIN_FORMATS[schema_type],
     }:
@@ -301,35 +311,32 @@ def _parameter(parameter: SchemaPath, factory: _Factory) -> _Parameter:
         location=location,
         required=bool(raw.get("required", False)),
         schema_type=schema_type,
-        validator=factory(schema),
-        default=schema_raw.get("default", _NO_VALUE),
+        check=compiler.check((*pointer, "schema"), "request"),
+        default=schema.get("default", _NO_VALUE),
     )
 
 
-def _contents(node: SchemaPath) -> dict[str, Any]:
-    """The mapping at ``node``, its ``$ref`` resolved."""
-    with node.resolve() as resolved:
-        contents = resolved.contents
-    if not isinstance(contents, dict):
-        raise NotCompilable(f"{node} is not a mapping")
-    return contents
-
-
-def _request_body(operation: SchemaPath, factory: _Factory) -> tuple[_Content | None, bool]:
-    if "requestBody" not in operation:
+def _request_body(
+    compiler: _Compiler, at_operation: Pointer, spec_operation: dict[str, Any]
+) -> tuple[_Content | None, bool]:
+    if "requestBody" not in spec_operation:
         return None, False
-    body = operation / "requestBody"
-    return _content(body, factory, allow_headers=True), (body / "required").read_bool(default=False)
+    pointer: Pointer = (*at_operation, "requestBody")
+    required = bool(compiler.at(pointer).get("required", False))
+    return _content(compiler, pointer, "request"), required
 
 
-def _content(holder: SchemaPath, factory: _Factory, allow_headers: bool) -> _Content | None:
-    if not allow_headers and "headers" in holder:
+def _content(compiler: _Compiler, pointer: Pointer, side: str) -> _Content | None:
+    holder = compiler.at(pointer)
+    if side == "response" and "headers" in holder:
         raise NotCompilable("response headers")
     if "content" not in holder:
         return None
-    media: dict[str, SchemaValidator | None] = {}
-    for mimetype, media_type in (holder / "content").str_items():
+    media: dict[str, SchemaCheck | None] = {}
+    for mimetype, media_type in holder["content"].items():
         if not is_json(mimetype):
             raise NotCompilable(f"media type {mimetype}")
-        media[mimetype] = factory(media_type / "schema") if "schema" in media_type else None
+        has_schema = "schema" in resolve_refs(media_type, compiler.document)
+        schema_pointer: Pointer = (*pointer, "content", mimetype, "schema")
+        media[mimetype] = compiler.check(schema_pointer, side) if has_schema else None
     return _Content(media)

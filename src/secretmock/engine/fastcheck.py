@@ -55,7 +55,10 @@ def compile_acceptance(schema: Any, document: dict[str, Any]) -> Accept | None:
 
 
 def _compile(schema: Any, document: dict[str, Any], depth: int) -> Accept:
-    schema = _resolve(schema, document)
+    try:
+        schema = resolve_refs(schema, document)
+    except ValueError as exc:
+        raise _Unsupported(str(exc)) from exc
     if not isinstance(schema, dict) or depth > 32:
         raise _Unsupported(schema)
     checks = [_keyword(name, value, schema, document, depth) for name, value in schema.items()]
@@ -232,13 +235,15 @@ _BUILDERS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any], int], Accept
 }
 
 
-def _resolve(schema: Any, document: dict[str, Any]) -> Any:
+def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
+    """``node``, following local references (``{"$ref": "#/..."}``) in ``document`` to
+    what they name; raises ``ValueError`` for any other kind of reference."""
     seen = 0
-    while isinstance(schema, dict) and "$ref" in schema:
-        if len(schema) > 1 or not schema["$ref"].startswith("#/") or seen > 32:
-            raise _Unsupported("$ref")
+    while isinstance(node, dict) and "$ref" in node:
+        if len(node) > 1 or not str(node["$ref"]).startswith("#/") or seen > 32:
+            raise ValueError(f"unsupported reference {node!r}")
         target: Any = document
-        for part in schema["$ref"][2:].split("/"):
+        for part in node["$ref"][2:].split("/"):
             target = target[part.replace("~1", "/").replace("~0", "~")]
-        schema, seen = target, seen + 1
-    return schema
+        node, seen = target, seen + 1
+    return node

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.vendor_api import Vendor
+from secretmock.engine.yaml_files import YAMLError, read_yaml
 
 DEFAULT_ROLE = "admin"
 
@@ -54,8 +53,8 @@ def load_fixture_files(paths: Sequence[Path], vendors: Mapping[str, Vendor]) -> 
 
 def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]:
     try:
-        document = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        document = read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
     if not isinstance(document, dict) or not isinstance(document.get("tenants"), list):
         raise FixtureError(f"{path}: expected a mapping with a 'tenants' list at the top")

@@ -58,8 +58,9 @@ class _PassThroughSecurity(SecurityProviderFactory):
 
 
 def openapi_of(spec: LoadedSpec) -> OpenAPI:
-    """openapi-core's object for ``spec``, with the pass-through security check."""
-    config = Config(security_provider_factory=_PassThroughSecurity())
+    """openapi-core's object for ``spec``, with the pass-through security check. The spec
+    was checked by ``load_spec``; openapi-core is not asked to check it again."""
+    config = Config(security_provider_factory=_PassThroughSecurity(), spec_validator_cls=None)
     return OpenAPI.from_dict(spec.document, config=config)
 
 
@@ -112,6 +113,28 @@ class ReferenceValidator:
     def __init__(self, spec: LoadedSpec, openapi: OpenAPI | None = None) -> None:
         self._spec = spec
         self.openapi = openapi or openapi_of(spec)
+
+    def schema_validator(self, pointer: tuple[str | int, ...], side: str) -> Any:
+        """The JSON Schema validator openapi-core builds for the schema at ``pointer`` (keys
+        from the document root), with the settings of its ``side`` ("request" or
+        "response"): what openapi-core would run on that schema, built once."""
+        component: Any = (
+            self.openapi.request_unmarshaller
+            if side == "request"
+            else self.openapi.response_validator
+        )
+        schema = self.openapi.spec
+        for key in pointer:
+            schema = schema / key
+        built = component.schema_validators_factory.create(
+            component.spec,
+            schema,
+            format_validators=component.format_validators,
+            extra_format_validators=component.extra_format_validators,
+            forbid_unspecified_additional_properties=component.forbid_unspecified_additional_properties,
+            enforce_properties_required=component.enforce_properties_required,
+        )
+        return built.validator
 
     def check_request(
         self, operation: Operation, path_params: Mapping[str, str], request: IncomingRequest

@@ -2,18 +2,26 @@
 
 :func:`load_spec` reads the YAML, checks it with openapi-spec-validator, and lists
 its operations. Nothing here is repeated per request.
+
+Checking a spec takes longer than the rest of start-up together, so a passed check is
+remembered: a stamp named by the digest of the spec's bytes and the validator's
+version, in ``$SECRETMOCK_CACHE_DIR`` (default ``~/.cache/secretmock``). The same
+bytes checked by the same validator need no second check; any change is checked
+again. Where the cache cannot be written, every start-up checks.
 """
 
 from __future__ import annotations
 
 import functools
+import hashlib
+import os
 from dataclasses import dataclass
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import yaml
-from openapi_spec_validator import validate as validate_spec
+from secretmock.engine.yaml_files import YAMLError, read_yaml
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -46,15 +54,43 @@ class LoadedSpec:
 def load_spec(path: Path) -> LoadedSpec:
     """Loads and checks the spec at ``path`` (cached: one load per process and file)."""
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+        document = read_yaml(path)
+    except (OSError, YAMLError) as exc:
         raise SpecError(f"{path}: cannot read the spec: {exc}") from exc
+    _check(path, document)
+    host_url, base_path = _first_server(document)
+    return LoadedSpec(path, document, _operations(path, document), host_url, base_path)
+
+
+def _check(path: Path, document: Any) -> None:
+    """Raises SpecError unless ``document`` passes openapi-spec-validator (or these very
+    bytes passed it before: see the module docstring)."""
+    stamp = _stamp(path)
+    if stamp is not None and stamp.exists():
+        return
+    from openapi_spec_validator import validate as validate_spec  # slow import: only here
+
     try:
         validate_spec(document)
     except Exception as exc:  # the validator raises several unrelated types
         raise SpecError(f"{path}: not a valid OpenAPI document: {exc}") from exc
-    host_url, base_path = _first_server(document)
-    return LoadedSpec(path, document, _operations(path, document), host_url, base_path)
+    if stamp is not None:
+        try:
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.touch()
+        except OSError:
+            pass  # a read-only home: check again next time
+
+
+def _stamp(path: Path) -> Path | None:
+    try:
+        content = path.read_bytes()
+    except OSError:
+        return None
+    checker = version("openapi-spec-validator")
+    digest = hashlib.sha256(content + b"\0" + checker.encode()).hexdigest()
+    root = os.environ.get("SECRETMOCK_CACHE_DIR") or Path.home() / ".cache" / "secretmock"
+    return Path(root) / "checked-specs" / digest
 
 
 def _first_server(document: dict[str, Any]) -> tuple[str, str]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema.exceptions import ValidationError as SchemaError
+if TYPE_CHECKING:  # jsonschema is imported when a value first fails a schema, not before
+    from jsonschema.exceptions import ValidationError as SchemaError
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def describe_value(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         return "number"
     if isinstance(value, str):
         return f"string of length {len(value)}"
@@ -126,6 +127,8 @@ def missing_response_body() -> Violation:
 
 def from_schema_error(part: str, error: Exception, prefix: str = "") -> Violation:
     """One jsonschema error as a violation at ``prefix`` + the error's path in ``part``."""
+    from jsonschema.exceptions import ValidationError as SchemaError
+
     if not isinstance(error, SchemaError):
         return Violation(part, prefix, "schema", str(error))
     location = prefix + "".join(f"/{p}" for p in error.absolute_path)
@@ -165,7 +168,7 @@ def _expected(rule: str, value: Any) -> str:
         return f"type {value}"
     if rule == "additionalProperties" and value is False:
         return "no additional properties"
-    if isinstance(value, str | int | float | bool | list):
+    if isinstance(value, (str, int, float, bool, list)):
         return f"{rule} {json.dumps(value)}"
     return rule
 

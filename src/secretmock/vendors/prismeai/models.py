@@ -72,29 +72,38 @@ def json_type(value: Any) -> str:
     """JavaScript's ``typeof`` of a JSON value, which the service stores as ``type``."""
     if isinstance(value, bool):
         return "boolean"
-    if isinstance(value, int | float):
+    if isinstance(value, _NUMBERS):
         return "number"
     if isinstance(value, str):
         return "string"
     return "object"  # objects, arrays and null
 
 
+_NUMBERS = (int, float)
+_ATOMS = (str, int, float, bool, type(None))
+
+
 def same_json(left: Any, right: Any) -> bool:
-    """Deep equality as JavaScript sees JSON: ``true`` is not ``1``, ``1`` is ``1.0``."""
-    if isinstance(left, bool) or isinstance(right, bool):
-        return type(left) is type(right) and left == right
-    if isinstance(left, int | float) and isinstance(right, int | float):
-        return left == right
-    if isinstance(left, dict) and isinstance(right, dict):
+    """Deep equality as JavaScript sees JSON: ``true`` is not ``1``, ``1`` is ``1.0``.
+    (Runs on every write: it compares exact types, which JSON values allow.)"""
+    left_type, right_type = type(left), type(right)
+    if left_type is bool or right_type is bool:
+        return left_type is right_type and left == right
+    if left_type in _NUMBERS and right_type in _NUMBERS:
+        return bool(left == right)
+    if left_type is not right_type:
+        return False
+    if left_type is dict:
         return left.keys() == right.keys() and all(same_json(left[k], right[k]) for k in left)
-    if isinstance(left, list) and isinstance(right, list):
+    if left_type is list:
         return len(left) == len(right) and all(map(same_json, left, right))
-    return type(left) is type(right) and bool(left == right)
+    return bool(left == right)
 
 
 def entry(secret: Secret) -> dict[str, Any]:
     """A secret as GET shows it: an empty description is left out."""
-    shown: dict[str, Any] = {"id": secret.id, "value": copy.deepcopy(secret.value)}
+    value = secret.value if isinstance(secret.value, _ATOMS) else copy.deepcopy(secret.value)
+    shown: dict[str, Any] = {"id": secret.id, "value": value}
     shown["type"] = json_type(secret.value)
     if secret.description:
         shown["description"] = secret.description

@@ -40,9 +40,9 @@ def test_round_trip(client: Fireworks, emulator: Emulator) -> None:
 
     listed = [secret.name for secret in client.secrets.list()]
     assert listed == [
+        "accounts/acme/secrets/my-secret",
         "accounts/acme/secrets/openai-key",
         "accounts/acme/secrets/s1",
-        "accounts/acme/secrets/my-secret",
     ]
 
     updated = client.secrets.update("my-secret", key_name="MY_SECRET", value="v2")

@@ -212,7 +212,7 @@ def test_create_then_get_list_delete(api: Api, emulator: Emulator) -> None:
     assert api.request("POST", BASE, headers=AUTH, json=body).status_code == 200
     assert stored(emulator, "new-one") == {"name": "new-one", "keyName": "NEW_ONE", "value": "v1"}
     names = [s["name"] for s in api.request("GET", BASE, headers=AUTH).json()["secrets"]]
-    assert names[-1] == "accounts/acme/secrets/new-one"
+    assert names == [f"accounts/acme/secrets/{i}" for i in ("new-one", "openai-key", "s1")]
     assert api.request("DELETE", f"{BASE}/new-one", headers=AUTH).json() == {}
     assert api.request("GET", f"{BASE}/new-one", headers=AUTH).status_code == 404
     assert stored(emulator, "new-one") is None
@@ -235,6 +235,24 @@ def test_pagination_follows_next_page_token(api: Api, emulator: Emulator) -> Non
             break
         query = f"pageSize=70&pageToken={page['nextPageToken']}"
     assert seen == [f"K{i:03d}" for i in range(250)]
+
+
+def test_pages_neither_repeat_nor_skip_when_secrets_change_between_them(
+    api: Api, emulator: Emulator
+) -> None:
+    secrets = [{"name": f"k{i:02d}", "keyName": f"K{i:02d}"} for i in range(10)]
+    emulator.put_tenant(
+        "fireworks", "acme", {"credentials": [{"token": "fw-test-acme"}], "secrets": secrets}
+    )
+    first = api.request("GET", f"{BASE}?pageSize=4", headers=AUTH).json()
+    api.request("DELETE", f"{BASE}/k01", headers=AUTH)
+    api.request("DELETE", f"{BASE}/k05", headers=AUTH)
+    api.request("POST", BASE, headers=AUTH, json={"name": "k00a", "keyName": "EARLY"})
+    api.request("POST", BASE, headers=AUTH, json={"name": "k07a", "keyName": "LATE"})
+    token = first["nextPageToken"]
+    rest = api.request("GET", f"{BASE}?pageSize=50&pageToken={token}", headers=AUTH).json()
+    assert [s["keyName"] for s in first["secrets"]] == ["K00", "K01", "K02", "K03"]
+    assert [s["keyName"] for s in rest["secrets"]] == ["K04", "K06", "K07", "LATE", "K08", "K09"]
 
 
 def test_tenants_are_isolated(api: Api, emulator: Emulator) -> None:

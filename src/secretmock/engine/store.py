@@ -29,6 +29,9 @@ class TenantState:
     tenant_id: str
     credentials: dict[str, Credential] = field(default_factory=dict)
     secrets: dict[str, Any] = field(default_factory=dict)
+    indexes: dict[str, Any] = field(default_factory=dict)
+    """Lookups a vendor derives from ``secrets`` to stay fast with many of them (a
+    sorted key list, a reverse map); the vendor's models keep them in step."""
 
 
 class VendorStore:

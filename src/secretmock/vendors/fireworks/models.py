@@ -6,6 +6,8 @@ INPUT_ONLY: stored, never shown (:func:`resource` leaves it out).
 
 from __future__ import annotations
 
+import base64
+import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -21,6 +23,7 @@ upper-case ids of the firectl examples, up to 63 characters."""
 KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 """Chosen (INFERRED): keyName becomes an environment variable name."""
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
+INDEX = "fireworks"
 
 
 @dataclass
@@ -61,6 +64,25 @@ def check_key_name(key_name: str) -> None:
         )
 
 
+@dataclass
+class _Index:
+    """A tenant's secret ids in order, and which id holds each keyName: the lookups that
+    keep list pages and keyName checks independent of the number of secrets."""
+
+    ids: list[str]
+    key_names: dict[str, str]
+
+
+def _index(tenant: TenantState) -> _Index:
+    index = tenant.indexes.get(INDEX)
+    if index is None:
+        secrets = tenant.secrets.values()
+        index = _Index(sorted(tenant.secrets), {s.key_name: s.secret_id for s in secrets})
+        tenant.indexes[INDEX] = index
+    assert isinstance(index, _Index)
+    return index
+
+
 def create(tenant: TenantState, body: Mapping[str, Any]) -> Secret:
     secret_id = secret_id_from_name(tenant.tenant_id, body["name"])
     check_key_name(body["keyName"])
@@ -68,9 +90,12 @@ def create(tenant: TenantState, body: Mapping[str, Any]) -> Secret:
         raise AlreadyExists(
             f"secret accounts/{tenant.tenant_id}/secrets/{secret_id} already exists"
         )
-    _check_key_name_free(tenant, body["keyName"], secret_id)
+    index = _index(tenant)
+    _check_key_name_free(index, body["keyName"], secret_id)
     secret = Secret(secret_id, body["keyName"], body.get("value"))
     tenant.secrets[secret_id] = secret
+    bisect.insort(index.ids, secret_id)
+    index.key_names[secret.key_name] = secret_id
     return secret
 
 
@@ -85,29 +110,38 @@ def get(tenant: TenantState, secret_id: str) -> Secret:
 def update(tenant: TenantState, secret_id: str, body: Mapping[str, Any]) -> Secret:
     secret = get(tenant, secret_id)
     check_key_name(body["keyName"])
-    _check_key_name_free(tenant, body["keyName"], secret_id)
+    index = _index(tenant)
+    _check_key_name_free(index, body["keyName"], secret_id)
+    del index.key_names[secret.key_name]
     secret.key_name = body["keyName"]
+    index.key_names[secret.key_name] = secret_id
     if "value" in body:
         secret.value = body["value"]
     return secret
 
 
 def delete(tenant: TenantState, secret_id: str) -> None:
-    get(tenant, secret_id)
+    secret = get(tenant, secret_id)
+    index = _index(tenant)
     del tenant.secrets[secret_id]
+    del index.ids[bisect.bisect_left(index.ids, secret_id)]
+    del index.key_names[secret.key_name]
 
 
 def page(
     tenant: TenantState, page_size: int | None, page_token: str | None
 ) -> tuple[list[Secret], str]:
-    """One page of secrets in creation order and the token of the next ('' at the end)."""
+    """One page of secrets in order of their ids, and the token of the next page ('' at
+    the end). The token names the last id given, so a page is found by bisection and
+    secrets created or deleted meanwhile neither repeat nor hide others."""
     if page_size is not None and page_size < 0:
         raise InvalidArgument("pageSize must not be negative")
     size = min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-    start = _offset(page_token)
-    secrets = list(tenant.secrets.values())[start : start + size]
-    end = start + len(secrets)
-    return secrets, (_token(end) if end < len(tenant.secrets) else "")
+    ids = _index(tenant).ids
+    start = bisect.bisect_right(ids, _after(page_token)) if page_token else 0
+    chosen = ids[start : start + size]
+    more = start + len(chosen) < len(ids)
+    return [tenant.secrets[i] for i in chosen], (_token(chosen[-1]) if more else "")
 
 
 def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
@@ -133,20 +167,24 @@ def export(secret: Secret) -> dict[str, Any]:
     return {"name": secret.secret_id, "keyName": secret.key_name, "value": secret.value}
 
 
-def _check_key_name_free(tenant: TenantState, key_name: str, secret_id: str) -> None:
-    for other in tenant.secrets.values():
-        if other.key_name == key_name and other.secret_id != secret_id:
-            raise AlreadyExists(f"a secret with keyName {key_name!r} already exists")
+def _check_key_name_free(index: _Index, key_name: str, secret_id: str) -> None:
+    holder = index.key_names.get(key_name)
+    if holder is not None and holder != secret_id:
+        raise AlreadyExists(f"a secret with keyName {key_name!r} already exists")
 
 
-def _token(offset: int) -> str:
-    return f"offset-{offset}"
+def _token(last_id: str) -> str:
+    """An opaque page token naming the last id of a page."""
+    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
 
 
-def _offset(page_token: str | None) -> int:
-    if not page_token:
-        return 0
-    prefix, _, number = page_token.partition("-")
-    if prefix != "offset" or not number.isdigit():
+def _after(page_token: str) -> str:
+    """The id a page token names; InvalidArgument for a token we did not issue."""
+    try:
+        padded = page_token + "=" * (-len(page_token) % 4)
+        decoded = base64.urlsafe_b64decode(padded.encode()).decode()
+    except (ValueError, UnicodeDecodeError):
+        decoded = ""
+    if not decoded.startswith("after:"):
         raise InvalidArgument(f"invalid pageToken {page_token!r}")
-    return int(number)
+    return decoded.removeprefix("after:")

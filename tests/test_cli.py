@@ -103,3 +103,18 @@ def test_serve_stops_on_broken_fixtures_naming_the_problem(tmp_path: Path) -> No
     )
     assert result.returncode == 1
     assert f"{broken}: tenants[0]" in result.stderr and "'id'" in result.stderr
+
+
+def test_serve_warms_up_in_the_background() -> None:
+    with serving() as (root, _):
+        deadline = time.monotonic() + 20
+        while not requests.get(f"{root}/__admin__/health", timeout=5).json()["warm"]:
+            assert time.monotonic() < deadline, "the server never finished warming up"
+            time.sleep(0.1)
+        refused = requests.patch(
+            f"{root}/fireworks/v1/accounts/acme/secrets/s1",
+            headers={"Authorization": "Bearer fw-test-acme"},
+            json={"value": "no keyName"},
+            timeout=5,
+        )
+        assert refused.status_code == 400 and "keyName" in refused.json()["message"]

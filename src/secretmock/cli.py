@@ -97,11 +97,9 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _warm_up(emulator: Emulator) -> None:
-    """Builds what is otherwise built when a request first fails validation (openapi-core
-    and its validators, about half a second), once the server is up, so that neither
-    start-up nor the first refused request waits for it; then freezes that too."""
-    for pipeline in emulator.pipelines.values():
-        pipeline.validator.warm_up()
+    """Warms the emulator up once the server is up, so that neither start-up nor the
+    first refused request waits for it; then freezes that heap too."""
+    emulator.warm_up()
     gc.collect()
     gc.freeze()
 

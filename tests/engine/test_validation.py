@@ -109,3 +109,15 @@ def test_each_missing_property_is_named() -> None:
     )
     found = check(create, {}, request, SpecValidator(spec)).violations
     assert sorted(v.location for v in found) == ["/name", "/value"]
+
+
+def test_openapi_core_is_built_on_first_need_or_by_warm_up() -> None:
+    fresh = SpecValidator(SPEC)
+    assert fresh._reference is None
+    assert check(UPDATE, PATH, request(b'{"keyName": "K"}'), fresh).violations == []
+    assert fresh._reference is None, "a valid request needs no openapi-core"
+    assert check(UPDATE, PATH, request(b'{"keyName": 1}'), fresh).violations
+    assert fresh._reference is not None, "a refusal is openapi-core's own"
+    warmed = SpecValidator(SPEC)
+    warmed.warm_up()
+    assert warmed._reference is not None

@@ -19,7 +19,12 @@ def admin_app(emulator: Emulator) -> Router:
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
-            {"status": "ok", "version": __version__, "vendors": sorted(emulator.vendors)}
+            {
+                "status": "ok",
+                "version": __version__,
+                "vendors": sorted(emulator.vendors),
+                "warm": emulator.warm,
+            }
         )
 
     async def reset(request: Request) -> JSONResponse:

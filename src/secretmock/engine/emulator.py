@@ -39,7 +39,15 @@ class Emulator:
             for name, vendor in self.vendors.items()
         }
         self.fixtures = load_fixture_files(fixture_files, self.vendors)
+        self.warm = False
         self.reset()
+
+    def warm_up(self) -> None:
+        """Builds now what is otherwise built when a request first fails validation
+        (openapi-core and its validators, about half a second); ``warm`` tells when done."""
+        for pipeline in self.pipelines.values():
+            pipeline.validator.warm_up()
+        self.warm = True
 
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""

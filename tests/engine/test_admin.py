@@ -112,3 +112,9 @@ def test_violations_and_clearing_the_journal(api: Api) -> None:
     assert api.request("DELETE", "/__admin__/journal").json() == {"status": "cleared"}
     assert api.request("GET", "/__admin__/journal").json() == {"entries": []}
     assert api.request("GET", "/__admin__/violations?since=x").status_code == 400
+
+
+def test_a_path_outside_every_mount_is_a_json_404(api: Api) -> None:
+    response = api.request("GET", "/nothing/here")
+    assert response.status_code == 404
+    assert response.json()["message"].startswith("secretmock serves under /__admin__, /fireworks")

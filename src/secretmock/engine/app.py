@@ -1,9 +1,17 @@
-"""Assembling the ASGI app: one mount per vendor, plus the admin API."""
+"""Assembling the ASGI app: one mount per vendor, plus the admin API.
+
+:class:`PrefixDispatcher` is Starlette's ``Mount`` reduced to what a fixed set of
+single-segment prefixes needs: one dictionary lookup per request instead of a regex
+per mount, and none of the application-level middleware layers, which matter when
+the whole answer costs tens of microseconds. Like a Mount, it passes each request to
+an ASGI app with ``root_path`` extended by the prefix.
+"""
 
 from __future__ import annotations
 
-from starlette.applications import Starlette
-from starlette.routing import BaseRoute, Mount
+import json
+
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.engine.admin import admin_app
 from secretmock.engine.asgi import VendorApp
@@ -12,12 +20,56 @@ from secretmock.engine.emulator import Emulator
 ADMIN_PREFIX = "/__admin__"
 
 
-def build_app(emulator: Emulator, only_vendor: str | None = None) -> Starlette:
-    """Every vendor under its prefix, or ``only_vendor`` alone at the root."""
-    routes: list[BaseRoute] = [Mount(ADMIN_PREFIX, app=admin_app(emulator))]
+class PrefixDispatcher:
+    """Sends a request to the app mounted at its first path segment, or to ``fallback``
+    (at the root) when there is none; answers a JSON 404 when neither applies."""
+
+    def __init__(self, mounts: dict[str, ASGIApp], fallback: ASGIApp | None = None) -> None:
+        self._mounts = mounts
+        self._fallback = fallback
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        path: str = scope["path"]
+        prefix = "/" + path.split("/", 2)[1] if path.startswith("/") else ""
+        mounted = self._mounts.get(prefix)
+        if mounted is not None:
+            root = scope.get("root_path", "") + prefix
+            await mounted({**scope, "root_path": root}, receive, send)
+        elif self._fallback is not None:
+            await self._fallback(scope, receive, send)
+        else:
+            await _not_found(send, sorted(self._mounts))
+
+
+async def _lifespan(receive: Receive, send: Send) -> None:
+    """Nothing to start or stop: the emulator is built before the server starts."""
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _not_found(send: Send, prefixes: list[str]) -> None:
+    body = json.dumps(
+        {"error": "Not Found", "message": f"secretmock serves under {', '.join(prefixes)}"}
+    ).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    await send({"type": "http.response.start", "status": 404, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def build_app(emulator: Emulator, only_vendor: str | None = None) -> PrefixDispatcher:
+    """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
+    API under ``/__admin__`` either way."""
+    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin_app(emulator)}
     if only_vendor is not None:
-        routes.append(Mount("", app=VendorApp(emulator.pipelines[only_vendor])))
-    else:
-        for name, pipeline in emulator.pipelines.items():
-            routes.append(Mount(f"/{name}", app=VendorApp(pipeline)))
-    return Starlette(routes=routes)
+        return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))
+    for pipeline in emulator.pipelines.values():
+        mounts[pipeline.vendor.prefix] = VendorApp(pipeline)
+    return PrefixDispatcher(mounts)

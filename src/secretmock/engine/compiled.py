@@ -118,7 +118,7 @@ class _Content:
         return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CheckedParameters:
     path: dict[str, Any]
     query: dict[str, Any]

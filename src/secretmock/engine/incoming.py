@@ -18,7 +18,7 @@ class MalformedBody(Exception):
         self.detail = detail
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class IncomingRequest:
     """A request as the engine received it, after the vendor's mount prefix."""
 

@@ -20,7 +20,7 @@ REDACTED = "<redacted>"
 DEFAULT_CAPACITY = 10_000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class JournalEntry:
     """One request and its answer. ``time`` is when it arrived (Unix seconds; ISO 8601
     UTC in :meth:`as_dict`); ``duration_ms`` is wall time spent in the emulator."""

@@ -35,7 +35,7 @@ from secretmock.engine.violations import Violation
 log = logging.getLogger("secretmock")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Outcome:
     """A reply ready to send, with what the engine learnt on the way."""
 

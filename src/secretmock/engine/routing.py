@@ -10,7 +10,7 @@ from secretmock.engine.specs import Operation
 _PARAM = re.compile(r"\{([^{}/]+)\}")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Match:
     """A matched operation and its raw (still unvalidated, percent-decoded) path parameters."""
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from secretmock.engine.reference import ReferenceValidator
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckedRequest:
     """The validated parts of a request, ready for a handler."""
 

@@ -28,7 +28,7 @@ from secretmock.engine.violations import Violation
 Json = Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What a handler answers: a status, a JSON-serialisable body and extra headers."""
 
@@ -45,7 +45,7 @@ class VendorError(Exception):
         self.reply = reply
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RequestInfo:
     """What a vendor may know of a request before (or without) its handler: what
     authentication looks at, and what an error answer may depend on."""
@@ -61,7 +61,7 @@ class RequestInfo:
     """The matched operation; ``None`` when no route matched."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Principal:
     """Who is calling, and on which tenant.
 
@@ -80,7 +80,7 @@ CredentialLookup = Callable[[str], Credential | None]
 """Finds the credential a token belongs to, in any tenant of this vendor."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """One validated request, as a vendor handler sees it."""
 

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a value first fails a schema, n
     from jsonschema.exceptions import ValidationError as SchemaError
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Violation:
     """One broken rule. ``location`` is a JSON pointer into ``part`` ('' for the whole)."""
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from typing import Any
 
 import pytest
@@ -38,3 +40,29 @@ def table(names: str, rows: list[tuple[Any, ...]]) -> pytest.MarkDecorator:
     """``parametrize`` over rows of ``(id, *values)``; ``names`` names the values,
     comma-separated (the style of every behaviour table in these tests)."""
     return pytest.mark.parametrize(names, [row[1:] for row in rows], ids=[row[0] for row in rows])
+
+
+def forbid_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Makes every connection to a host other than the loopback fail loudly."""
+    original_connect = socket.socket.connect
+    original_connect_ex = socket.socket.connect_ex
+
+    def check(address: Any) -> None:
+        host = address[0] if isinstance(address, tuple) else str(address)
+        try:
+            loopback = ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = host == "localhost"
+        if not loopback:
+            raise AssertionError(f"a test tried to reach {host!r} beyond 127.0.0.1")
+
+    def connect(self: socket.socket, address: Any) -> None:
+        check(address)
+        original_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> int:
+        check(address)
+        return original_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)

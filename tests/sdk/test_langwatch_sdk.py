@@ -8,8 +8,6 @@ client raises on any status the vendor's spec does not document. Nothing may lea
 
 from __future__ import annotations
 
-import ipaddress
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -38,37 +36,12 @@ from langwatch.state import get_instance, set_instance
 
 from secretmock.engine.emulator import Emulator
 from secretmock.server import BackgroundServer
+from tests.helpers import forbid_network
 
 PROJECT = "project-demo"
 ADMIN_KEY = "sk-lw-test-demo"
 VIEWER_KEY = "sk-lw-test-viewer"
 SEEDED_ID = "demo_openai_key_00001"
-
-
-def _only_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Makes every connection to a host other than the loopback fail loudly."""
-    original_connect = socket.socket.connect
-    original_connect_ex = socket.socket.connect_ex
-
-    def check(address: Any) -> None:
-        host = address[0] if isinstance(address, tuple) else str(address)
-        try:
-            loopback = ipaddress.ip_address(host).is_loopback
-        except ValueError:
-            loopback = host == "localhost"
-        if not loopback:
-            raise AssertionError(f"the SDK tried to reach {host!r} beyond 127.0.0.1")
-
-    def connect(self: socket.socket, address: Any) -> None:
-        check(address)
-        original_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> int:
-        check(address)
-        return original_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 def _forget_sdk_state() -> None:
@@ -87,7 +60,7 @@ def connect(
     monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
     for name in ("LANGWATCH_API_KEY", "LANGWATCH_ENDPOINT", "LANGWATCH_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)
-    _only_loopback(monkeypatch)
+    forbid_network(monkeypatch)
 
     def setup(api_key: str) -> Any:
         _forget_sdk_state()

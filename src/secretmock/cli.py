@@ -14,7 +14,7 @@ from pathlib import Path
 from secretmock import __version__
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.specs import SpecError, load_spec
+from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
 
@@ -147,6 +147,7 @@ def _specs(args: argparse.Namespace) -> int:
     status = 0
     for vendor in all_vendors():
         try:
+            check_spec_file(spec_path(vendor.spec_file))
             spec = load_spec(spec_path(vendor.spec_file))
         except SpecError as exc:
             print(f"{vendor.name}: INVALID: {exc}")

@@ -62,11 +62,21 @@ def load_spec(path: Path) -> LoadedSpec:
     return LoadedSpec(path, document, _operations(path, document), host_url, base_path)
 
 
-def _check(path: Path, document: Any) -> None:
-    """Raises SpecError unless ``document`` passes openapi-spec-validator (or these very
-    bytes passed it before: see the module docstring)."""
+def check_spec_file(path: Path) -> None:
+    """Checks the spec at ``path`` with openapi-spec-validator now, whatever was checked
+    before (``secretmock specs``); raises SpecError naming the file and the problem."""
+    try:
+        document = read_yaml(path)
+    except (OSError, YAMLError) as exc:
+        raise SpecError(f"{path}: cannot read the spec: {exc}") from exc
+    _check(path, document, remembered=False)
+
+
+def _check(path: Path, document: Any, remembered: bool = True) -> None:
+    """Raises SpecError unless ``document`` passes openapi-spec-validator (or, when
+    ``remembered``, these very bytes passed it before: see the module docstring)."""
     stamp = _stamp(path)
-    if stamp is not None and stamp.exists():
+    if remembered and stamp is not None and stamp.exists():
         return
     from openapi_spec_validator import validate as validate_spec  # slow import: only here
 

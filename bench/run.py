@@ -81,9 +81,11 @@ request = function()
   elseif step == 3 then
     return wrk.format("PATCH", base .. "/s1", headers,
       '{"keyName": "WOLFRAM_ALPHA_API_KEY", "value": "v' .. n .. '"}')
-  else
+  elseif n > 54 then
     -- delete what was created ten rounds ago: long since answered
     return wrk.format("DELETE", base .. "/m" .. (n - 54), headers)
+  else
+    return wrk.format("GET", base .. "/openai-key", headers)
   end
 end
 """

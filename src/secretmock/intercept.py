@@ -14,7 +14,7 @@ project, so a test names its own).
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -168,10 +168,3 @@ def _headers(outcome: Outcome) -> dict[str, str]:
         "content-length": str(len(outcome.data)),
         **outcome.reply.headers,
     }
-
-
-@contextmanager
-def intercepting(emulator: Emulator, **base_urls: str) -> Iterator[Interceptor]:
-    """``with intercepting(emulator, insforge="https://demo.insforge.app"): ...``"""
-    with Interceptor(emulator, base_urls) as interceptor:
-        yield interceptor

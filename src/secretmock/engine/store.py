@@ -65,6 +65,3 @@ class VendorStore:
 
     def credential(self, token: str) -> Credential | None:
         return self._tokens.get(token)
-
-    def tenants(self) -> list[TenantState]:
-        return list(self._tenants.values())

@@ -30,7 +30,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from secretmock.engine.fastcheck import Accept, compile_acceptance, resolve_refs
-from secretmock.engine.incoming import IncomingRequest, is_json
+from secretmock.engine.incoming import CheckedParameters, IncomingRequest, is_json
 from secretmock.engine.specs import Operation
 from secretmock.engine.violations import (
     Violation,
@@ -118,13 +118,6 @@ class _Content:
         return None
 
 
-@dataclass(frozen=True, slots=True)
-class CheckedParameters:
-    path: dict[str, Any]
-    query: dict[str, Any]
-    violations: list[Violation]
-
-
 class CompiledOperation:
     """One operation's request and response checks, ready to run."""
 
@@ -139,6 +132,7 @@ class CompiledOperation:
         self._body = body
         self._body_required = body_required
         self._responses = responses
+        self._has_query = any(p.location == "query" for p in parameters)
 
     def checks(self) -> list[SchemaCheck]:
         """Every schema check of the operation (to build their validators ahead)."""
@@ -152,7 +146,11 @@ class CompiledOperation:
         self, path_params: Mapping[str, str], request: IncomingRequest, body: Any
     ) -> CheckedParameters:
         """Parameters cast and checked, then the body (``body`` is its parsed JSON)."""
-        query = dict(parse_qsl(request.query_string, keep_blank_values=True)[::-1])
+        query = (  # the first value of a repeated name wins, as in openapi-core
+            dict(parse_qsl(request.query_string, keep_blank_values=True)[::-1])
+            if self._has_query
+            else {}
+        )
         sources = {"path": path_params, "query": query, "header": request.headers}
         found: dict[str, dict[str, Any]] = {"path": {}, "query": {}, "header": {}}
         violations: list[Violation] = []

@@ -35,7 +35,7 @@ from openapi_core.validation.response.exceptions import MissingData
 from openapi_core.validation.schemas.exceptions import InvalidSchemaValue
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.incoming import CheckedParameters, IncomingRequest
 from secretmock.engine.specs import LoadedSpec, Operation
 from secretmock.engine.violations import (
     Violation,
@@ -98,15 +98,6 @@ class _OpenAPIResponse:
     headers: Mapping[str, str] = field(default_factory=dict)
 
 
-@dataclass
-class ReferenceResult:
-    """openapi-core's verdict on a request: cast parameters and violations."""
-
-    path: dict[str, Any]
-    query: dict[str, Any]
-    violations: list[Violation]
-
-
 class ReferenceValidator:
     """One vendor's requests and responses, validated by openapi-core."""
 
@@ -138,12 +129,12 @@ class ReferenceValidator:
 
     def check_request(
         self, operation: Operation, path_params: Mapping[str, str], request: IncomingRequest
-    ) -> ReferenceResult:
+    ) -> CheckedParameters:
         result = self.openapi.unmarshal_request(
             _OpenAPIRequest(self._spec, operation, request, path_params)
         )
         params = result.parameters
-        return ReferenceResult(
+        return CheckedParameters(
             path=dict(params.path) if params else dict(path_params),
             query=dict(params.query) if params else {},
             violations=request_violations(result.errors),

@@ -130,10 +130,10 @@ class Vendor:
     seed_secret: Callable[[TenantState, Mapping[str, Any], Sources], None]
     """Adds one fixtures entry (the vendor's create-request fields) to a tenant;
     raises ``ValueError`` naming the problem when the entry is not acceptable."""
+    export_secret: Callable[[Any], Mapping[str, Any]]
+    """A stored record as the admin API shows it, value included."""
     init_tenant: Callable[[TenantState, Sources], None] = lambda tenant, sources: None
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
-    export_secret: Callable[[Any], Mapping[str, Any]] = lambda record: dict(vars(record))
-    """A stored record as the admin API shows it, value included."""
     secret_fields: frozenset[str] = frozenset({"value"})
     """Request-body keys whose values are secrets: redacted in the journal and reports."""
 

@@ -12,5 +12,4 @@ VENDOR = Vendor(
     errors=errors.Envelope(),
     seed_secret=models.seed_secret,
     export_secret=models.export,
-    secret_fields=frozenset({"value"}),
 )

@@ -110,8 +110,8 @@ def _print_banner(emulator: Emulator, args: argparse.Namespace, show_credentials
     for name, pipeline in emulator.pipelines.items():
         if args.vendor and name != args.vendor:
             continue
-        prefix = "" if args.vendor else pipeline.vendor.prefix
-        print(f"  {name:<10} base URL {root}{prefix}{pipeline.spec.base_path}")
+        base_path = pipeline.spec.base_path if args.vendor else pipeline.base_path
+        print(f"  {name:<10} base URL {root}{base_path}")
         if show_credentials:
             for fixture in emulator.fixtures:
                 if fixture.vendor == name:

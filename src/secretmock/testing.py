@@ -35,8 +35,7 @@ class SecretMock:
 
     def url(self, vendor: str) -> str:
         """The base URL to give a client of ``vendor`` (prefix plus the spec's base path)."""
-        pipeline = self.emulator.pipelines[vendor]
-        return f"{self.root_url}{pipeline.vendor.prefix}{pipeline.spec.base_path}"
+        return f"{self.root_url}{self.emulator.pipelines[vendor].base_path}"
 
     @property
     def urls(self) -> dict[str, str]:

@@ -10,9 +10,9 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import load_spec
-from secretmock.engine.vendor_api import RequestInfo
 from secretmock.resources import spec_path
 from secretmock.vendors.prismeai import VENDOR
 from tests.conftest import Api
@@ -621,7 +621,9 @@ def test_fixture_secret_names_are_unique(emulator: Emulator) -> None:
 
 def test_internal_error_is_the_services_500() -> None:
     path = "/v2/workspaces/ws1/security/secrets"
-    request = RequestInfo("GET", path, {}, Sources(seed=1), {"workspaceId": "ws1"})
+    request = IncomingRequest("GET", path, "", {}, b"").routed(
+        Sources(seed=1), {"workspaceId": "ws1"}, "getWorkspaceSecrets"
+    )
     reply = VENDOR.errors.internal(request)
     assert (reply.status, reply.body) == (500, {"error": "Internal", "message": "Internal error"})
     assert UUID.match(reply.headers["x-correlation-id"])

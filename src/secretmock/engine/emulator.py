@@ -52,7 +52,7 @@ class Emulator:
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""
         for pipeline in self.pipelines.values():
-            with pipeline.store.lock:
+            with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
             self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
@@ -69,7 +69,7 @@ class Emulator:
         # name, so every reset gives the fixtures' secrets the same ids.
         seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.now)
         tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
-        with pipeline.store.lock:
+        with pipeline.store.transaction():
             for token in tenant.credentials:
                 holder = pipeline.store.credential(token)
                 if holder is not None and holder.tenant_id != tenant_id:
@@ -83,7 +83,7 @@ class Emulator:
         pipeline = self.pipelines.get(vendor_name)
         if pipeline is None:
             return None
-        with pipeline.store.lock:
+        with pipeline.store.transaction():
             tenant = pipeline.store.get(tenant_id)
             if tenant is None:
                 return None

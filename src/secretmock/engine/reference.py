@@ -74,7 +74,7 @@ class _OpenAPIRequest:
         request: IncomingRequest,
         path_params: Mapping[str, str],
     ) -> None:
-        self.host_url = spec.host_url
+        self.host_url = spec.host_url or "http://localhost"  # openapi-core wants a host
         self.path = request.path
         self.path_pattern = spec.base_path + operation.path_template
         self.method = request.method.lower()

@@ -44,8 +44,8 @@ class LoadedSpec:
     path: Path
     document: dict[str, Any]
     operations: tuple[Operation, ...]
-    host_url: str
-    """Scheme and host of the first server, for openapi-core's server matching."""
+    host_url: str | None
+    """Scheme and host of the first server URL; ``None`` when it has none (a bare path)."""
     base_path: str
     """Path part of the first server URL ('' or e.g. '/api'): clients put it after the mount."""
 
@@ -103,10 +103,10 @@ def _stamp(path: Path) -> Path | None:
     return Path(root) / "checked-specs" / digest
 
 
-def _first_server(document: dict[str, Any]) -> tuple[str, str]:
+def _first_server(document: dict[str, Any]) -> tuple[str | None, str]:
     servers = document.get("servers") or [{"url": "/"}]
     parts = urlsplit(servers[0]["url"])
-    host_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "http://localhost"
+    host_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
     return host_url, parts.path.rstrip("/")
 
 

@@ -8,6 +8,7 @@ as the secret's identity (a name, an id, an alias).
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,12 +36,19 @@ class TenantState:
 
 
 class VendorStore:
-    """The tenants of one vendor. Handlers run under ``lock``, one at a time."""
+    """The tenants of one vendor. Whatever reads or changes them runs inside
+    :meth:`transaction`, one at a time (handlers, resets, the admin API)."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
+        self._lock = threading.RLock()
         self._tenants: dict[str, TenantState] = {}
         self._tokens: dict[str, Credential] = {}
+
+    def transaction(self) -> AbstractContextManager[bool]:
+        """``with store.transaction():`` holds the store's lock for the block (re-entrant):
+        nothing else reads or writes this vendor's tenants meanwhile. The lock itself is
+        the context manager: no wrapper on the request path."""
+        return self._lock
 
     def get(self, tenant_id: str) -> TenantState | None:
         return self._tenants.get(tenant_id)

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
 
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
@@ -53,15 +54,15 @@ class AlreadyExists(FireworksError):
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         return error_reply(404, "Not Found")
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         return error_reply(400, f"invalid character in request body: {detail}")
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         first = violations[0]
         return error_reply(400, f"invalid {first.part} field {first.field!r}: {first.message}")
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return error_reply(500, "internal error")

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
 
 CHECK_TOKEN = "Check the token is valid or login to get a new token."
@@ -83,14 +84,14 @@ class SecretAlreadyExists(InsForgeError):
 class Envelope:
     """Answers to the problems the engine finds, as the InsForge server gives them."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         # Express's catch-all: an unknown path and a known path with another method alike.
         return error_reply(404, "NOT_FOUND", f"Endpoint {request.path} not found", CHECK_ENDPOINT)
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         return error_reply(400, InvalidInput.code, detail, CHECK_JSON)
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         if any(v.part == "path" for v in violations):
             # The server does not check the path key: a malformed one is simply not found.
             return SecretNotFound(request.path_params.get("key", "")).reply
@@ -98,7 +99,7 @@ class Envelope:
             return _create_refusal(violations)
         return _invalid(violations[0])
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
 
 

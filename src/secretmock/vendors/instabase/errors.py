@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
 
 
@@ -57,14 +58,14 @@ def describe_violation(violation: Violation) -> str:
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         return error_reply(404, "Not Found")
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         return error_reply(400, f"invalid JSON in request body: {detail}")
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         return error_reply(400, describe_violation(violations[0]))
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return error_reply(500, "Internal server error")

@@ -15,7 +15,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
 
 AUTH_REQUIRED = (
@@ -143,17 +144,17 @@ def missing_fields(operation_id: str) -> list[dict[str, Any]]:
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         # Chosen: Hono's default answer is the text "404 Not Found"; the emulator
         # answers it in the vendor's JSON error body.
         message = f"No route for {request.method} {request.path}"
         return Reply(404, {"error": "Not Found", "message": message})
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         # The parser's own wording differs from Node's; Hono's message is what clients see.
-        return malformed_request(MALFORMED_JSON if request.operation_id else detail)
+        return malformed_request(detail if request.body_too_large else MALFORMED_JSON)
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         if any(v.part == "content-type" for v in violations):
             return validation_error(missing_fields(request.operation_id or ""))
         required = [v.field for v in violations if v.rule == "required"]
@@ -161,7 +162,7 @@ class Envelope:
         reasons += [_reason(v) for v in violations if v.rule != "required"]
         return validation_error(_ordered(reasons, request.operation_id or ""))
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return Reply(500, INTERNAL)
 
 

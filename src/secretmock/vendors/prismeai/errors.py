@@ -14,8 +14,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -37,7 +38,7 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
     return Reply(status, body)
 
 
-def traced(reply: Reply, request: RequestInfo) -> Reply:
+def traced(reply: Reply, request: IncomingRequest) -> Reply:
     """``reply`` with a correlation header, for answers given outside a handler."""
     return replace(reply, headers=correlation_headers(request.headers, request.sources))
 
@@ -52,7 +53,7 @@ class PrismeError(VendorError):
         error = type(self).__name__
         super().__init__(error_reply(self.status, error, message or self.default_message, details))
 
-    def with_correlation(self, request: RequestInfo) -> VendorError:
+    def with_correlation(self, request: IncomingRequest) -> VendorError:
         """The same answer with a correlation header, for errors raised outside a handler."""
         return VendorError(traced(self.reply, request))
 
@@ -119,7 +120,7 @@ def _ajv_message(violation: Violation) -> str:
 class Envelope:
     """Answers to the problems the engine finds before or after a handler."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         # express-openapi-validator: a known path with another method is a 405, which the
         # service's error handler turns into a 400; an unknown path is its 'not found' 404.
         if SECRETS_PATH.fullmatch(request.path):
@@ -129,13 +130,13 @@ class Envelope:
         details = [{"path": request.path, "message": "not found"}]
         return traced(error_reply(404, "RequestValidationError", "not found", details), request)
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         problem = {"path": "/body", "message": f"could not be parsed: {detail}"}
         return traced(validation_error([problem]).reply, request)
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         problems = [describe_violation(v) for v in violations]
         return traced(validation_error(problems).reply, request)
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return traced(error_reply(500, "Internal", "Internal error"), request)

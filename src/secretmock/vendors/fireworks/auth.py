@@ -8,17 +8,14 @@ from __future__ import annotations
 
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.vendor_api import CredentialLookup, Principal
-from secretmock.vendors.common import bearer_token
+from secretmock.vendors.common import bearer_credential
 from secretmock.vendors.fireworks.errors import PermissionDenied, Unauthenticated
 
 
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
-    token = bearer_token(request.headers)
-    if token is None:
-        raise Unauthenticated("missing API key: send Authorization: Bearer <FIREWORKS_API_KEY>")
-    credential = lookup(token)
-    if credential is None:
-        raise Unauthenticated("invalid API key")
+    credential = bearer_credential(
+        request.headers, lookup, Unauthenticated, "API key", "FIREWORKS_API_KEY"
+    )
     account_id = request.path_params.get("account_id", credential.tenant_id)
     if account_id != credential.tenant_id:
         raise PermissionDenied(f"permission denied on account {account_id!r}")

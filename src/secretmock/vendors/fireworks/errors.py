@@ -7,11 +7,11 @@ default body this is. ``code`` is the gRPC status code that matches the HTTP sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from secretmock.engine.incoming import IncomingRequest
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError, MessageEnvelope
 
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 """HTTP status -> gRPC code: INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED,
@@ -22,13 +22,11 @@ def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"code": GRPC_CODES[status], "message": message, "details": []})
 
 
-class FireworksError(VendorError):
-    """A domain error, raised by the models and answered as is."""
+class FireworksError(DomainError):
+    """A domain error, raised by auth and the models and answered as is."""
 
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(error_reply(self.status, message))
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, message)
 
 
 class InvalidArgument(FireworksError):
@@ -51,18 +49,12 @@ class AlreadyExists(FireworksError):
     status = 409
 
 
-class Envelope:
-    """Answers to the problems the engine finds."""
+def describe_violation(violation: Violation) -> str:
+    """grpc-gateway's sentence for a field that breaks the spec."""
+    return f"invalid {violation.part} field {violation.field!r}: {violation.message}"
 
-    def no_route(self, request: IncomingRequest) -> Reply:
-        return error_reply(404, "Not Found")
 
-    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
-        return error_reply(400, f"invalid character in request body: {detail}")
-
-    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        first = violations[0]
-        return error_reply(400, f"invalid {first.part} field {first.field!r}: {first.message}")
-
-    def internal(self, request: IncomingRequest) -> Reply:
-        return error_reply(500, "internal error")
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid character in request body", "internal error"
+)
+"""Answers to the problems the engine finds."""

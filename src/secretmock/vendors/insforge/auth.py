@@ -33,7 +33,7 @@ API_KEY_PREFIX = "ik_"
 
 
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
-    bearer = bearer_token(request.headers)
+    bearer = exact_bearer_token(request.headers)
     api_key = bearer if bearer and bearer.startswith(API_KEY_PREFIX) else None
     api_key = api_key or request.headers.get("x-api-key") or None
     if api_key is not None:
@@ -49,11 +49,12 @@ def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principa
     return _admin(credential)
 
 
-def bearer_token(headers: Mapping[str, str]) -> str | None:
+def exact_bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of ``Authorization: Bearer <token>``, or ``None``.
 
-    Exactly as the server reads it: the scheme is case-sensitive and followed by one
-    space; an empty token counts as none."""
+    Exactly as the server reads it (``startsWith('Bearer ')``, docs/vendors/insforge.md):
+    the scheme is case-sensitive and followed by one space; an empty token counts as
+    none. The other vendors read it leniently (``common.lenient_bearer_token``)."""
     header = headers.get("authorization", "")
     token = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
     return token or None

@@ -10,10 +10,12 @@ docs/vendors/insforge.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
 from secretmock.engine.incoming import IncomingRequest
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError
 
 CHECK_TOKEN = "Check the token is valid or login to get a new token."
 CHECK_ADMIN_TOKEN = "Check the admin token is valid or login as admin to get a new token."
@@ -36,15 +38,14 @@ def error_reply(status: int, code: str, message: str, next_actions: str | None =
     return Reply(status, body)
 
 
-class InsForgeError(VendorError):
-    """A domain error, raised by the models or authentication and answered as is."""
+class InsForgeError(DomainError):
+    """A domain error, raised by the models or authentication and answered as is; its
+    ``details`` are the ``nextActions`` sentence."""
 
-    status = 500
-    code = "INTERNAL_ERROR"
+    code: ClassVar[str] = "INTERNAL_ERROR"
 
-    def __init__(self, message: str, next_actions: str | None = None) -> None:
-        super().__init__(error_reply(self.status, self.code, message, next_actions))
-        self.message = message
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, self.code, message, details)
 
 
 class InvalidInput(InsForgeError):

@@ -8,24 +8,22 @@ for a duplicate alias are INFERRED (the docs do not say).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import Any
 
-from secretmock.engine.incoming import IncomingRequest
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError, MessageEnvelope
 
 
 def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"message": message})
 
 
-class InstabaseError(VendorError):
+class InstabaseError(DomainError):
     """A domain error, raised by auth and the models and answered as is."""
 
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(error_reply(self.status, message))
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, message)
 
 
 class BadRequest(InstabaseError):
@@ -55,17 +53,7 @@ def describe_violation(violation: Violation) -> str:
     return f"invalid request {violation.part}: {violation.message}"
 
 
-class Envelope:
-    """Answers to the problems the engine finds."""
-
-    def no_route(self, request: IncomingRequest) -> Reply:
-        return error_reply(404, "Not Found")
-
-    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
-        return error_reply(400, f"invalid JSON in request body: {detail}")
-
-    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        return error_reply(400, describe_violation(violations[0]))
-
-    def internal(self, request: IncomingRequest) -> Reply:
-        return error_reply(500, "Internal server error")
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid JSON in request body", "Internal server error"
+)
+"""Answers to the problems the engine finds."""

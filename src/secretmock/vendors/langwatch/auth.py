@@ -22,7 +22,7 @@ from collections.abc import Mapping
 
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.vendor_api import CredentialLookup, Principal
-from secretmock.vendors.common import basic_credentials, bearer_token
+from secretmock.vendors.common import basic_credentials, lenient_bearer_token
 from secretmock.vendors.langwatch.errors import (
     AUTH_REQUIRED,
     INVALID_CREDENTIALS,
@@ -66,7 +66,7 @@ def extract_credentials(headers: Mapping[str, str]) -> tuple[str, str | None] | 
     if basic is not None:
         named_project, basic_token = basic
         return basic_token, named_project
-    token = bearer_token(headers) or headers.get("x-auth-token")
+    token = lenient_bearer_token(headers) or headers.get("x-auth-token")
     return (token, headers.get("x-project-id") or None) if token else None
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError
 
 AUTH_REQUIRED = (
     "Authentication required. Use Authorization: Basic base64(projectId:token), "
@@ -38,20 +39,16 @@ BODY_FIELDS: dict[str, tuple[str, ...]] = {
 """The JSON fields each operation's body schema requires, in the schema's order."""
 
 
-class LangWatchError(VendorError):
+class LangWatchError(DomainError):
     """A domain error of the secrets routes: ``{"error": <sentence>}``."""
 
-    status = 500
-
-    def __init__(self, sentence: str) -> None:
-        super().__init__(Reply(self.status, {"error": sentence}))
+    def answer(self, message: str, details: Any) -> Reply:
+        return Reply(self.status, {"error": message})
 
 
 class NotFound(LangWatchError):
     status = 404
-
-    def __init__(self) -> None:
-        super().__init__("Secret not found")
+    default_message = "Secret not found"
 
 
 class Conflict(LangWatchError):
@@ -92,7 +89,7 @@ class SchemaFailure(VendorError):
         super().__init__(validation_error(reasons))
 
 
-class MalformedBody(VendorError):
+class MalformedRequest(VendorError):
     """A body that did not parse (400 ``malformed_request``)."""
 
     def __init__(self, detail: str = MALFORMED_JSON) -> None:

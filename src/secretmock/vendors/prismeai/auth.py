@@ -11,7 +11,7 @@ from __future__ import annotations
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.store import Credential
 from secretmock.engine.vendor_api import CredentialLookup, Principal
-from secretmock.vendors.common import bearer_token
+from secretmock.vendors.common import lenient_bearer_token
 from secretmock.vendors.prismeai.errors import AuthenticationError
 
 API_KEY_HEADER = "x-prismeai-api-key"
@@ -27,7 +27,7 @@ def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principa
 def _credential(request: IncomingRequest, lookup: CredentialLookup) -> Credential:
     """The first of the Bearer token and the API key that names a known credential."""
     headers = request.headers
-    for token in (bearer_token(headers), headers.get(API_KEY_HEADER, "").strip()):
+    for token in (lenient_bearer_token(headers), headers.get(API_KEY_HEADER, "").strip()):
         credential = lookup(token) if token else None
         if credential is not None:
             return credential

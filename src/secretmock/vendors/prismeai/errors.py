@@ -18,6 +18,7 @@ from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError
 
 CORRELATION_HEADER = "x-correlation-id"
 SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
@@ -43,15 +44,12 @@ def traced(reply: Reply, request: IncomingRequest) -> Reply:
     return replace(reply, headers=correlation_headers(request.headers, request.sources))
 
 
-class PrismeError(VendorError):
-    """A domain error, raised by the models and answered as is."""
+class PrismeError(DomainError):
+    """A domain error, raised by auth and the models and answered as is: ``error`` is
+    the class's name, as ``PrismeError.toJSON()`` writes it."""
 
-    status = 500
-    default_message = "Internal error"
-
-    def __init__(self, message: str | None = None, details: Any = None) -> None:
-        error = type(self).__name__
-        super().__init__(error_reply(self.status, error, message or self.default_message, details))
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, type(self).__name__, message, details)
 
     def with_correlation(self, request: IncomingRequest) -> VendorError:
         """The same answer with a correlation header, for errors raised outside a handler."""

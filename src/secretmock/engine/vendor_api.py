@@ -72,7 +72,7 @@ class Call:
 
     operation_id: str
     principal: Principal
-    tenant: TenantState
+    tenant: TenantState[Any]
     path: Mapping[str, Any]
     query: Mapping[str, Any]
     headers: Mapping[str, str]
@@ -114,12 +114,12 @@ class Vendor:
     authenticate: Callable[[IncomingRequest, CredentialLookup], Principal]
     handlers: Mapping[str, Handler]
     errors: ErrorEnvelope
-    seed_secret: Callable[[TenantState, Mapping[str, Any], Sources], None]
+    seed_secret: Callable[[TenantState[Any], Mapping[str, Any], Sources], None]
     """Adds one fixtures entry (the vendor's create-request fields) to a tenant;
     raises ``ValueError`` naming the problem when the entry is not acceptable."""
     export_secret: Callable[[Any], Mapping[str, Any]]
     """A stored record as the admin API shows it, value included."""
-    init_tenant: Callable[[TenantState, Sources], None] = lambda tenant, sources: None
+    init_tenant: Callable[[TenantState[Any], Sources], None] = lambda tenant, sources: None
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
     secret_fields: frozenset[str] = frozenset({"value"})
     """Request-body keys whose values are secrets: redacted in the journal and reports."""

@@ -64,6 +64,16 @@ class MessageEnvelope:
         return self.reply(500, self.internal_error)
 
 
+class MessageError(DomainError):
+    """A :class:`DomainError` of a vendor whose errors carry a message alone: its
+    ``envelope`` writes the body, as for the problems the engine finds."""
+
+    envelope: ClassVar[MessageEnvelope]
+
+    def answer(self, message: str, details: Any) -> Reply:
+        return self.envelope.reply(self.status, message)
+
+
 def lenient_bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of ``Authorization: Bearer <token>``, or ``None`` (also for an empty one).
 

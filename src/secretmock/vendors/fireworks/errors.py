@@ -7,11 +7,9 @@ default body this is. ``code`` is the gRPC status code that matches the HTTP sta
 
 from __future__ import annotations
 
-from typing import Any
-
 from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
-from secretmock.vendors.common import DomainError, MessageEnvelope
+from secretmock.vendors.common import MessageEnvelope, MessageError
 
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 """HTTP status -> gRPC code: INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED,
@@ -22,11 +20,21 @@ def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"code": GRPC_CODES[status], "message": message, "details": []})
 
 
-class FireworksError(DomainError):
+def describe_violation(violation: Violation) -> str:
+    """grpc-gateway's sentence for a field that breaks the spec."""
+    return f"invalid {violation.part} field {violation.field!r}: {violation.message}"
+
+
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid character in request body", "internal error"
+)
+"""Answers to the problems the engine finds."""
+
+
+class FireworksError(MessageError):
     """A domain error, raised by auth and the models and answered as is."""
 
-    def answer(self, message: str, details: Any) -> Reply:
-        return error_reply(self.status, message)
+    envelope = ENVELOPE
 
 
 class InvalidArgument(FireworksError):
@@ -47,14 +55,3 @@ class NotFound(FireworksError):
 
 class AlreadyExists(FireworksError):
     status = 409
-
-
-def describe_violation(violation: Violation) -> str:
-    """grpc-gateway's sentence for a field that breaks the spec."""
-    return f"invalid {violation.part} field {violation.field!r}: {violation.message}"
-
-
-ENVELOPE = MessageEnvelope(
-    error_reply, describe_violation, "invalid character in request body", "internal error"
-)
-"""Answers to the problems the engine finds."""

@@ -8,22 +8,34 @@ for a duplicate alias are INFERRED (the docs do not say).
 
 from __future__ import annotations
 
-from typing import Any
-
 from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
-from secretmock.vendors.common import DomainError, MessageEnvelope
+from secretmock.vendors.common import MessageEnvelope, MessageError
 
 
 def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"message": message})
 
 
-class InstabaseError(DomainError):
+def describe_violation(violation: Violation) -> str:
+    """One sentence naming the failing field, never its value."""
+    if violation.part == "content-type":
+        return f"{violation.message}: send Content-Type: application/json"
+    if violation.field:
+        return f"invalid {violation.part} field '{violation.field}': {violation.message}"
+    return f"invalid request {violation.part}: {violation.message}"
+
+
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid JSON in request body", "Internal server error"
+)
+"""Answers to the problems the engine finds."""
+
+
+class InstabaseError(MessageError):
     """A domain error, raised by auth and the models and answered as is."""
 
-    def answer(self, message: str, details: Any) -> Reply:
-        return error_reply(self.status, message)
+    envelope = ENVELOPE
 
 
 class BadRequest(InstabaseError):
@@ -42,18 +54,3 @@ class NotFound(InstabaseError):
 
 class Conflict(InstabaseError):
     status = 409
-
-
-def describe_violation(violation: Violation) -> str:
-    """One sentence naming the failing field, never its value."""
-    if violation.part == "content-type":
-        return f"{violation.message}: send Content-Type: application/json"
-    if violation.field:
-        return f"invalid {violation.part} field '{violation.field}': {violation.message}"
-    return f"invalid request {violation.part}: {violation.message}"
-
-
-ENVELOPE = MessageEnvelope(
-    error_reply, describe_violation, "invalid JSON in request body", "Internal server error"
-)
-"""Answers to the problems the engine finds."""

@@ -118,7 +118,8 @@ class VendorPipeline:
         violations: tuple[Violation, ...] = ()
         body: Any = None
         try:
-            self._refuse_too_large(request)
+            if request.body_too_large:
+                raise self._too_large(request)
             principal = self.vendor.authenticate(request, self.store.credential)
             body = self._parsed_body(request)
             checked = self._checked(match, request, body)
@@ -137,13 +138,12 @@ class VendorPipeline:
         tenant = principal.tenant_id if principal else None
         return Outcome(reply, data, request.operation_id, tenant, violations, body)
 
-    def _refuse_too_large(self, request: IncomingRequest) -> None:
-        """Refuses a body over the limit before anything else looks at the request: a
-        server stops reading it before its authentication runs. The one place that
-        answers it (with the vendor's malformed-body answer, for now)."""
-        if request.body_too_large:
-            reply = self.vendor.errors.malformed_body(request, "the request body is too large")
-            raise _Refused(reply, ())
+    def _too_large(self, request: IncomingRequest) -> _Refused:
+        """The refusal of a body over the limit, the one place that answers it (with the
+        vendor's malformed-body answer, for now). It comes before authentication: a
+        server stops reading such a body before its authentication runs."""
+        reply = self.vendor.errors.malformed_body(request, "the request body is too large")
+        return _Refused(reply, ())
 
     def _parsed_body(self, request: IncomingRequest) -> Any:
         try:

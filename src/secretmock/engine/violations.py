@@ -18,6 +18,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a value first fails a schema, n
     from jsonschema.exceptions import ValidationError as SchemaError
 
 PARAMETER_PARTS = frozenset({"path", "query", "header"})
+JSON_TYPE_NAMES = ("null", "boolean", "number", "string", "array", "object")
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +87,6 @@ class Violation:
             "size": self.size,
             "message": self.message,
         }
-
-
-JSON_TYPE_NAMES = ("null", "boolean", "number", "string", "array", "object")
 
 
 def json_type(value: Any) -> tuple[str, int | None]:

@@ -19,6 +19,7 @@ if TYPE_CHECKING:  # jsonschema is imported when a value first fails a schema, n
 
 PARAMETER_PARTS = frozenset({"path", "query", "header"})
 JSON_TYPE_NAMES = ("null", "boolean", "number", "string", "array", "object")
+_NOT_VALUE_RULES = frozenset({"mediaType", "status"})  # their ``actual`` is not a JSON type
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +68,12 @@ class Violation:
         if self.size is None:
             return self.actual
         unit = {"string": "of length {}", "array": "of {} items", "object": "with {} properties"}
-        return f"{self.actual} {unit[self.actual].format(self.size)}"
+        return f"{self.actual} {unit.get(self.actual, 'of size {}').format(self.size)}"
 
     def describe(self) -> str:
         """One line for a person: ``body /value: maxLength: expected ..., got ...``."""
         where = f"{self.part} {self.location or '/'}"
-        if self.actual in JSON_TYPE_NAMES:
+        if self.rule not in _NOT_VALUE_RULES and self.actual in JSON_TYPE_NAMES:
             return f"{where}: {self.rule}: expected {_expected_text(self)}, got {self.found()}"
         return f"{where}: {self.rule}: {self.message}"
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.violations import Violation
 
 JSON_TYPES = ("application/json",)
 
@@ -95,15 +94,6 @@ def incoming_request(
         b"" if body_too_large else body,
         body_too_large,
     )
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedParameters:
-    """A request's parameters as validation left them (cast), and its violations."""
-
-    path: dict[str, Any]
-    query: dict[str, Any]
-    violations: list[Violation]
 
 
 def is_json(content_type: str) -> bool:

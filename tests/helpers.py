@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
@@ -88,9 +88,10 @@ def cases(rows: Sequence[Case]) -> pytest.MarkDecorator:
 class Row(Protocol):
     """A table row: a NamedTuple whose first field is the run's ``id``."""
 
-    _fields: tuple[str, ...]
+    @property
+    def _fields(self) -> tuple[str, ...]: ...
 
-    def __getitem__(self, index: slice) -> tuple[Any, ...]: ...
+    def __iter__(self) -> Iterator[Any]: ...
 
 
 def table(rows: Sequence[Row]) -> pytest.MarkDecorator:
@@ -99,7 +100,8 @@ def table(rows: Sequence[Row]) -> pytest.MarkDecorator:
     in these tests)."""
     names = rows[0]._fields[1:]
     assert all(row._fields[1:] == names for row in rows), "one row type per table"
-    return pytest.mark.parametrize(names, [row[1:] for row in rows], ids=[row[0] for row in rows])
+    values = [tuple(row) for row in rows]
+    return pytest.mark.parametrize(names, [v[1:] for v in values], ids=[v[0] for v in values])
 
 
 def forbid_network(monkeypatch: pytest.MonkeyPatch) -> None:

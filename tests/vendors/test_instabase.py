@@ -428,6 +428,7 @@ def test_update_keeps_omitted_fields(api: Api, emulator: Emulator) -> None:
     assert before is not None
     api.request("PATCH", BASE, headers=ADMIN, json={"alias": "billing_key", "value": "bk-2"})
     after = stored(emulator, "billing_key")
+    assert after is not None
     assert after == {**before, "value": "bk-2", "updated_at": after["updated_at"]}
     api.request(
         "PATCH", BASE, headers=ADMIN, json={"alias": "billing_key", "allowed_workspaces": ["x"]}

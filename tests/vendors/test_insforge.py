@@ -594,17 +594,19 @@ def test_authentication(
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("GET", BASE, None),
-        ("POST", BASE, {"key": "K", "value": "v"}),
-        ("GET", f"{BASE}/STRIPE_API_KEY", None),
-        ("PUT", f"{BASE}/STRIPE_API_KEY", {"value": "v"}),
-        ("DELETE", f"{BASE}/STRIPE_API_KEY", None),
+        pytest.param("GET", BASE, None, id="list"),
+        pytest.param("POST", BASE, {"key": "K", "value": "v"}, id="create"),
+        pytest.param("GET", f"{BASE}/STRIPE_API_KEY", None, id="get"),
+        pytest.param("PUT", f"{BASE}/STRIPE_API_KEY", {"value": "v"}, id="update"),
+        pytest.param("DELETE", f"{BASE}/STRIPE_API_KEY", None, id="delete"),
     ],
 )
 @pytest.mark.parametrize(
     "headers",
-    [{"Authorization": "Bearer user-jwt"}, {"x-api-key": "user-jwt"}],
-    ids=["bearer", "x-api-key"],
+    [
+        pytest.param({"Authorization": "Bearer user-jwt"}, id="bearer"),
+        pytest.param({"x-api-key": "user-jwt"}, id="x-api-key"),
+    ],
 )
 def test_non_admin_is_refused_everywhere(
     api: Api,
@@ -787,8 +789,11 @@ def test_reading_stamps_last_used_at(api: Api, emulator: Emulator) -> None:
 
 @pytest.mark.parametrize(
     ("expires_at", "status"),
-    [(PAST, 404), (FUTURE, 200), (None, 200)],
-    ids=["past", "future", "none"],
+    [
+        pytest.param(PAST, 404, id="past"),
+        pytest.param(FUTURE, 200, id="future"),
+        pytest.param(None, 200, id="none"),
+    ],
 )
 def test_expired_secrets_are_not_readable(
     api: Api, emulator: Emulator, expires_at: str | None, status: int
@@ -929,15 +934,33 @@ def test_fixture_entries_with_every_create_field(emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ({"key": "bad key", "value": "v"}, "Invalid key format"),
-        ({"key": "K"}, "'value' must be a non-empty string"),
-        ({"key": "K", "value": ""}, "'value' must be a non-empty string"),
-        ({"key": "K", "value": 5}, "'value' must be a non-empty string"),
-        ({"value": "v"}, "'key' must be a non-empty string"),
-        ({"key": "K", "value": "v", "isReserved": "yes"}, "'isReserved' must be a boolean"),
-        ({"key": "K", "value": "v", "expiresAt": "soon"}, "expiresAt is not a valid date-time"),
-        ({"key": "K", "value": "v", "name": "x"}, "unknown fields ['name']"),
-        ({"key": "API_KEY", "value": "v"}, "the key 'API_KEY' is already taken"),
+        pytest.param({"key": "bad key", "value": "v"}, "Invalid key format", id="bad-key"),
+        pytest.param({"key": "K"}, "'value' must be a non-empty string", id="no-value"),
+        pytest.param(
+            {"key": "K", "value": ""}, "'value' must be a non-empty string", id="empty-value"
+        ),
+        pytest.param(
+            {"key": "K", "value": 5}, "'value' must be a non-empty string", id="number-value"
+        ),
+        pytest.param({"value": "v"}, "'key' must be a non-empty string", id="no-key"),
+        pytest.param(
+            {"key": "K", "value": "v", "isReserved": "yes"},
+            "'isReserved' must be a boolean",
+            id="string-is-reserved",
+        ),
+        pytest.param(
+            {"key": "K", "value": "v", "expiresAt": "soon"},
+            "expiresAt is not a valid date-time",
+            id="bad-expires-at",
+        ),
+        pytest.param(
+            {"key": "K", "value": "v", "name": "x"}, "unknown fields ['name']", id="unknown-field"
+        ),
+        pytest.param(
+            {"key": "API_KEY", "value": "v"},
+            "the key 'API_KEY' is already taken",
+            id="built-in-key",
+        ),
     ],
 )
 def test_bad_fixture_entries_are_refused(

@@ -344,12 +344,18 @@ def test_authentication(api: Api, headers: dict[str, str], message: str, method:
 @pytest.mark.parametrize(
     "headers",
     [
-        {"Authorization": "Bearer ib-test-admin"},  # no IB-Context: the token's own org
-        {"Authorization": "Bearer ib-test-admin", "IB-Context": ""},  # blank: as absent
-        {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org-admin"},  # user id
-        {"Authorization": "bearer ib-test-admin", "IB-Context": ORG},  # scheme in any case
+        pytest.param({"Authorization": "Bearer ib-test-admin"}, id="no-context"),
+        pytest.param(
+            {"Authorization": "Bearer ib-test-admin", "IB-Context": ""}, id="blank-context"
+        ),
+        pytest.param(
+            {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org-admin"},
+            id="user-id-context",
+        ),
+        pytest.param(
+            {"Authorization": "bearer ib-test-admin", "IB-Context": ORG}, id="lower-case-scheme"
+        ),
     ],
-    ids=["no-context", "blank-context", "user-id-context", "lower-case-scheme"],
 )
 def test_context_resolves_to_the_token_org(api: Api, headers: dict[str, str]) -> None:
     response = api.request("GET", BASE, headers=headers)
@@ -469,24 +475,29 @@ def test_update_records_the_editor(api: Api, emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("headers", "method", "body"),
     [
-        (ADMIN, "PATCH", {"alias": "my_secret", "value": 5}),
-        (ADMIN, "PATCH", {"alias": "my_secret", "allowed_workspaces_type": "SOME"}),
-        (ADMIN, "PATCH", {"alias": "nope", "value": "x"}),
-        (MEMBER, "PATCH", {"alias": "my_secret", "value": "x"}),
-        (ADMIN, "POST", {"alias": "my_secret", "value": "x", "allowed_workspaces_type": "ALL"}),
-        (MEMBER, "DELETE", {"alias": "my_secret"}),
-        (ADMIN, "DELETE", {"alias": "nope"}),
-        ({**ADMIN, "IB-Context": "globex"}, "DELETE", {"alias": "my_secret"}),
-    ],
-    ids=[
-        "wrong-type",
-        "some-without-list",
-        "unknown",
-        "member-update",
-        "duplicate",
-        "member-delete",
-        "delete-unknown",
-        "foreign-context",
+        pytest.param(ADMIN, "PATCH", {"alias": "my_secret", "value": 5}, id="wrong-type"),
+        pytest.param(
+            ADMIN,
+            "PATCH",
+            {"alias": "my_secret", "allowed_workspaces_type": "SOME"},
+            id="some-without-list",
+        ),
+        pytest.param(ADMIN, "PATCH", {"alias": "nope", "value": "x"}, id="unknown"),
+        pytest.param(MEMBER, "PATCH", {"alias": "my_secret", "value": "x"}, id="member-update"),
+        pytest.param(
+            ADMIN,
+            "POST",
+            {"alias": "my_secret", "value": "x", "allowed_workspaces_type": "ALL"},
+            id="duplicate",
+        ),
+        pytest.param(MEMBER, "DELETE", {"alias": "my_secret"}, id="member-delete"),
+        pytest.param(ADMIN, "DELETE", {"alias": "nope"}, id="delete-unknown"),
+        pytest.param(
+            {**ADMIN, "IB-Context": "globex"},
+            "DELETE",
+            {"alias": "my_secret"},
+            id="foreign-context",
+        ),
     ],
 )
 def test_failed_request_changes_nothing(
@@ -534,11 +545,21 @@ def test_values_never_appear_in_any_answer(api: Api) -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ({"alias": "a", "value": "v"}, "allowed_workspaces_type"),
-        ({"alias": "a", "value": "v", "allowed_workspaces_type": "SOME"}, "allowed_workspaces"),
-        ({"alias": "a", "value": 1, "allowed_workspaces_type": "ALL"}, "'value'"),
-        ({"alias": "a", "value": "v", "allowed_workspaces_type": "ALL", "name": "x"}, "unknown"),
-        (
+        pytest.param({"alias": "a", "value": "v"}, "allowed_workspaces_type", id="missing-type"),
+        pytest.param(
+            {"alias": "a", "value": "v", "allowed_workspaces_type": "SOME"},
+            "allowed_workspaces",
+            id="some-without-list",
+        ),
+        pytest.param(
+            {"alias": "a", "value": 1, "allowed_workspaces_type": "ALL"}, "'value'", id="value-type"
+        ),
+        pytest.param(
+            {"alias": "a", "value": "v", "allowed_workspaces_type": "ALL", "name": "x"},
+            "unknown",
+            id="unknown-field",
+        ),
+        pytest.param(
             {
                 "alias": "a",
                 "value": "v",
@@ -546,9 +567,9 @@ def test_values_never_appear_in_any_answer(api: Api) -> None:
                 "allowed_workspaces": "billing",
             },
             "list of strings",
+            id="workspaces-type",
         ),
     ],
-    ids=["missing-type", "some-without-list", "value-type", "unknown-field", "workspaces-type"],
 )
 def test_bad_fixture_entries_are_refused(
     emulator: Emulator, entry: dict[str, Any], problem: str

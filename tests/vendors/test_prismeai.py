@@ -292,15 +292,14 @@ def test_operation(api: Api, row: Case) -> None:
 @pytest.mark.parametrize(
     "headers",
     [
-        {},
-        {"Authorization": "Bearer nope"},
-        {"x-prismeai-api-key": "nope"},
-        {"Authorization": "Bearer "},
-        {"Authorization": "Basic cHJpc21lLXRlc3Qtd3MxOg=="},
-        {"Authorization": "prisme-test-ws1"},
-        {"x-prismeai-token": "prisme-test-ws1"},
+        pytest.param({}, id="none"),
+        pytest.param({"Authorization": "Bearer nope"}, id="unknown-bearer"),
+        pytest.param({"x-prismeai-api-key": "nope"}, id="unknown-key"),
+        pytest.param({"Authorization": "Bearer "}, id="empty-bearer"),
+        pytest.param({"Authorization": "Basic cHJpc21lLXRlc3Qtd3MxOg=="}, id="basic"),
+        pytest.param({"Authorization": "prisme-test-ws1"}, id="no-scheme"),
+        pytest.param({"x-prismeai-token": "prisme-test-ws1"}, id="legacy"),
     ],
-    ids=["none", "unknown-bearer", "unknown-key", "empty-bearer", "basic", "no-scheme", "legacy"],
 )
 def test_authentication(api: Api, method: str, headers: dict[str, str]) -> None:
     path = f"{WS1}/openaiApiKey" if method == "DELETE" else WS1
@@ -484,14 +483,30 @@ def test_client_given_id_is_kept_on_create(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "headers", "body"),
     [
-        ("PATCH", API_KEY, {"ok": {"value": "v"}, "prismeai_x": {"value": "v"}}),
-        ("PUT", API_KEY, {"openaiApiKey": {"value": "changed"}, "prismeai_x": {"value": "v"}}),
-        ("PUT", EDITOR, {}),
-        ("PATCH", EDITOR, {"openaiApiKey": {"value": "changed"}}),
-        ("PUT", API_KEY, {"ok": {"value": "v"}, "bad": {"value": "v", "description": 1}}),
-        ("PUT", {"x-prismeai-api-key": "prisme-test-ws2"}, {"openaiApiKey": {"value": "x"}}),
+        pytest.param(
+            "PATCH", API_KEY, {"ok": {"value": "v"}, "prismeai_x": {"value": "v"}}, id="system-name"
+        ),
+        pytest.param(
+            "PUT",
+            API_KEY,
+            {"openaiApiKey": {"value": "changed"}, "prismeai_x": {"value": "v"}},
+            id="put-system-name",
+        ),
+        pytest.param("PUT", EDITOR, {}, id="editor-put"),
+        pytest.param("PATCH", EDITOR, {"openaiApiKey": {"value": "changed"}}, id="editor-patch"),
+        pytest.param(
+            "PUT",
+            API_KEY,
+            {"ok": {"value": "v"}, "bad": {"value": "v", "description": 1}},
+            id="invalid",
+        ),
+        pytest.param(
+            "PUT",
+            {"x-prismeai-api-key": "prisme-test-ws2"},
+            {"openaiApiKey": {"value": "x"}},
+            id="ws2-key",
+        ),
     ],
-    ids=["system-name", "put-system-name", "editor-put", "editor-patch", "invalid", "ws2-key"],
 )
 def test_failed_write_changes_nothing(
     api: Api, emulator: Emulator, method: str, headers: dict[str, str], body: Any
@@ -589,11 +604,21 @@ def test_secret_values_never_appear_in_errors(api: Api) -> None:
 @pytest.mark.parametrize(
     ("secret", "problem"),
     [
-        ({"value": "v"}, "'name' must be a non-empty string"),
-        ({"name": "", "value": "v"}, "'name' must be a non-empty string"),
-        ({"name": "k"}, "'value' is required"),
-        ({"name": "k", "value": "v", "description": 3}, "'description' must be a string"),
-        ({"name": "k", "value": "v", "keyName": "K"}, "unknown fields ['keyName']"),
+        pytest.param({"value": "v"}, "'name' must be a non-empty string", id="no-name"),
+        pytest.param(
+            {"name": "", "value": "v"}, "'name' must be a non-empty string", id="empty-name"
+        ),
+        pytest.param({"name": "k"}, "'value' is required", id="no-value"),
+        pytest.param(
+            {"name": "k", "value": "v", "description": 3},
+            "'description' must be a string",
+            id="number-description",
+        ),
+        pytest.param(
+            {"name": "k", "value": "v", "keyName": "K"},
+            "unknown fields ['keyName']",
+            id="unknown-field",
+        ),
     ],
 )
 def test_fixture_secrets_are_checked(

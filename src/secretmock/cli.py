@@ -15,6 +15,7 @@ from secretmock import __version__
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
+from secretmock.engine.validation import SpecValidator
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
 
@@ -149,6 +150,7 @@ def _specs(args: argparse.Namespace) -> int:
         try:
             check_spec_file(spec_path(vendor.spec_file))
             spec = load_spec(spec_path(vendor.spec_file))
+            SpecValidator(spec, vendor.name)  # every operation compiles, or SpecError
         except SpecError as exc:
             print(f"{vendor.name}: INVALID: {exc}")
             status = 1

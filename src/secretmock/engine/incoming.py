@@ -7,8 +7,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from secretmock.engine.violations import Violation
-
 JSON_TYPES = ("application/json",)
 
 
@@ -33,15 +31,6 @@ class IncomingRequest:
     @property
     def content_type(self) -> str:
         return self.headers.get("content-type", "").lower()
-
-
-@dataclass(frozen=True, slots=True)
-class CheckedParameters:
-    """A request's parameters as validation left them (cast), and its violations."""
-
-    path: dict[str, Any]
-    query: dict[str, Any]
-    violations: list[Violation]
 
 
 def is_json(content_type: str) -> bool:

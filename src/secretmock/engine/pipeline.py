@@ -30,7 +30,7 @@ from secretmock.engine.vendor_api import (
     Vendor,
     VendorError,
 )
-from secretmock.engine.violations import Violation
+from secretmock.engine.violations import Violation, malformed_json
 
 log = logging.getLogger("secretmock")
 
@@ -74,7 +74,7 @@ class VendorPipeline:
         self.sources = sources
         self.journal = journal or Journal()
         self.routes = RouteTable(spec.operations, spec.base_path)
-        self.validator = SpecValidator(spec)
+        self.validator = SpecValidator(spec, vendor.name)
 
     def handle(self, request: IncomingRequest) -> Outcome:
         """Answers ``request`` and records it in the journal; never raises."""
@@ -119,9 +119,8 @@ class VendorPipeline:
         except _Refused as refused:
             reply, violations = refused.reply, refused.violations
         data = encode(reply.body)
-        broken = self.validator.check_response(
-            match.operation, request, reply.status, data, reply.body
-        )
+        validator = self.validator[match.operation.operation_id]
+        broken = validator.check_response(reply.status, data, reply.body)
         if broken:
             reply, violations = self._emulator_bug(info, broken), (*violations, *broken)
             data = encode(reply.body)
@@ -132,14 +131,15 @@ class VendorPipeline:
         try:
             return parse_json_body(request)
         except MalformedBody as error:
-            violation = Violation("body", "", "json", f"the body is not valid JSON: {error.detail}")
+            violation = malformed_json(error.detail)
             reply = self.vendor.errors.malformed_body(info, error.detail)
             raise _Refused(reply, (violation,)) from error
 
     def _checked(
         self, match: Match, request: IncomingRequest, info: RequestInfo, body: Any
     ) -> CheckedRequest:
-        checked = self.validator.check_request(match.operation, match.path_params, request, body)
+        validator = self.validator[match.operation.operation_id]
+        checked = validator.check_request(request, match.path_params, body)
         if checked.violations:
             reply = self.vendor.errors.invalid_request(info, checked.violations)
             raise _Refused(reply, tuple(checked.violations))

@@ -121,3 +121,17 @@ def _operations(path: Path, document: dict[str, Any]) -> tuple[Operation, ...]:
                 raise SpecError(f"{path}: {method.upper()} {template} has no operationId")
             found.append(Operation(operation_id, method, template))
     return tuple(found)
+
+
+def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
+    """``node``, following local references (``{"$ref": "#/..."}``) in ``document`` to
+    what they name; raises ``ValueError`` for any other kind of reference."""
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node:
+        if len(node) > 1 or not str(node["$ref"]).startswith("#/") or seen > 32:
+            raise ValueError(f"unsupported reference {node!r}")
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node, seen = target, seen + 1
+    return node

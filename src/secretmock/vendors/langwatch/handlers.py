@@ -6,7 +6,8 @@ from typing import Any
 
 from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.langwatch import models
-from secretmock.vendors.langwatch.errors import MalformedBody, SchemaFailure, missing_fields
+from secretmock.vendors.langwatch.errors import MalformedBody, SchemaFailure
+from secretmock.vendors.langwatch.zod import missing_fields
 
 
 def list_secrets(call: Call) -> Reply:

@@ -96,7 +96,7 @@ def describe_violation(violation: Violation) -> dict[str, str]:
     if violation.part == "content-type":
         return {
             "path": "/headers/content-type",
-            "message": f"unsupported media type {violation.actual}",
+            "message": f"unsupported media type {violation.actual or 'none'}",
         }
     where = {"body": "/body", "path": "/params", "query": "/query", "header": "/headers"}
     path = where.get(violation.part, f"/{violation.part}") + violation.location
@@ -108,11 +108,13 @@ def describe_violation(violation: Violation) -> dict[str, str]:
 
 
 def _ajv_message(violation: Violation) -> str:
-    missing = violation.location.rsplit("/", 1)[-1]
     if violation.rule == "required":
-        return f"must have required property '{missing}'" if missing else "is required"
-    if violation.rule == "type" and violation.expected.startswith("type "):
-        return f"must be {violation.expected.removeprefix('type ')}"
+        return (
+            f"must have required property '{violation.name}'" if violation.name else "is required"
+        )
+    if violation.rule == "type":  # ajv names a list of types joined by commas
+        expected = violation.expected
+        return f"must be {','.join(expected) if isinstance(expected, list) else expected}"
     return violation.message
 
 

@@ -11,7 +11,6 @@ import pytest
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
 from secretmock.vendors.insforge import models
 from tests.conftest import START, Api
 from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
@@ -972,7 +971,7 @@ def test_bad_fixture_entries_are_refused(
 
 
 def test_equal_creation_times_list_the_later_created_first() -> None:
-    tenant = TenantState("t")
+    tenant = models.Tenant("t")
     clock = iter([START, START, START - timedelta(days=1)])
     sources = Sources(seed=1, clock=lambda: next(clock))
     for key in ("FIRST", "SECOND", "BACKDATED"):

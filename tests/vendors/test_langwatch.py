@@ -12,7 +12,6 @@ import pytest
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
 from secretmock.vendors.langwatch import models
 from secretmock.vendors.langwatch.errors import Conflict, Unprocessable
 from tests.conftest import Api
@@ -624,7 +623,7 @@ def test_projects_are_isolated(api: Api, emulator: Emulator) -> None:
 def test_create_checks_reserved_name_first() -> None:
     """The service's order (reserved, cap, duplicate), below the name schema that
     keeps the reserved name out of reach over HTTP."""
-    tenant, sources = TenantState(PROJECT), Sources(seed=1)
+    tenant, sources = models.Tenant(PROJECT), Sources(seed=1)
     for entry in many(50):
         models.seed_secret(tenant, entry, sources)
     with pytest.raises(Unprocessable) as reserved:

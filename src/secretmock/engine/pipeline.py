@@ -57,7 +57,7 @@ class Outcome:
 
 
 class _Refused(Exception):
-    """The request is answered before its handler (malformed or breaking the spec)."""
+    """The request is answered before its handler (too large, malformed or breaking the spec)."""
 
     def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
         super().__init__(reply.status)

@@ -1,8 +1,10 @@
 # The README's two commands: `make run` and `make test`. Both create the virtual
-# environment and install the project when needed.
+# environment and install the project when needed. `make run ARGS="--port 0 --seed 1"`
+# passes ARGS to `secretmock serve`.
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+ARGS   ?=
 STAMP  := $(VENV)/.installed-stamp
 
 .PHONY: run test lint bench bench-deps clean
@@ -14,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/secretmock serve
+	$(BIN)/secretmock serve $(ARGS)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

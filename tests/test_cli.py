@@ -2,20 +2,30 @@
 
 from __future__ import annotations
 
+import json
+import os
+import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 import requests
 
 from secretmock import __version__
+from secretmock.cli_options import serve_options
 from secretmock.vendors import all_vendors
 
 COMMAND = [sys.executable, "-m", "secretmock"]
+DATA = Path(__file__).resolve().parent / "data"
+GLOBEX = DATA / "fixtures" / "globex.yaml"
+INITECH = DATA / "fixtures" / "initech.yaml"
 
 
 def free_port() -> int:
@@ -24,30 +34,36 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_for_ready_file(path: Path, process: subprocess.Popen[str]) -> dict[str, Any]:
+    """The ready file's content, once the server has written it."""
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, "the server never wrote its ready file"
+        time.sleep(0.05)
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
 @contextmanager
-def serving(*args: str) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    port = free_port()
-    process = subprocess.Popen(
-        [*COMMAND, "serve", "--port", str(port), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    root = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                requests.get(f"{root}/__admin__/health", timeout=1)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, process.stdout.read() if process.stdout else ""
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.05)
-        yield root, process
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+def serving(
+    *args: str, env: dict[str, str] | None = None, merge_stderr: bool = True
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``secretmock serve --port 0 ARGS`` in a subprocess, found through its ready file;
+    yields its root URL and the process (stderr merged into stdout unless told not to)."""
+    with tempfile.TemporaryDirectory() as directory:
+        ready = Path(directory) / "ready.json"
+        process = subprocess.Popen(
+            [*COMMAND, "serve", "--port", "0", "--ready-file", str(ready), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        try:
+            yield wait_for_ready_file(ready, process)["url"], process
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 def test_version() -> None:
@@ -118,3 +134,158 @@ def test_serve_warms_up_in_the_background() -> None:
             timeout=5,
         )
         assert refused.status_code == 400 and "keyName" in refused.json()["message"]
+
+
+def test_port_0_picks_a_free_port_and_the_ready_file_says_which(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    process = subprocess.Popen(
+        [*COMMAND, "serve", "--port", "0", "--ready-file", str(ready)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        announced = wait_for_ready_file(ready, process)
+        assert announced["pid"] == process.pid
+        url = announced["url"]
+        assert url.startswith("http://127.0.0.1:") and not url.endswith(":0")
+        health = requests.get(f"{url}/__admin__/health", timeout=5)
+        assert health.json()["status"] == "ok"
+    finally:
+        process.send_signal(signal.SIGINT)
+        banner = process.communicate(timeout=10)[0]
+    assert f"on {url} " in banner, "the banner shows the port really bound"
+    assert not ready.exists(), "the ready file goes when the server stops"
+
+
+def test_a_port_already_taken_fails_cleanly_before_any_banner() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = subprocess.run(
+            [*COMMAND, "serve", "--port", port], capture_output=True, text=True, timeout=30
+        )
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr and "base URL" not in result.stdout
+
+
+def test_environment_variables_stand_in_for_flags(tmp_path: Path) -> None:
+    ready = tmp_path / "ready.json"
+    env = {
+        "SECRETMOCK_PORT": "0",
+        "SECRETMOCK_READY_FILE": str(ready),
+        "SECRETMOCK_VENDOR": "fireworks",
+        "SECRETMOCK_FIXTURES": os.pathsep.join([str(GLOBEX), str(INITECH)]),
+    }
+    process = subprocess.Popen(
+        [*COMMAND, "serve"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, **env},
+    )
+    try:
+        url = wait_for_ready_file(ready, process)["url"]
+        tenants = requests.get(f"{url}/__admin__/tenants", timeout=5).json()["tenants"]
+        assert tenants == [
+            {"vendor": "fireworks", "id": "globex", "secrets": 1},
+            {"vendor": "fireworks", "id": "initech", "secrets": 0},
+        ]
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def test_a_flag_wins_over_its_environment_variable() -> None:
+    with serving("--vendor", "fireworks", env={"SECRETMOCK_VENDOR": "langwatch"}) as (root, _):
+        assert requests.get(f"{root}/__admin__/health", timeout=5).json()["vendors"] == [
+            "fireworks"
+        ]
+
+
+BAD_ENVIRONMENT = [
+    ("port-not-a-number", "SECRETMOCK_PORT", "eighty", "invalid literal"),
+    ("port-out-of-range", "SECRETMOCK_PORT", "70000", "not a port number"),
+    ("unknown-vendor", "SECRETMOCK_VENDOR", "acme", "choose from"),
+    ("seed-not-a-number", "SECRETMOCK_SEED", "x", "invalid literal"),
+    ("switch-not-a-boolean", "SECRETMOCK_ACCESS_LOG", "maybe", "is not one of"),
+    ("unknown-log-level", "SECRETMOCK_LOG_LEVEL", "loud", "choose from"),
+]
+
+
+@pytest.mark.parametrize(
+    "variable, value, reason", [r[1:] for r in BAD_ENVIRONMENT], ids=[r[0] for r in BAD_ENVIRONMENT]
+)
+def test_a_bad_environment_variable_is_a_usage_error(
+    variable: str, value: str, reason: str
+) -> None:
+    result = subprocess.run(
+        [*COMMAND, "serve"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        env={**os.environ, variable: value},
+    )
+    assert result.returncode == 2
+    assert f"{variable}={value!r}" in result.stderr and reason in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("usage:")
+
+
+def test_serve_help_lists_every_option_and_its_variable() -> None:
+    result = subprocess.run([*COMMAND, "serve", "--help"], capture_output=True, text=True)
+    assert result.returncode == 0
+    text = " ".join(result.stdout.split())
+    for option in serve_options([v.name for v in all_vendors()]):
+        assert option.flag in text and f"env {option.env}" in text
+
+
+def test_with_fixtures_the_banner_lists_their_credentials() -> None:
+    with serving("--fixtures", str(GLOBEX)) as (_, process):
+        process.terminate()
+        banner = process.communicate(timeout=10)[0]
+    assert "tenant 'globex': token fw-globex (admin)" in banner
+    assert "fw-test-acme" not in banner and "secret-g1" not in banner
+
+
+def test_one_vendor_shows_alone_in_health_and_the_admin_api() -> None:
+    with serving("--vendor", "langwatch") as (root, _):
+        health = requests.get(f"{root}/__admin__/health", timeout=5).json()
+        assert health["vendors"] == ["langwatch"]
+        tenants = requests.get(f"{root}/__admin__/tenants", timeout=5).json()["tenants"]
+        assert {t["vendor"] for t in tenants} == {"langwatch"}
+        report = requests.get(f"{root}/__admin__/report", timeout=5).json()
+        assert list(report["vendors"]) == ["langwatch"]
+        assert (
+            requests.get(f"{root}/__admin__/tenants/fireworks/acme", timeout=5).status_code == 404
+        )
+
+
+def test_the_access_log_names_requests_but_never_a_credential_or_a_value() -> None:
+    with serving("--access-log", merge_stderr=False) as (root, process):
+        requests.patch(
+            f"{root}/fireworks/v1/accounts/acme/secrets/s1?updateMask=value",
+            headers={"Authorization": "Bearer fw-test-acme"},
+            json={"keyName": "WOLFRAM_ALPHA_API_KEY", "value": "very-secret-value-42"},
+            timeout=5,
+        )
+        requests.get(
+            f"{root}/instabase/api/v2/aihub/secrets?alias=my_secret",
+            headers={"Authorization": "Bearer ib-test-admin"},
+            timeout=5,
+        )
+        process.terminate()
+        log = process.communicate(timeout=10)[1]  # stderr (the banner, on stdout, names tokens)
+    assert "PATCH /fireworks/v1/accounts/acme/secrets/s1?updateMask=* 200 " in log
+    assert "GET /instabase/api/v2/aihub/secrets?alias=* " in log
+    for never in ["very-secret-value-42", "fw-test-acme", "ib-test-admin", "my_secret", "value"]:
+        assert never not in log.replace("updateMask", "")
+
+
+def test_without_access_log_the_server_is_quiet() -> None:
+    with serving() as (root, process):
+        requests.get(f"{root}/__admin__/health", timeout=5)
+        process.terminate()
+        output = process.communicate(timeout=10)[0]
+    assert "GET /__admin__/health" not in output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import signal
@@ -16,7 +17,9 @@ from typing import Any
 import pytest
 import requests
 
+from secretmock.cli_options import serve_options
 from secretmock.server import BackgroundServer
+from secretmock.vendors import all_vendors
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 DOCUMENTED_ROOT = "http://127.0.0.1:8080"
@@ -136,3 +139,61 @@ def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
         except requests.ConnectionError:
             time.sleep(0.05)
     raise AssertionError("the server did not start")
+
+
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
+def test_every_serve_option_and_its_variable_is_in_the_readme() -> None:
+    for option in serve_options([v.name for v in all_vendors()]):
+        assert f"| `{option.flag}" in README and f"`{option.env}`" in README, option.flag
+
+
+def test_make_run_passes_args_to_serve() -> None:
+    [line] = [x for x in README.splitlines() if x.startswith("`make run ARGS=")]
+    args = line.split('"')[1]
+    result = subprocess.run(
+        ["make", "-n", "run", f"ARGS={args}"],
+        cwd=REPOSITORY,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"/secretmock serve {args}" in result.stdout
+
+
+def ready_file_commands() -> list[str]:
+    block = next(b for b in code_blocks("bash") if "--ready-file" in b)
+    return [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
+
+
+@pytest.mark.parametrize("command", ready_file_commands(), ids=["flags", "variables"])
+def test_ready_file_example_finds_the_server(tmp_path: Path, command: str) -> None:
+    words = shlex.split(command)
+    env = dict(os.environ)
+    while "=" in words[0]:
+        name, _, value = words.pop(0).partition("=")
+        env[name] = value
+    assert words[0] == "secretmock"
+    server = subprocess.Popen(
+        [sys.executable, "-m", *words],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ready = tmp_path / "secretmock.json"
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert server.poll() is None and time.monotonic() < deadline, "no ready file"
+            time.sleep(0.05)
+        announced = json.loads(ready.read_text())
+        assert announced["pid"] == server.pid
+        health = requests.get(announced["url"] + "/__admin__/health", timeout=5)
+        assert health.json()["status"] == "ok"
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+    assert not ready.exists()

@@ -10,14 +10,19 @@ import threading
 import urllib.request
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from secretmock import __version__
+from secretmock.cli_options import add_options, apply_environment, serve_options
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.engine.validation import SpecValidator
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
 WARM_UP_AFTER_S = 1.0
 
@@ -28,6 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if args.command == "serve":
+        apply_environment(parser, args, serve_options([v.name for v in all_vendors()]))
     try:
         return int(args.run(args))
     except (SpecError, FixtureError) as exc:
@@ -39,25 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="secretmock", description=__doc__)
     parser.add_argument("--version", action="version", version=f"secretmock {__version__}")
     commands = parser.add_subparsers(dest="command")
-    serve = commands.add_parser("serve", help="serve the emulator over HTTP")
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080)")
-    serve.add_argument(
-        "--fixtures",
-        action="append",
-        type=Path,
-        metavar="FILE",
-        help="fixtures file (repeatable); default: the embedded default fixtures",
+    serve = commands.add_parser(
+        "serve",
+        help="serve the emulator over HTTP",
+        description="Serve the emulator over HTTP. Every option can also be set by the "
+        "environment variable named in brackets; the option wins over the variable.",
     )
-    serve.add_argument(
-        "--vendor",
-        choices=[v.name for v in all_vendors()],
-        help="serve this vendor alone, at the root, for clients that cannot take a prefix",
-    )
-    serve.add_argument("--seed", type=int, help="seed for ids, for repeatable runs")
-    serve.add_argument(
-        "--report", type=Path, metavar="FILE", help="write the JSON contract report at shutdown"
-    )
+    add_options(serve, serve_options([v.name for v in all_vendors()]))
     serve.set_defaults(run=_serve)
     report = commands.add_parser(
         "report", help="fetch a running server's contract report; exit 1 on any violation"
@@ -72,15 +67,25 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
+    from secretmock import standalone
     from secretmock.engine.app import build_app
     from secretmock.engine.sources import Sources
 
     fixture_files = args.fixtures or [default_fixtures_path()]
-    emulator = Emulator(all_vendors(), fixture_files, Sources(seed=args.seed))
-    app = build_app(emulator, only_vendor=args.vendor)
-    _print_banner(emulator, args, show_credentials=not args.fixtures)
+    emulator = Emulator(
+        all_vendors(), fixture_files, Sources(seed=args.seed), only_vendor=args.vendor
+    )
+    app: ASGIApp = build_app(emulator, only_vendor=args.vendor)
+    if args.access_log:
+        from secretmock.access_log import AccessLog, access_logger
+
+        app = AccessLog(app, access_logger())
+    try:
+        sock = standalone.bind(args.host, args.port)
+    except OSError as exc:
+        print(f"secretmock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
+        return 1
+    _print_banner(emulator, standalone.root_url(sock), args.vendor)
     # Start-up built a large, long-lived heap (specs, validators). Out of the collector's
     # sight it is no longer walked by every full collection: without this, those pauses
     # put p99 latency at tens of milliseconds (see make bench).
@@ -89,7 +94,7 @@ def _serve(args: argparse.Namespace) -> int:
     warm_up = threading.Timer(WARM_UP_AFTER_S, _warm_up, args=(emulator,))
     warm_up.daemon = True
     warm_up.start()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    standalone.run(app, sock, args.log_level, args.ready_file)
     if args.report:
         from secretmock.engine.report import build_report
 
@@ -105,21 +110,19 @@ def _warm_up(emulator: Emulator) -> None:
     gc.freeze()
 
 
-def _print_banner(emulator: Emulator, args: argparse.Namespace, show_credentials: bool) -> None:
-    root = f"http://{args.host}:{args.port}"
+def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> None:
+    """The root URL, then each vendor's base URL and the credentials its tenants hold
+    (the loaded fixtures' tokens, never a secret value)."""
     print(f"secretmock {__version__} on {root}  (admin API: {root}/__admin__/health)")
     for name, pipeline in emulator.pipelines.items():
-        if args.vendor and name != args.vendor:
-            continue
-        base_path = pipeline.spec.base_path if args.vendor else pipeline.base_path
+        base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
         print(f"  {name:<10} base URL {root}{base_path}")
-        if show_credentials:
-            for fixture in emulator.fixtures:
-                if fixture.vendor == name:
-                    for cred in fixture.entry.get("credentials") or []:
-                        role = cred.get("role", "admin")
-                        token = cred["token"]
-                        print(f"{'':13}tenant {fixture.tenant_id!r}: token {token} ({role})")
+        for fixture in emulator.fixtures:
+            if fixture.vendor == name:
+                for cred in fixture.entry.get("credentials") or []:
+                    role = cred.get("role", "admin")
+                    token = cred["token"]
+                    print(f"{'':13}tenant {fixture.tenant_id!r}: token {token} ({role})")
     sys.stdout.flush()
 
 

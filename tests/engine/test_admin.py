@@ -118,3 +118,23 @@ def test_a_path_outside_every_mount_is_a_json_404(api: Api) -> None:
     response = api.request("GET", "/nothing/here")
     assert response.status_code == 404
     assert response.json()["message"].startswith("secretmock serves under /__admin__, /fireworks")
+
+
+def test_list_tenants_counts_each_tenants_secrets(api: Api) -> None:
+    api.request("PUT", "/__admin__/tenants/fireworks/globex", json=TENANT)
+    tenants = api.request("GET", "/__admin__/tenants").json()["tenants"]
+    assert {"vendor": "fireworks", "id": "acme", "secrets": 2} in tenants
+    assert {"vendor": "fireworks", "id": "globex", "secrets": 1} in tenants
+    assert {t["vendor"] for t in tenants} == {
+        "prismeai",
+        "langwatch",
+        "instabase",
+        "insforge",
+        "fireworks",
+    }
+
+
+def test_list_tenants_follows_deletes(api: Api) -> None:
+    api.request("DELETE", "/fireworks/v1/accounts/acme/secrets/s1", headers=FW)
+    tenants = api.request("GET", "/__admin__/tenants").json()["tenants"]
+    assert {"vendor": "fireworks", "id": "acme", "secrets": 1} in tenants

@@ -129,3 +129,17 @@ def test_reset_restores_fixtures_with_the_same_ids(tmp_path: Path) -> None:
     emulator.reset()
     assert state() == before
     assert emulator.tenant_snapshot("fireworks", "extra") is None
+
+
+def test_one_vendor_alone_skips_the_other_vendors_tenants() -> None:
+    emulator = Emulator(all_vendors(), [default_fixtures_path()], only_vendor="insforge")
+    assert list(emulator.vendors) == list(emulator.pipelines) == ["insforge"]
+    assert {f.vendor for f in emulator.fixtures} == {"insforge"}
+    assert [t["vendor"] for t in emulator.tenants()] == ["insforge"]
+
+
+def test_one_vendor_alone_still_refuses_an_unknown_vendor(tmp_path: Path) -> None:
+    path = tmp_path / "f.yaml"
+    path.write_text("tenants: [{vendor: acme-cloud, id: x}]")
+    with pytest.raises(FixtureError, match="unknown vendor 'acme-cloud'"):
+        Emulator(all_vendors(), [path], only_vendor="insforge")

@@ -15,7 +15,7 @@ from secretmock.engine.report import build_report, violation_records
 
 
 def admin_app(emulator: Emulator) -> Router:
-    """A router for ``/__admin__``: health, reset, tenants, journal and violations."""
+    """A router for ``/__admin__``: health, reset, tenants, journal, violations, report."""
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -46,6 +46,9 @@ def admin_app(emulator: Emulator) -> Router:
         except FixtureError as exc:
             return _error(400, "invalid_tenant", str(exc))
         return JSONResponse(emulator.tenant_snapshot(vendor, tenant))
+
+    async def list_tenants(request: Request) -> JSONResponse:
+        return JSONResponse({"tenants": emulator.tenants()})
 
     async def get_tenant(request: Request) -> JSONResponse:
         vendor, tenant = request.path_params["vendor"], request.path_params["tenant"]
@@ -81,6 +84,7 @@ def admin_app(emulator: Emulator) -> Router:
             Route("/report", report, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
+            Route("/tenants", list_tenants, methods=["GET"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
         ]

@@ -21,16 +21,26 @@ from secretmock.resources import spec_path
 
 
 class Emulator:
-    """All vendors' pipelines over their stores, seeded from fixtures files."""
+    """All vendors' pipelines over their stores, seeded from fixtures files.
+
+    With ``only_vendor``, the emulator holds that vendor alone: the fixtures' tenants
+    of the other (known) vendors are skipped, and nothing shows the others.
+    """
 
     def __init__(
         self,
         vendors: Iterable[Vendor],
         fixture_files: Sequence[Path] = (),
         sources: Sources | None = None,
+        only_vendor: str | None = None,
     ) -> None:
         self.sources = sources or Sources()
-        self.vendors: dict[str, Vendor] = {vendor.name: vendor for vendor in vendors}
+        known = {vendor.name: vendor for vendor in vendors}
+        self.vendors: dict[str, Vendor] = {
+            name: vendor
+            for name, vendor in known.items()
+            if only_vendor is None or name == only_vendor
+        }
         self.journal = Journal()
         self.pipelines = {
             name: VendorPipeline(
@@ -38,7 +48,11 @@ class Emulator:
             )
             for name, vendor in self.vendors.items()
         }
-        self.fixtures = load_fixture_files(fixture_files, self.vendors)
+        self.fixtures = [
+            fixture
+            for fixture in load_fixture_files(fixture_files, known)
+            if fixture.vendor in self.vendors
+        ]
         self.warm = False
         self.reset()
 
@@ -77,6 +91,17 @@ class Emulator:
                         f"{where}: a token is already bound to tenant {holder.tenant_id!r}"
                     )
             pipeline.store.put(tenant)
+
+    def tenants(self) -> list[dict[str, Any]]:
+        """Every tenant of every vendor: vendor, id and how many secrets it holds."""
+        listed = []
+        for name, pipeline in self.pipelines.items():
+            with pipeline.store.lock:
+                listed += [
+                    {"vendor": name, "id": tenant.tenant_id, "secrets": len(tenant.secrets)}
+                    for tenant in pipeline.store.tenants()
+                ]
+        return listed
 
     def tenant_snapshot(self, vendor_name: str, tenant_id: str) -> dict[str, Any] | None:
         """A tenant's credentials and secrets (values included), or ``None`` if unknown."""

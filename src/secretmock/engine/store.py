@@ -71,6 +71,10 @@ class VendorStore:
         self._tenants[tenant.tenant_id] = tenant
         self._tokens.update(tenant.credentials)
 
+    def tenants(self) -> list[TenantState]:
+        """Every tenant, in the order they were first put."""
+        return list(self._tenants.values())
+
     def clear(self) -> None:
         self._tenants.clear()
         self._tokens.clear()

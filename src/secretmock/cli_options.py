@@ -1,0 +1,168 @@
+"""The options of ``secretmock serve``: one table, from which argparse is built.
+
+Each row is one flag and the environment variable that stands in for it when the flag
+is not given (the flag wins). Adding an option is adding a row: its parser, default
+and help text serve both the flag and the variable, and ``serve --help`` lists both.
+
+A variable's value goes through the same parser as the flag's; a bad one stops the
+command with argparse's usage message and exit status 2, naming the variable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ENV_PREFIX = "SECRETMOCK_"
+TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
+FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
+LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+@dataclass(frozen=True)
+class Option:
+    """One ``serve`` option.
+
+    ``kind`` is ``"value"`` (one value), ``"list"`` (the flag repeatable; the variable
+    an ``os.pathsep``-separated list) or ``"switch"`` (a flag without value; the
+    variable one of 1/true/yes/on or 0/false/no/off). ``parse`` turns one string into
+    the value (raising ``ValueError`` or ``argparse.ArgumentTypeError`` when it cannot).
+    """
+
+    flag: str
+    help: str
+    parse: Callable[[str], Any] = str
+    default: Any = None
+    kind: str = "value"
+    metavar: str | None = None
+    choices: Sequence[str] | None = None
+
+    @property
+    def dest(self) -> str:
+        return self.flag.lstrip("-").replace("-", "_")
+
+    @property
+    def env(self) -> str:
+        return ENV_PREFIX + self.dest.upper()
+
+
+def port(text: str) -> int:
+    """A TCP port number; 0 asks the system for a free one."""
+    number = int(text)
+    if not 0 <= number <= 65535:
+        raise argparse.ArgumentTypeError(f"{text} is not a port number (0 to 65535)")
+    return number
+
+
+def switch(text: str) -> bool:
+    word = text.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise argparse.ArgumentTypeError(f"{text!r} is not one of 1/true/yes/on or 0/false/no/off")
+
+
+def serve_options(vendor_names: Sequence[str]) -> list[Option]:
+    """Every option of ``secretmock serve``, in the order ``--help`` lists them."""
+    return [
+        Option("--host", "address to bind", default="127.0.0.1"),
+        Option("--port", "port; 0 picks a free one (see --ready-file)", port, 8080),
+        Option(
+            "--fixtures",
+            "fixtures file (repeatable); default: the embedded default fixtures",
+            Path,
+            kind="list",
+            metavar="FILE",
+        ),
+        Option(
+            "--vendor",
+            "serve this vendor alone, at the root, for clients that cannot take a prefix",
+            choices=vendor_names,
+        ),
+        Option("--seed", "seed for ids, for repeatable runs", int, metavar="N"),
+        Option("--report", "write the JSON contract report at shutdown", Path, metavar="FILE"),
+        Option(
+            "--ready-file",
+            'once the server answers, write {"url": ..., "pid": ...} to FILE (atomically)',
+            Path,
+            metavar="FILE",
+        ),
+        Option(
+            "--access-log",
+            "log each request (method, path, status, duration; never headers, bodies "
+            "or query values) to stderr",
+            switch,
+            False,
+            kind="switch",
+        ),
+        Option(
+            "--log-level",
+            "level of the server's own messages on stderr",
+            default="warning",
+            choices=LOG_LEVELS,
+        ),
+    ]
+
+
+def add_options(parser: argparse.ArgumentParser, options: Sequence[Option]) -> None:
+    """Adds each option to ``parser``; every default is ``None`` so that
+    :func:`apply_environment` can tell a flag given from a flag left out."""
+    for option in options:
+        details = _help_text(option)
+        if option.kind == "switch":
+            parser.add_argument(option.flag, action="store_true", default=None, help=details)
+            continue
+        parser.add_argument(
+            option.flag,
+            type=option.parse,
+            choices=option.choices,
+            action="append" if option.kind == "list" else "store",
+            metavar=option.metavar,
+            default=None,
+            help=details,
+        )
+
+
+def apply_environment(
+    parser: argparse.ArgumentParser,
+    args: argparse.Namespace,
+    options: Sequence[Option],
+    environ: Mapping[str, str] | None = None,
+) -> None:
+    """Fills each option left out on the command line from its variable, else from its
+    default. A bad variable ends the command through ``parser.error`` (exit status 2)."""
+    environ = os.environ if environ is None else environ
+    for option in options:
+        if getattr(args, option.dest) is not None:
+            continue
+        raw = environ.get(option.env)
+        value = option.default if raw is None else _from_environment(parser, option, raw)
+        setattr(args, option.dest, value)
+
+
+def _from_environment(parser: argparse.ArgumentParser, option: Option, raw: str) -> Any:
+    items = [p for p in raw.split(os.pathsep) if p] if option.kind == "list" else [raw]
+    values = []
+    for item in items:
+        try:
+            value = option.parse(item)
+        except (ValueError, argparse.ArgumentTypeError) as exc:
+            parser.error(f"{option.env}={raw!r}: {exc}")
+        if option.choices is not None and value not in option.choices:
+            parser.error(f"{option.env}={raw!r}: choose from {', '.join(option.choices)}")
+        values.append(value)
+    return values if option.kind == "list" else values[0]
+
+
+def _help_text(option: Option) -> str:
+    text = f"{option.help} [env {option.env}"
+    if option.kind == "list":
+        text += f", {os.pathsep!r}-separated"
+    if option.default not in (None, False):
+        text += f"; default {option.default}"
+    return text + "]"

@@ -96,7 +96,7 @@ class Emulator:
         """Every tenant of every vendor: vendor, id and how many secrets it holds."""
         listed = []
         for name, pipeline in self.pipelines.items():
-            with pipeline.store.lock:
+            with pipeline.store.transaction():
                 listed += [
                     {"vendor": name, "id": tenant.tenant_id, "secrets": len(tenant.secrets)}
                     for tenant in pipeline.store.tenants()

@@ -71,7 +71,7 @@ class VendorStore:
         self._tenants[tenant.tenant_id] = tenant
         self._tokens.update(tenant.credentials)
 
-    def tenants(self) -> list[TenantState]:
+    def tenants(self) -> list[TenantState[Any]]:
         """Every tenant, in the order they were first put."""
         return list(self._tenants.values())
 

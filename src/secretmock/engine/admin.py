@@ -9,13 +9,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from secretmock import __version__
+from secretmock.engine.admin_scenarios import scenario_routes
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.report import build_report, violation_records
 
 
 def admin_app(emulator: Emulator) -> Router:
-    """A router for ``/__admin__``: health, reset, tenants, journal, violations, report."""
+    """A router for ``/__admin__``: health, reset, tenants, journal, violations, report,
+    and the scenario control of :mod:`secretmock.engine.admin_scenarios`."""
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -87,6 +89,7 @@ def admin_app(emulator: Emulator) -> Router:
             Route("/tenants", list_tenants, methods=["GET"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
+            *scenario_routes(emulator),
         ]
     )
 

@@ -13,7 +13,7 @@ from typing import Any
 from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
-from secretmock.engine.sources import Sources
+from secretmock.engine.sources import REAL_TIME, Sources
 from secretmock.engine.specs import SpecError, load_spec
 from secretmock.engine.store import VendorStore
 from secretmock.engine.vendor_api import Vendor
@@ -35,6 +35,8 @@ class Emulator:
         only_vendor: str | None = None,
     ) -> None:
         self.sources = sources or Sources()
+        self.clock = self.sources.clock
+        """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
         self.vendors: dict[str, Vendor] = {
             name: vendor
@@ -64,7 +66,9 @@ class Emulator:
         self.warm = True
 
     def reset(self) -> None:
-        """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""
+        """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone, the
+        clock back to the real time."""
+        self.clock.restore(REAL_TIME)
         for pipeline in self.pipelines.values():
             with pipeline.store.transaction():
                 pipeline.store.clear()
@@ -81,7 +85,7 @@ class Emulator:
             raise FixtureError(f"{where}: unknown vendor {vendor_name!r}")
         # Ids made while seeding come from a source of their own, seeded by the tenant's
         # name, so every reset gives the fixtures' secrets the same ids.
-        seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.now)
+        seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.clock)
         tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
         with pipeline.store.transaction():
             for token in tenant.credentials:

@@ -18,6 +18,8 @@ from pathlib import Path
 import uvicorn
 from starlette.types import ASGIApp
 
+from secretmock.dropping import DroppingProtocol
+
 READY_POLL_S = 0.01
 
 
@@ -46,7 +48,7 @@ def run(app: ASGIApp, sock: socket.socket, log_level: str, ready_file: Path | No
     """Serves ``app`` on ``sock`` until SIGINT (or SIGTERM), then removes ``ready_file``.
     uvicorn's own access log stays off: it prints query strings whole (see
     :mod:`secretmock.access_log`)."""
-    config = uvicorn.Config(app, log_level=log_level, access_log=False)
+    config = uvicorn.Config(app, log_level=log_level, access_log=False, http=DroppingProtocol)
     server = uvicorn.Server(config)
     if ready_file is not None:
         announce = threading.Thread(

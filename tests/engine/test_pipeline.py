@@ -78,6 +78,9 @@ class Envelope:
     def internal(self, request: IncomingRequest) -> Reply:
         return Reply(500, {"error": "internal"})
 
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        return Reply(status, {"error": "status_error", "detail": str(retry_after)})
+
 
 TINY = Vendor(
     name="tiny",

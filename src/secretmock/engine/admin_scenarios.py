@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.sources import EmulatedClock, format_time, parse_time
 
 CLOCK_FORMS = (
@@ -40,9 +41,36 @@ def scenario_routes(emulator: Emulator) -> list[Route]:
             return error(400, refusal.code, str(refusal))
         return JSONResponse(clock_document(emulator.clock))
 
+    async def add_fault(request: Request) -> Response:
+        try:
+            rule = emulator.faults.add(await json_body(request))
+        except BadRequest as refusal:
+            return error(400, refusal.code, str(refusal))
+        except FaultRuleError as exc:
+            return error(400, "invalid_rule", str(exc))
+        return JSONResponse(rule.as_dict(), status_code=201)
+
+    async def list_faults(request: Request) -> Response:
+        return JSONResponse({"faults": [rule.as_dict() for rule in emulator.faults.active]})
+
+    async def remove_faults(request: Request) -> Response:
+        emulator.faults.clear()
+        return JSONResponse({"faults": []})
+
+    async def remove_fault(request: Request) -> Response:
+        rule_id = request.path_params["id"]
+        rule = emulator.faults.get(rule_id)
+        if rule is None or not emulator.faults.remove(rule_id):
+            return error(404, "unknown_fault", f"no fault rule {rule_id!r}")
+        return JSONResponse(rule.as_dict())
+
     return [
         Route("/clock", get_clock, methods=["GET"]),
         Route("/clock", put_clock, methods=["PUT"]),
+        Route("/faults", add_fault, methods=["POST"]),
+        Route("/faults", list_faults, methods=["GET"]),
+        Route("/faults", remove_faults, methods=["DELETE"]),
+        Route("/faults/{id}", remove_fault, methods=["DELETE"]),
     ]
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.faults import FaultRules, declared_statuses
 from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
@@ -44,9 +45,14 @@ class Emulator:
             if only_vendor is None or name == only_vendor
         }
         self.journal = Journal()
+        specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}
+        self.faults = FaultRules({name: declared_statuses(spec) for name, spec in specs.items()})
+        """The fault rules every vendor's pipeline tries."""
+        self.startup_faults: list[Any] = []
+        """Rules given at start-up (``serve --faults``): added again after every reset."""
         self.pipelines = {
             name: VendorPipeline(
-                vendor, _checked_spec(vendor), VendorStore(), self.sources, self.journal
+                vendor, specs[name], VendorStore(), self.sources, self.journal, faults=self.faults
             )
             for name, vendor in self.vendors.items()
         }
@@ -67,13 +73,22 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone, the
-        clock back to the real time."""
+        clock back to the real time, the fault rules back to the start-up ones."""
         self.clock.restore(REAL_TIME)
+        self.faults.clear()
+        self.faults.add_all(self.startup_faults)
         for pipeline in self.pipelines.values():
             with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
             self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
+
+    def set_startup_faults(self, rules: Sequence[Any], where: str = "faults") -> None:
+        """Makes ``rules`` (as a faults file lists them) the start-up rules and adds them
+        now; raises :class:`~secretmock.engine.faults.FaultRuleError` naming a bad one."""
+        self.faults.clear()
+        self.faults.add_all(rules, where)
+        self.startup_faults = list(rules)
 
     def put_tenant(
         self, vendor_name: str, tenant_id: str, entry: Mapping[str, Any], where: str = ""

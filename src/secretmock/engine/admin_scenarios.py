@@ -14,6 +14,7 @@ from starlette.routing import Route
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.sources import EmulatedClock, format_time, parse_time
+from secretmock.engine.state import StateError, restore_state, state_document
 
 CLOCK_FORMS = (
     '{"now": "<ISO-8601 time>"}, {"advance": <seconds>}, {"frozen": false} or {"frozen": true}'
@@ -64,7 +65,21 @@ def scenario_routes(emulator: Emulator) -> list[Route]:
             return error(404, "unknown_fault", f"no fault rule {rule_id!r}")
         return JSONResponse(rule.as_dict())
 
+    async def get_state(request: Request) -> Response:
+        return JSONResponse(state_document(emulator))
+
+    async def put_state(request: Request) -> Response:
+        try:
+            restore_state(emulator, await json_body(request))
+        except BadRequest as refusal:
+            return error(400, refusal.code, str(refusal))
+        except StateError as exc:
+            return error(400, "invalid_state", str(exc))
+        return JSONResponse(state_document(emulator))
+
     return [
+        Route("/state", get_state, methods=["GET"]),
+        Route("/state", put_state, methods=["PUT"]),
         Route("/clock", get_clock, methods=["GET"]),
         Route("/clock", put_clock, methods=["PUT"]),
         Route("/faults", add_fault, methods=["POST"]),

@@ -260,7 +260,9 @@ class VendorPipeline:
                 body=checked.body,
                 sources=self.sources,
             )
-            return self.vendor.handlers[operation_id](call)
+            reply = self.vendor.handlers[operation_id](call)
+            self.store.version += 1  # it may have changed a record: the state file looks
+            return reply
 
     def _emulator_bug(self, request: IncomingRequest, broken: list[Violation]) -> Reply:
         described = "; ".join(v.describe() for v in broken)

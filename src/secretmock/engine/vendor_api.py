@@ -131,6 +131,13 @@ class Vendor:
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
     secret_fields: frozenset[str] = frozenset({"value"})
     """Request-body keys whose values are secrets: redacted in the journal and reports."""
+    record_type: type | None = None
+    """The dataclass of the vendor's stored records, which the whole-state document
+    (``/__admin__/state``) writes and reads field by field; ``None``: records are plain
+    JSON values."""
+    record_key: str | None = None
+    """The record field the tenant's ``secrets`` are keyed by (checked when a state
+    document is loaded)."""
 
     @property
     def prefix(self) -> str:

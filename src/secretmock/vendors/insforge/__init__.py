@@ -18,4 +18,6 @@ VENDOR = Vendor(
     seed_secret=models.seed_secret,
     init_tenant=models.init_tenant,
     export_secret=models.export,
+    record_type=models.Secret,
+    record_key="key",
 )

@@ -112,7 +112,7 @@ def _warm_up(emulator: Emulator) -> None:
 def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> None:
     """The root URL, then each vendor's base URL and the credentials its tenants hold
     (the loaded fixtures' tokens, never a secret value)."""
-    print(f"secretmock {__version__} on {root}  (admin API: {root}/__admin__/health)")
+    print(f"secretmock {__version__} on {root}  (dashboard: {root}/__admin__/)")
     for name, pipeline in emulator.pipelines.items():
         prefix = "" if only_vendor else pipeline.vendor.prefix
         print(f"  {name:<10} base URL {root}{prefix}{pipeline.spec.base_path}")

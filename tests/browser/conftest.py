@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -29,7 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 DOCS_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
-VIEWPORT = {"width": 1360, "height": 1000}
+VIEWPORT: ViewportSize = {"width": 1360, "height": 1000}
 
 # The page polls once a second; on a busy machine give it room (this is a wait, not a
 # timed assertion: nothing asserts on how fast).
@@ -58,7 +58,7 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport=VIEWPORT)  # type: ignore[arg-type]
+    context = browser.new_context(viewport=VIEWPORT)
     opened = context.new_page()
     yield opened
     context.close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 import pytest
@@ -31,9 +32,10 @@ def dashboard(page: Page, server: BackgroundServer, emulator: Emulator) -> Page:
     return page
 
 
-def fireworks(server: BackgroundServer, method: str, path: str, **kwargs: object) -> int:
+def fireworks(server: BackgroundServer, method: str, path: str, **kwargs: Any) -> int:
+    """The status of one request to the default Fireworks tenant's secrets."""
     url = f"{server.url}/fireworks/v1/accounts/acme/secrets{path}"
-    return requests.request(method, url, headers=FW, timeout=10, **kwargs).status_code  # type: ignore[arg-type]
+    return requests.request(method, url, headers=FW, timeout=10, **kwargs).status_code
 
 
 def test_requests_appear_in_the_journal_newest_first_without_a_reload(

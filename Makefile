@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean browser-deps screenshots
+.PHONY: run test lint bench bench-deps clean browser-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -36,8 +36,19 @@ browser-deps:
 screenshots: $(STAMP) browser-deps
 	SECRETMOCK_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
-bench: $(STAMP)
-	$(BIN)/python bench/run.py
+bench: $(STAMP) bench-deps
+	$(BIN)/python -m bench.run
+
+# wrk, the load generator `make bench` drives, from Debian's packages: installed only
+# when missing, and said so (apt-get needs root: sudo is used when not root).
+bench-deps:
+	@if command -v wrk >/dev/null 2>&1; then \
+		echo "wrk: $$(command -v wrk)"; \
+	else \
+		echo "wrk is missing: installing it from Debian's packages (apt-get install wrk)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq wrk; \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

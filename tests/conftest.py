@@ -22,6 +22,10 @@ from secretmock.resources import default_fixtures_path
 from secretmock.server import BackgroundServer
 from secretmock.vendors import all_vendors
 
+# The shared table runner asserts on behalf of every vendor test: give its failures
+# pytest's detailed messages too (must run before tests.helpers is first imported).
+pytest.register_assert_rewrite("tests.helpers")
+
 START = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 
 

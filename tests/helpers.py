@@ -1,12 +1,16 @@
-"""Small assertions shared by the vendor behaviour tables."""
+"""The table runner and small assertions shared by the vendor behaviour tables."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
-from typing import Any
+from collections.abc import Iterator, Mapping, Sequence
+from types import MappingProxyType
+from typing import Any, NamedTuple, Protocol
 
 import pytest
+
+from tests.conftest import Api, Response
 
 
 def assert_subset(actual: Any, expected: Any, where: str = "body") -> None:
@@ -36,10 +40,68 @@ def contains_key(document: Any, key: str) -> bool:
     return False
 
 
-def table(names: str, rows: list[tuple[Any, ...]]) -> pytest.MarkDecorator:
-    """``parametrize`` over rows of ``(id, *values)``; ``names`` names the values,
-    comma-separated (the style of every behaviour table in these tests)."""
-    return pytest.mark.parametrize(names, [row[1:] for row in rows], ids=[row[0] for row in rows])
+class Case(NamedTuple):
+    """One row of a vendor's operation table: a request and the answer it must get."""
+
+    id: str
+    method: str
+    path: str
+    status: int
+    expected: Any
+    """A subset of the answer's JSON body (see ``assert_subset``)."""
+    headers: Mapping[str, str]
+    """Sent over the test's default headers (a row's value wins)."""
+    request: Mapping[str, Any]
+    """The other keyword arguments of ``requests.request``: ``json``, ``data``."""
+
+
+def case(
+    id: str,
+    method: str,
+    path: str,
+    status: int,
+    expected: Any,
+    *,
+    headers: Mapping[str, str] | None = None,
+    **request: Any,
+) -> Case:
+    """A ``Case`` row, written with the request's own keyword names (``json=``, ``data=``)."""
+    return Case(id, method, path, status, expected, headers or {}, request)
+
+
+def send(api: Api, row: Case, headers: Mapping[str, str] = MappingProxyType({})) -> Response:
+    """Sends ``row``'s request with ``headers`` under its own, then checks the two things
+    every operation row states: the status and the body subset. Returns the response for
+    the vendor's own checks. The row is shared by both transports' runs: never changed."""
+    response = api.request(row.method, row.path, headers={**headers, **row.headers}, **row.request)
+    body = response.json()
+    assert response.status_code == row.status, body
+    assert_subset(body, row.expected)
+    return response
+
+
+def cases(rows: Sequence[Case]) -> pytest.MarkDecorator:
+    """``parametrize`` a test's ``row`` argument over ``rows``, each run named by its id."""
+    return pytest.mark.parametrize("row", rows, ids=[row.id for row in rows])
+
+
+class Row(Protocol):
+    """A table row: a NamedTuple whose first field is the run's ``id``."""
+
+    @property
+    def _fields(self) -> tuple[str, ...]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+def table(rows: Sequence[Row]) -> pytest.MarkDecorator:
+    """``parametrize`` over NamedTuple rows: each field but ``id`` becomes the test's
+    argument of the same name; ``id`` names the run (the style of every behaviour table
+    in these tests)."""
+    names = rows[0]._fields[1:]
+    assert all(row._fields[1:] == names for row in rows), "one row type per table"
+    values = [tuple(row) for row in rows]
+    return pytest.mark.parametrize(names, [v[1:] for v in values], ids=[v[0] for v in values])
 
 
 def forbid_network(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,21 +10,20 @@ from starlette.testclient import TestClient
 from secretmock.access_log import AccessLog, loggable_target
 from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
-from tests.helpers import table
 
 
-@table(
+@pytest.mark.parametrize(
     "path, query, expected",
     [
-        ("no-query", "/a/b", b"", "/a/b"),
-        (
-            "names-kept-values-dropped",
+        pytest.param("/a/b", b"", "/a/b", id="no-query"),
+        pytest.param(
             "/s",
             b"alias=my_secret&workspace=w1",
             "/s?alias=*&workspace=*",
+            id="names-kept-values-dropped",
         ),
-        ("blank-value", "/s", b"pageToken=", "/s?pageToken=*"),
-        ("encoded-value", "/s", b"alias=a%20b", "/s?alias=*"),
+        pytest.param("/s", b"pageToken=", "/s?pageToken=*", id="blank-value"),
+        pytest.param("/s", b"alias=a%20b", "/s?alias=*", id="encoded-value"),
     ],
 )
 def test_loggable_target(path: str, query: bytes, expected: str) -> None:

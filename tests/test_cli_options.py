@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from secretmock.cli_options import add_options, apply_environment, serve_options
-from tests.helpers import table
 
 OPTIONS = serve_options(["fireworks", "langwatch"])
 
@@ -23,39 +22,59 @@ def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
     return args
 
 
-@table(
+@pytest.mark.parametrize(
     "argv, environ, dest, expected",
     [
-        ("default-port", [], {}, "port", 8080),
-        ("env-port", [], {"SECRETMOCK_PORT": "0"}, "port", 0),
-        ("flag-beats-env", ["--port", "9"], {"SECRETMOCK_PORT": "0"}, "port", 9),
-        ("default-host", [], {}, "host", "127.0.0.1"),
-        ("env-host", [], {"SECRETMOCK_HOST": "::1"}, "host", "::1"),
-        (
-            "env-fixtures-list",
+        pytest.param([], {}, "port", 8080, id="default-port"),
+        pytest.param([], {"SECRETMOCK_PORT": "0"}, "port", 0, id="env-port"),
+        pytest.param(["--port", "9"], {"SECRETMOCK_PORT": "0"}, "port", 9, id="flag-beats-env"),
+        pytest.param([], {}, "host", "127.0.0.1", id="default-host"),
+        pytest.param([], {"SECRETMOCK_HOST": "::1"}, "host", "::1", id="env-host"),
+        pytest.param(
             [],
             {"SECRETMOCK_FIXTURES": os.pathsep.join(["a.yaml", "b.yaml"])},
             "fixtures",
             [Path("a.yaml"), Path("b.yaml")],
+            id="env-fixtures-list",
         ),
-        (
-            "flag-fixtures-beat-env",
+        pytest.param(
             ["--fixtures", "c.yaml"],
             {"SECRETMOCK_FIXTURES": "a.yaml"},
             "fixtures",
             [Path("c.yaml")],
+            id="flag-fixtures-beat-env",
         ),
-        ("no-fixtures", [], {}, "fixtures", None),
-        ("env-vendor", [], {"SECRETMOCK_VENDOR": "langwatch"}, "vendor", "langwatch"),
-        ("env-seed", [], {"SECRETMOCK_SEED": "42"}, "seed", 42),
-        ("env-report", [], {"SECRETMOCK_REPORT": "r.json"}, "report", Path("r.json")),
-        ("env-ready-file", [], {"SECRETMOCK_READY_FILE": "up.json"}, "ready_file", Path("up.json")),
-        ("access-log-off", [], {}, "access_log", False),
-        ("access-log-env-on", [], {"SECRETMOCK_ACCESS_LOG": "yes"}, "access_log", True),
-        ("access-log-env-off", [], {"SECRETMOCK_ACCESS_LOG": "0"}, "access_log", False),
-        ("access-log-flag", ["--access-log"], {"SECRETMOCK_ACCESS_LOG": "0"}, "access_log", True),
-        ("log-level-default", [], {}, "log_level", "warning"),
-        ("log-level-env", [], {"SECRETMOCK_LOG_LEVEL": "info"}, "log_level", "info"),
+        pytest.param([], {}, "fixtures", None, id="no-fixtures"),
+        pytest.param(
+            [], {"SECRETMOCK_VENDOR": "langwatch"}, "vendor", "langwatch", id="env-vendor"
+        ),
+        pytest.param([], {"SECRETMOCK_SEED": "42"}, "seed", 42, id="env-seed"),
+        pytest.param(
+            [], {"SECRETMOCK_REPORT": "r.json"}, "report", Path("r.json"), id="env-report"
+        ),
+        pytest.param(
+            [],
+            {"SECRETMOCK_READY_FILE": "up.json"},
+            "ready_file",
+            Path("up.json"),
+            id="env-ready-file",
+        ),
+        pytest.param([], {}, "access_log", False, id="access-log-off"),
+        pytest.param(
+            [], {"SECRETMOCK_ACCESS_LOG": "yes"}, "access_log", True, id="access-log-env-on"
+        ),
+        pytest.param(
+            [], {"SECRETMOCK_ACCESS_LOG": "0"}, "access_log", False, id="access-log-env-off"
+        ),
+        pytest.param(
+            ["--access-log"],
+            {"SECRETMOCK_ACCESS_LOG": "0"},
+            "access_log",
+            True,
+            id="access-log-flag",
+        ),
+        pytest.param([], {}, "log_level", "warning", id="log-level-default"),
+        pytest.param([], {"SECRETMOCK_LOG_LEVEL": "info"}, "log_level", "info", id="log-level-env"),
     ],
 )
 def test_flag_then_variable_then_default(

@@ -153,6 +153,76 @@ def test_near_miss(secretmock):
     )
 
 
+MARKER_MISTAKES = """
+import pytest
+
+
+@pytest.mark.secretmock(strcit=False)
+def test_misspelt_option(secretmock):
+    pass
+
+
+@pytest.mark.secretmock("extra.yaml")
+def test_positional_option(secretmock):
+    pass
+
+
+@pytest.mark.secretmock(strict=False, fixtures=[])
+def test_known_options(secretmock):
+    pass
+"""
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one-process", "xdist"])
+def test_marker_refuses_unknown_and_positional_arguments(
+    pytester: pytest.Pytester, workers: list[str]
+) -> None:
+    pytester.makepyfile(test_marker=MARKER_MISTAKES)
+    result = run(pytester, *workers)
+    result.assert_outcomes(passed=1, errors=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_misspelt_option*",
+            "@pytest.mark.secretmock got unknown argument(s) 'strcit' (accepted: fixtures, strict)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_positional_option*",
+            "@pytest.mark.secretmock takes keyword arguments only, got positional "
+            "'extra.yaml' (accepted: fixtures, strict)",
+        ]
+    )
+
+
+def test_assert_called_count_and_assert_not_called(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(
+        test_counts="""
+import requests
+
+AUTH = {"Authorization": "Bearer fw-test-acme"}
+
+
+def test_counts(secretmock):
+    for _ in range(2):
+        requests.get(secretmock.url("fireworks") + "/v1/accounts/acme/secrets/s1", headers=AUTH)
+    secretmock.assert_called("fireworks", "Gateway_GetSecret", count=2)
+    secretmock.assert_not_called("fireworks", "Gateway_DeleteSecret")
+    secretmock.assert_called("fireworks", "Gateway_GetSecret", count=3)
+"""
+    )
+    result = run(pytester)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        [
+            "*expected 3 request(s) matching vendor='fireworks', "
+            "operation_id='Gateway_GetSecret'; 2 did:*",
+            "*#1 GET fireworks/v1/accounts/acme/secrets/s1 -> 200 [[]Gateway_GetSecret[]]*",
+            "*#2 GET fireworks/v1/accounts/acme/secrets/s1 -> 200 [[]Gateway_GetSecret[]]*",
+        ]
+    )
+
+
 def test_marker_fixtures_and_ini_fixtures(pytester: pytest.Pytester) -> None:
     pytester.makefile(
         ".yaml",

@@ -17,6 +17,7 @@ from secretmock.cli_options import add_options, apply_environment, serve_options
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
+from secretmock.engine.validation import SpecValidator
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
 
@@ -117,8 +118,8 @@ def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> Non
     (the loaded fixtures' tokens, never a secret value)."""
     print(f"secretmock {__version__} on {root}  (dashboard: {root}/__admin__/)")
     for name, pipeline in emulator.pipelines.items():
-        prefix = "" if only_vendor else pipeline.vendor.prefix
-        print(f"  {name:<10} base URL {root}{prefix}{pipeline.spec.base_path}")
+        base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
+        print(f"  {name:<10} base URL {root}{base_path}")
         for fixture in emulator.fixtures:
             if fixture.vendor == name:
                 for cred in fixture.entry.get("credentials") or []:
@@ -159,6 +160,7 @@ def _specs(args: argparse.Namespace) -> int:
         try:
             check_spec_file(spec_path(vendor.spec_file))
             spec = load_spec(spec_path(vendor.spec_file))
+            SpecValidator(spec, vendor.name)  # every operation compiles, or SpecError
         except SpecError as exc:
             print(f"{vendor.name}: INVALID: {exc}")
             status = 1

@@ -22,7 +22,7 @@ from unittest import mock
 from urllib.parse import urlsplit
 
 from secretmock.engine.emulator import Emulator
-from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.incoming import incoming_request
 from secretmock.engine.pipeline import Outcome, VendorPipeline
 
 
@@ -49,14 +49,16 @@ class Interceptor:
         origin = f"{parts.scheme}://{parts.netloc}".lower()
         for target in self._targets:
             if origin == target.origin and _under(parts.path, target.prefix):
-                request = IncomingRequest(
-                    method=method.upper(),
-                    path=parts.path[len(target.prefix) :] or "/",
-                    query_string=parts.query,
-                    headers={k.lower(): v for k, v in headers.items()},
-                    body=body,
+                pipeline = target.pipeline
+                request = incoming_request(
+                    method,
+                    parts.path[len(target.prefix) :] or "/",
+                    parts.query,
+                    headers.items(),
+                    body,
+                    len(body) > pipeline.max_body_bytes,
                 )
-                return target.pipeline.handle(request)
+                return pipeline.handle(request)
         return None
 
     def __enter__(self) -> Interceptor:
@@ -80,7 +82,7 @@ def _targets(emulator: Emulator, extra: Mapping[str, str]) -> list[_Target]:
     targets = []
     for pipeline in emulator.pipelines.values():
         spec = pipeline.spec
-        if spec.host_url != "http://localhost":  # a spec with a real host of its own
+        if spec.host_url is not None:  # a spec with a real host of its own
             targets.append(_Target(spec.host_url.lower(), "", pipeline))
     for name, base_url in extra.items():
         parts = urlsplit(base_url.rstrip("/"))

@@ -30,6 +30,7 @@ from secretmock.testing import SecretMock, SpecViolationError
 from secretmock.vendors import all_vendors
 
 MARKER = "secretmock"
+MARKER_OPTIONS = ("fixtures", "strict")
 HANDLE_KEY = pytest.StashKey[SecretMock]()
 
 
@@ -65,8 +66,39 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
         f"{MARKER}(fixtures=None, strict=None): extra fixtures files loaded for this test "
-        "(their tenants replace same-named ones), and contract strictness for this test",
+        "(their tenants replace same-named ones), and contract strictness for this test; "
+        "any other argument is an error",
     )
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """A misspelt marker option would be silently ignored: refuse it (as respx does),
+    naming the option and the options there are. The test errors at set-up, before its
+    fixtures run; per test rather than at collection, so pytest-xdist workers report it
+    as cleanly as a single process."""
+    for marker in item.iter_markers(MARKER):
+        problem = marker_problem(marker)
+        if problem:
+            pytest.fail(problem, pytrace=False)
+
+
+def marker_problem(marker: pytest.Mark) -> str | None:
+    """What is wrong with a ``secretmock`` marker's arguments, or None when nothing is."""
+    accepted = ", ".join(MARKER_OPTIONS)
+    if marker.args:
+        shown = ", ".join(map(repr, marker.args))
+        return (
+            f"@pytest.mark.{MARKER} takes keyword arguments only, got positional {shown} "
+            f"(accepted: {accepted})"
+        )
+    unknown = [name for name in marker.kwargs if name not in MARKER_OPTIONS]
+    if unknown:
+        return (
+            f"@pytest.mark.{MARKER} got unknown argument(s) {', '.join(map(repr, unknown))} "
+            f"(accepted: {accepted})"
+        )
+    return None
 
 
 @dataclass

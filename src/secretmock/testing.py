@@ -35,8 +35,7 @@ class SecretMock:
 
     def url(self, vendor: str) -> str:
         """The base URL to give a client of ``vendor`` (prefix plus the spec's base path)."""
-        pipeline = self.emulator.pipelines[vendor]
-        return f"{self.root_url}{pipeline.vendor.prefix}{pipeline.spec.base_path}"
+        return f"{self.root_url}{self.emulator.pipelines[vendor].base_path}"
 
     @property
     def urls(self) -> dict[str, str]:
@@ -99,20 +98,39 @@ class SecretMock:
         tenant: str | None = None,
         status: int | None = None,
         body: Mapping[str, Any] | None = None,
+        count: int | None = None,
     ) -> JournalEntry:
-        """The latest request matching every given criterion; on failure the
-        AssertionError lists the requests that came closest. ``body`` matches by
+        """The latest request matching every given criterion. With ``count``, exactly
+        that many requests (at least one) must match. On failure the AssertionError lists
+        the matching requests, if any, and those that came closest. ``body`` matches by
         top-level fields (secret values are redacted and cannot be matched)."""
-        wanted = {
-            "vendor": vendor,
-            "operation_id": operation_id,
-            "tenant": tenant,
-            "status": status,
-        }
-        for entry in reversed(self.journal):
-            if _score(entry, wanted, body) == _perfect(wanted, body):
-                return entry
-        raise AssertionError(_near_misses(self.journal, wanted, body))
+        if count is not None and count < 1:
+            raise ValueError(f"count must be at least 1 (got {count}); use assert_not_called")
+        query = _Query(vendor, operation_id, tenant, status, body)
+        matching = query.matching(self.journal)
+        if matching and count in (None, len(matching)):
+            return matching[-1]
+        if count is None:
+            head = f"no request matched {query.described()}"
+        else:
+            head = f"expected {count} request(s) matching {query.described()}"
+        raise AssertionError(query.report(self.journal, head))
+
+    def assert_not_called(
+        self,
+        vendor: str,
+        operation_id: str,
+        *,
+        tenant: str | None = None,
+        status: int | None = None,
+        body: Mapping[str, Any] | None = None,
+    ) -> None:
+        """No request since the test began matches every given criterion (the filters of
+        :meth:`assert_called`); on failure the AssertionError lists those that did."""
+        query = _Query(vendor, operation_id, tenant, status, body)
+        if query.matching(self.journal):
+            head = f"expected no request matching {query.described()}"
+            raise AssertionError(query.report(self.journal, head))
 
     # -- interception -----------------------------------------------------------------
 
@@ -133,42 +151,69 @@ class SecretMock:
         return "requests broke the vendor's spec:\n  " + "\n  ".join(lines)
 
 
-def _criteria(wanted: Mapping[str, Any], body: Mapping[str, Any] | None) -> list[tuple[str, Any]]:
-    found = [(k, v) for k, v in wanted.items() if v is not None]
-    return found + [(f"body.{k}", v) for k, v in (body or {}).items()]
+class _Query:
+    """The filters of ``assert_called``/``assert_not_called`` and how a journal meets them.
+
+    Each given filter is one criterion; a request matches when it meets all of them, and
+    the requests that meet most of them are the closest misses."""
+
+    def __init__(
+        self,
+        vendor: str,
+        operation_id: str,
+        tenant: str | None,
+        status: int | None,
+        body: Mapping[str, Any] | None,
+    ) -> None:
+        wanted = {
+            "vendor": vendor,
+            "operation_id": operation_id,
+            "tenant": tenant,
+            "status": status,
+        }
+        self.criteria = [(k, v) for k, v in wanted.items() if v is not None]
+        self.criteria += [(f"body.{k}", v) for k, v in (body or {}).items()]
+
+    def misses(self, entry: JournalEntry) -> list[tuple[str, Any]]:
+        """The criteria ``entry`` does not meet."""
+        return [(k, v) for k, v in self.criteria if _actual(entry, k) != v]
+
+    def matching(self, journal: list[JournalEntry]) -> list[JournalEntry]:
+        return [entry for entry in journal if not self.misses(entry)]
+
+    def described(self) -> str:
+        return ", ".join(f"{k}={v!r}" for k, v in self.criteria)
+
+    def report(self, journal: list[JournalEntry], head: str) -> str:
+        """``head``, then the requests that matched and the three closest that did not,
+        each with how it differs."""
+        if not journal:
+            return f"{head}: this test made no request to secretmock"
+        matching = self.matching(journal)
+        others = [entry for entry in journal if entry not in matching]
+        closest = sorted(others, key=lambda e: len(self.misses(e)))[:3]
+        lines = [head + ("; the closest were:" if not matching else f"; {len(matching)} did:")]
+        lines += [f"  {_describe(entry)}" for entry in matching]
+        if matching and closest:
+            lines.append("the closest others were:")
+        lines += [f"  {_describe(e)} differs in {self._differences(e)}" for e in closest]
+        return "\n".join(lines)
+
+    def _differences(self, entry: JournalEntry) -> str:
+        return "; ".join(
+            f"{k}: {_actual(entry, k)!r}" + (" (redacted)" if _actual(entry, k) == REDACTED else "")
+            for k, _ in self.misses(entry)
+        )
 
 
-def _perfect(wanted: Mapping[str, Any], body: Mapping[str, Any] | None) -> int:
-    return len(_criteria(wanted, body))
-
-
-def _score(entry: JournalEntry, wanted: Mapping[str, Any], body: Mapping[str, Any] | None) -> int:
-    return sum(1 for key, value in _criteria(wanted, body) if _actual(entry, key) == value)
+def _describe(entry: JournalEntry) -> str:
+    return (
+        f"#{entry.seq} {entry.method} {entry.vendor}{entry.path} -> {entry.status} "
+        f"[{entry.operation_id}]"
+    )
 
 
 def _actual(entry: JournalEntry, key: str) -> Any:
     if key.startswith("body."):
         return entry.body.get(key[5:]) if isinstance(entry.body, dict) else None
     return getattr(entry, key)
-
-
-def _near_misses(
-    journal: list[JournalEntry], wanted: Mapping[str, Any], body: Mapping[str, Any] | None
-) -> str:
-    criteria = _criteria(wanted, body)
-    described = ", ".join(f"{k}={v!r}" for k, v in criteria)
-    if not journal:
-        return f"no request matched {described}: this test made no request to secretmock"
-    ranked = sorted(journal, key=lambda e: _score(e, wanted, body), reverse=True)[:3]
-    lines = [f"no request matched {described}; the closest were:"]
-    for entry in ranked:
-        misses = [
-            f"{k}: {_actual(entry, k)!r}" + (" (redacted)" if _actual(entry, k) == REDACTED else "")
-            for k, v in criteria
-            if _actual(entry, k) != v
-        ]
-        lines.append(
-            f"  #{entry.seq} {entry.method} {entry.vendor}{entry.path} -> {entry.status} "
-            f"[{entry.operation_id}] differs in " + "; ".join(misses)
-        )
-    return "\n".join(lines)

@@ -88,8 +88,8 @@ def test_a_violation_shows_vendor_operation_location_rule_expected_actual(
     expect(violation.locator(".v-operation")).to_have_text("Gateway_UpdateSecret")
     expect(violation.locator(".v-location")).to_have_text("body /keyName")
     expect(violation.locator(".v-rule")).to_have_text("required")
-    expect(violation.locator(".v-expected")).to_have_text("present")
-    expect(violation.locator(".v-actual")).to_have_text("missing")
+    expect(violation.locator(".v-expected")).to_have_text('["keyName"]')
+    expect(violation.locator(".v-actual")).to_have_text("nothing")
     expect(dashboard.locator("#stat-violations")).to_have_text("1")
     dashboard.check("#journal-violations-only")
     assert fireworks(server, "GET", "") == 200

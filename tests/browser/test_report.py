@@ -43,6 +43,9 @@ def test_the_report_shows_coverage_and_each_violation(
     expect(page.locator(".violation")).to_have_count(2)
     located = page.locator(".violation .v-location").all_inner_texts()
     assert sorted(located) == ["body /keyName", "query /pageSize"]
+    page_size = page.locator(".violation", has_text="query /pageSize")
+    expect(page_size.locator(".v-expected")).to_have_text("integer")
+    expect(page_size.locator(".v-actual")).to_have_text("string of length 1")
     expect(page.locator("h2#violations")).to_have_text("Violations (2)")
     assert "no key name" not in page.locator("body").inner_text()
     path = screenshots / "report.png"
@@ -62,8 +65,9 @@ def test_a_hostile_request_path_is_shown_as_text(page: Page, tmp_path: Path) -> 
         "location": "",
         "rule": "route",
         "message": HOSTILE,
-        "expected": "",
-        "actual": "",
+        "expected": None,
+        "actual": None,
+        "size": None,
     }
     report = tmp_path / "report.html"
     report.write_text(report_html({"secretmock": "x", "vendors": {}, "violations": [violation]}))

@@ -1,4 +1,4 @@
-"""The admin API (design.md, "Admin API"), over both transports."""
+"""The admin API (README, "Admin API"), over both transports."""
 
 from __future__ import annotations
 

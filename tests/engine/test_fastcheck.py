@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from openapi_schema_validator import OAS30WriteValidator, OAS31Validator
 
-from secretmock.engine.fastcheck import compile_acceptance
+from secretmock.engine.validation.fastcheck import compile_acceptance
 
 SCHEMAS: list[dict[str, Any]] = [
     {"type": "integer", "format": "int32", "minimum": 0, "maximum": 10},

@@ -1,5 +1,6 @@
-"""Fixtures files: loaded as design.md says, and a broken one stops start-up with a
-message that names the file, the entry and the problem."""
+"""Fixtures files: loaded as `secretmock.engine.fixtures` and `fixtures/default.yaml` describe,
+and a broken one stops start-up with a message that names the file, the entry and the
+problem."""
 
 from __future__ import annotations
 

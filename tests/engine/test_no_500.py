@@ -63,7 +63,7 @@ def url(emulator: Emulator, vendor: str, operation: Operation, tenant: str) -> s
         start, end = path.index("{"), path.index("}")
         path = path[:start] + (tenant if first else "SOME_NAME") + path[end + 1 :]
         first = False
-    return f"/{vendor}{emulator.pipelines[vendor].spec.base_path}{path}"
+    return f"{emulator.pipelines[vendor].base_path}{path}"
 
 
 def wrong_typed_bodies(emulator: Emulator, vendor: str, operation: Operation) -> list[bytes]:

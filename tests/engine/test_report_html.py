@@ -5,8 +5,10 @@ from __future__ import annotations
 from html.parser import HTMLParser
 from typing import Any
 
+import pytest
+
 from secretmock.engine.report import build_report
-from secretmock.engine.report_html import report_html
+from secretmock.engine.report_html import expected_text, found_text, report_html
 from tests.conftest import Api
 
 FW = {"Authorization": "Bearer fw-test-acme"}
@@ -48,8 +50,9 @@ def violation(**overrides: Any) -> dict[str, Any]:
         "location": "/keyName",
         "rule": "required",
         "message": "'keyName' is a required property",
-        "expected": "present",
-        "actual": "missing",
+        "expected": ["keyName"],
+        "actual": None,
+        "size": None,
     }
     return {**base, **overrides}
 
@@ -65,7 +68,7 @@ def test_coverage_and_violations_of_a_real_report(api: Api, emulator: Any) -> No
     assert "Gateway_ListSecrets GET /v1/accounts/{account_id}/secrets 1" in text
     assert "Gateway_CreateSecret never reached" in text
     assert "2 of 5 operations reached" in text
-    assert "location body /keyName rule required expected present actual missing" in text
+    assert 'location body /keyName rule required expected ["keyName"] actual nothing' in text
     assert "Violations (1)" in text
     for vendor in ("prismeai", "langwatch", "instabase", "insforge", "fireworks"):
         assert f'data-vendor="{vendor}"' in html
@@ -102,7 +105,7 @@ def test_every_string_from_the_report_is_escaped() -> None:
                 location="/" + HOSTILE,
                 rule=HOSTILE,
                 message=HOSTILE,
-                expected=HOSTILE,
+                expected=[HOSTILE],
                 actual=HOSTILE,
             )
         ],
@@ -112,3 +115,32 @@ def test_every_string_from_the_report_is_escaped() -> None:
     assert "script" not in page.tags and "img" not in page.tags and page.loading == []
     assert HOSTILE not in html
     assert sum(HOSTILE in chunk for chunk in page.text) >= 8, "shown as text, not lost"
+
+
+@pytest.mark.parametrize(
+    "expected, text",
+    [
+        pytest.param(None, "-", id="nothing-declared"),
+        pytest.param("integer", "integer", id="a-type-name"),
+        pytest.param(10000, "10000", id="a-number"),
+        pytest.param(["keyName"], '["keyName"]', id="required-names"),
+        pytest.param(True, "true", id="a-required-parameter"),
+    ],
+)
+def test_expected_text(expected: Any, text: str) -> None:
+    assert expected_text(expected) == text
+
+
+@pytest.mark.parametrize(
+    "actual, size, text",
+    [
+        pytest.param(None, None, "nothing", id="nothing-there"),
+        pytest.param("", None, "(none)", id="no-content-type"),
+        pytest.param("number", None, "number", id="a-number"),
+        pytest.param("string", 5, "string of length 5", id="a-string"),
+        pytest.param("array", 2, "array of 2 items", id="an-array"),
+        pytest.param("object", 3, "object with 3 properties", id="an-object"),
+    ],
+)
+def test_found_text(actual: str | None, size: int | None, text: str) -> None:
+    assert found_text(actual, size) == text

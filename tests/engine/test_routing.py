@@ -26,7 +26,9 @@ CASES = [
 
 
 @pytest.mark.parametrize(("method", "path", "operation_id", "params"), CASES)
-def test_match(method: str, path: str, operation_id: str | None, params: dict | None) -> None:
+def test_match(
+    method: str, path: str, operation_id: str | None, params: dict[str, str] | None
+) -> None:
     match = RouteTable(OPERATIONS).match(method, path)
     if operation_id is None:
         assert match is None

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from aihub import AIHub
+from aihub.aihub import AIHub
 from aihub.exceptions import (
     ApiException,
     BadRequestException,

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 from secretmock.engine.emulator import Emulator
 from tests.conftest import Api
-from tests.helpers import assert_subset, contains_key, table
+from tests.helpers import Case, case, cases, contains_key, send, table
 
 BASE = "/fireworks/v1/accounts/acme/secrets"
 AUTH = {"Authorization": "Bearer fw-test-acme"}
@@ -19,128 +19,116 @@ def stored(emulator: Emulator, secret_id: str) -> dict[str, Any] | None:
     return next((s for s in snapshot["secrets"] if s["name"] == secret_id), None)
 
 
-# (id, method, path, request kwargs, status, expected body subset)
 CASES = [
-    (
+    case(
         "update-seed",
         "PATCH",
         f"{BASE}/s1",
-        {"json": {"keyName": "WOLFRAM_ALPHA_API_KEY", "value": "new"}},
         200,
         S1,
+        json={"keyName": "WOLFRAM_ALPHA_API_KEY", "value": "new"},
     ),
-    (
+    case(
         "update-rename-key",
         "PATCH",
         f"{BASE}/s1",
-        {"json": {"keyName": "WOLFRAM_KEY"}},
         200,
         {"name": "accounts/acme/secrets/s1", "keyName": "WOLFRAM_KEY"},
+        json={"keyName": "WOLFRAM_KEY"},
     ),
-    ("update-unknown", "PATCH", f"{BASE}/nope", {"json": {"keyName": "K"}}, 404, {"code": 5}),
-    (
+    case("update-unknown", "PATCH", f"{BASE}/nope", 404, {"code": 5}, json={"keyName": "K"}),
+    case(
         "update-key-taken",
         "PATCH",
         f"{BASE}/s1",
-        {"json": {"keyName": "OPENAI_API_KEY"}},
         409,
         {"code": 6},
+        json={"keyName": "OPENAI_API_KEY"},
     ),
-    ("update-missing-keyname", "PATCH", f"{BASE}/s1", {"json": {"value": "v"}}, 400, {"code": 3}),
-    ("update-wrong-type", "PATCH", f"{BASE}/s1", {"json": {"keyName": 5}}, 400, {"code": 3}),
-    (
-        "update-bad-keyname",
-        "PATCH",
-        f"{BASE}/s1",
-        {"json": {"keyName": "9 lives"}},
-        400,
-        {"code": 3},
+    case("update-missing-keyname", "PATCH", f"{BASE}/s1", 400, {"code": 3}, json={"value": "v"}),
+    case("update-wrong-type", "PATCH", f"{BASE}/s1", 400, {"code": 3}, json={"keyName": 5}),
+    case(
+        "update-bad-keyname", "PATCH", f"{BASE}/s1", 400, {"code": 3}, json={"keyName": "9 lives"}
     ),
-    (
+    case(
         "update-malformed-json",
         "PATCH",
         f"{BASE}/s1",
-        {"data": b"{oops", "headers": {"Content-Type": "application/json"}},
         400,
         {"code": 3},
+        data=b"{oops",
+        headers={"Content-Type": "application/json"},
     ),
-    (
+    case(
         "update-wrong-content-type",
         "PATCH",
         f"{BASE}/s1",
-        {"data": b"keyName=K", "headers": {"Content-Type": "text/plain"}},
         400,
         {"code": 3},
+        data=b"keyName=K",
+        headers={"Content-Type": "text/plain"},
     ),
-    ("update-no-body", "PATCH", f"{BASE}/s1", {}, 400, {"code": 3}),
-    (
+    case("update-no-body", "PATCH", f"{BASE}/s1", 400, {"code": 3}),
+    case(
         "create-short-name",
         "POST",
         BASE,
-        {"json": {"name": "my-secret", "keyName": "MY_SECRET", "value": "v"}},
         200,
         {"name": "accounts/acme/secrets/my-secret", "keyName": "MY_SECRET"},
+        json={"name": "my-secret", "keyName": "MY_SECRET", "value": "v"},
     ),
-    (
+    case(
         "create-full-name",
         "POST",
         BASE,
-        {"json": {"name": "accounts/acme/secrets/MY_SECRET", "keyName": "MY_SECRET"}},
         200,
         {"name": "accounts/acme/secrets/MY_SECRET"},
+        json={"name": "accounts/acme/secrets/MY_SECRET", "keyName": "MY_SECRET"},
     ),
-    (
+    case(
         "create-other-account-name",
         "POST",
         BASE,
-        {"json": {"name": "accounts/other/secrets/x", "keyName": "X"}},
         400,
         {"code": 3},
+        json={"name": "accounts/other/secrets/x", "keyName": "X"},
     ),
-    (
+    case(
         "create-malformed-name",
         "POST",
         BASE,
-        {"json": {"name": "projects/acme/x", "keyName": "X"}},
         400,
         {"code": 3},
+        json={"name": "projects/acme/x", "keyName": "X"},
     ),
-    (
-        "create-bad-id",
-        "POST",
-        BASE,
-        {"json": {"name": "bad id!", "keyName": "X"}},
-        400,
-        {"code": 3},
-    ),
-    (
+    case("create-bad-id", "POST", BASE, 400, {"code": 3}, json={"name": "bad id!", "keyName": "X"}),
+    case(
         "create-duplicate-id",
         "POST",
         BASE,
-        {"json": {"name": "s1", "keyName": "OTHER"}},
         409,
         {"code": 6},
+        json={"name": "s1", "keyName": "OTHER"},
     ),
-    (
+    case(
         "create-duplicate-keyname",
         "POST",
         BASE,
-        {"json": {"name": "s2", "keyName": "OPENAI_API_KEY"}},
         409,
         {"code": 6},
+        json={"name": "s2", "keyName": "OPENAI_API_KEY"},
     ),
-    ("create-missing-keyname", "POST", BASE, {"json": {"name": "s2"}}, 400, {"code": 3}),
-    ("create-missing-name", "POST", BASE, {"json": {"keyName": "K"}}, 400, {"code": 3}),
-    ("get", "GET", f"{BASE}/s1", {}, 200, S1),
-    ("get-read-mask", "GET", f"{BASE}/s1?readMask=*", {}, 200, S1),
-    ("get-unknown", "GET", f"{BASE}/nope", {}, 404, {"code": 5}),
-    ("delete", "DELETE", f"{BASE}/s1", {"headers": {"Content-Type": "application/json"}}, 200, {}),
-    ("delete-unknown", "DELETE", f"{BASE}/nope", {}, 404, {"code": 5}),
-    (
+    case("create-missing-keyname", "POST", BASE, 400, {"code": 3}, json={"name": "s2"}),
+    case("create-missing-name", "POST", BASE, 400, {"code": 3}, json={"keyName": "K"}),
+    case("get", "GET", f"{BASE}/s1", 200, S1),
+    case("get-read-mask", "GET", f"{BASE}/s1?readMask=*", 200, S1),
+    case("get-unknown", "GET", f"{BASE}/nope", 404, {"code": 5}),
+    case("delete", "DELETE", f"{BASE}/s1", 200, {}, headers={"Content-Type": "application/json"}),
+    case("delete-unknown", "DELETE", f"{BASE}/nope", 404, {"code": 5}),
+    case(
         "list",
         "GET",
         BASE,
-        {},
         200,
         {
             "secrets": [{"name": "accounts/acme/secrets/openai-key"}, S1],
@@ -148,38 +136,60 @@ CASES = [
             "totalSize": 2,
         },
     ),
-    ("list-bad-page-size", "GET", f"{BASE}?pageSize=many", {}, 400, {"code": 3}),
-    ("list-negative-page-size", "GET", f"{BASE}?pageSize=-1", {}, 400, {"code": 3}),
-    ("list-bad-token", "GET", f"{BASE}?pageToken=garbage", {}, 400, {"code": 3}),
-    ("unknown-route", "GET", "/fireworks/v1/accounts/acme/models", {}, 404, {"code": 5}),
-    ("wrong-method", "PUT", f"{BASE}/s1", {"json": {}}, 404, {"code": 5}),
+    case("list-bad-page-size", "GET", f"{BASE}?pageSize=many", 400, {"code": 3}),
+    case("list-negative-page-size", "GET", f"{BASE}?pageSize=-1", 400, {"code": 3}),
+    case("list-bad-token", "GET", f"{BASE}?pageToken=garbage", 400, {"code": 3}),
+    case("unknown-route", "GET", "/fireworks/v1/accounts/acme/models", 404, {"code": 5}),
+    case("wrong-method", "PUT", f"{BASE}/s1", 404, {"code": 5}, json={}),
 ]
 
 
-@table("method, path, kwargs, status, expected", CASES)
-def test_operation(
-    api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
-) -> None:
-    kwargs = dict(kwargs)  # the table is shared by both transports: never change it
-    headers = {**AUTH, **kwargs.pop("headers", {})}
-    response = api.request(method, path, headers=headers, **kwargs)
-    assert response.status_code == status, response.json()
-    assert_subset(response.json(), expected)
-    assert not contains_key(response.json(), "value"), "Fireworks never returns a value"
-    if status >= 400:
-        assert set(response.json()) == {"code", "message", "details"}
+@cases(CASES)
+def test_operation(api: Api, row: Case) -> None:
+    body = send(api, row, AUTH).json()
+    assert not contains_key(body, "value"), "Fireworks never returns a value"
+    if row.status >= 400:
+        assert set(body) == {"code", "message", "details"}
+
+
+class AuthCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    path: str
+    status: int
+    code: int
 
 
 AUTH_CASES = [
-    ("no-credentials", {}, f"{BASE}/s1", 401, 16),
-    ("unknown-key", {"Authorization": "Bearer fw-nope"}, f"{BASE}/s1", 401, 16),
-    ("basic-scheme", {"Authorization": "Basic Zm9vOmJhcg=="}, f"{BASE}/s1", 401, 16),
-    ("empty-bearer", {"Authorization": "Bearer "}, f"{BASE}/s1", 401, 16),
-    ("other-account", AUTH, "/fireworks/v1/accounts/other/secrets", 403, 7),
+    AuthCase("no-credentials", headers={}, path=f"{BASE}/s1", status=401, code=16),
+    AuthCase(
+        "unknown-key",
+        headers={"Authorization": "Bearer fw-nope"},
+        path=f"{BASE}/s1",
+        status=401,
+        code=16,
+    ),
+    AuthCase(
+        "basic-scheme",
+        headers={"Authorization": "Basic Zm9vOmJhcg=="},
+        path=f"{BASE}/s1",
+        status=401,
+        code=16,
+    ),
+    AuthCase(
+        "empty-bearer", headers={"Authorization": "Bearer "}, path=f"{BASE}/s1", status=401, code=16
+    ),
+    AuthCase(
+        "other-account",
+        headers=AUTH,
+        path="/fireworks/v1/accounts/other/secrets",
+        status=403,
+        code=7,
+    ),
 ]
 
 
-@table("headers, path, status, code", AUTH_CASES)
+@table(AUTH_CASES)
 def test_authentication(
     api: Api, headers: dict[str, str], path: str, status: int, code: int
 ) -> None:

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
 from secretmock.vendors.insforge import models
 from tests.conftest import START, Api
-from tests.helpers import assert_subset, contains_key, table
+from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
 
 BASE = "/insforge/api/secrets"
 AUTH = {"Authorization": "Bearer ik_test_demo_admin"}
@@ -60,402 +59,389 @@ def put_demo(emulator: Emulator, secrets: list[dict[str, Any]], **extra: Any) ->
 
 JSON = {"Content-Type": "application/json"}
 
-# (id, method, path, request kwargs, status, expected body subset)
 CASES = [
-    # PUT /api/secrets/{key}: the seed operation
-    (
+    case(
         "update-seed",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"value": "sk_test_new"}},
         200,
         done("STRIPE_API_KEY", "updated"),
+        json={"value": "sk_test_new"},
     ),
-    (
+    case(
         "update-seed-x-api-key",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"value": "sk_test_new"}, "headers": {"Authorization": "", **API_KEY_HEADER}},
         200,
         done("STRIPE_API_KEY", "updated"),
+        json={"value": "sk_test_new"},
+        headers={"Authorization": "", **API_KEY_HEADER},
     ),
-    (
+    case(
         "update-all-fields",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"value": "v", "isActive": True, "isReserved": False, "expiresAt": FUTURE}},
         200,
         done("STRIPE_API_KEY", "updated"),
+        json={"value": "v", "isActive": True, "isReserved": False, "expiresAt": FUTURE},
     ),
-    (
+    case(
         "update-clear-expiry",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"expiresAt": None}},
         200,
         done("STRIPE_API_KEY", "updated"),
+        json={"expiresAt": None},
     ),
-    (
+    case(
         "update-empty-value",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"value": ""}},
         200,
         done("STRIPE_API_KEY", "updated"),
+        json={"value": ""},
     ),
-    (
+    case(
         "update-unknown",
         "PUT",
         f"{BASE}/NOPE",
-        {"json": {"value": "v"}},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: NOPE"),
+        json={"value": "v"},
     ),
-    (
+    case(
         "update-malformed-key",
         "PUT",
         f"{BASE}/stripe-key",
-        {"json": {"value": "v"}},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: stripe-key"),
+        json={"value": "v"},
     ),
-    (
+    case(
         "update-malformed-key-and-body",
         "PUT",
         f"{BASE}/lower",
-        {"json": {"value": 5}},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: lower"),
+        json={"value": 5},
     ),
-    (
+    case(
         "update-reserved",
         "PUT",
         f"{BASE}/API_KEY",
-        {"json": {"value": "ik_mine"}},
         403,
         error("FORBIDDEN", "Cannot update reserved secret: API_KEY"),
+        json={"value": "ik_mine"},
     ),
-    (
+    case(
         "update-nothing-to-change",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {}},
         400,
         error("INVALID_INPUT", "Failed to update secret: STRIPE_API_KEY"),
+        json={},
     ),
-    (
+    case(
         "update-only-unknown-fields",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"name": "x"}},
         400,
         error("INVALID_INPUT", "Failed to update secret: STRIPE_API_KEY"),
+        json={"name": "x"},
     ),
-    (
+    case(
         "update-nothing-unknown-key",
         "PUT",
         f"{BASE}/NOPE",
-        {"json": {}},
         404,
         {"error": "SECRET_NOT_FOUND"},
+        json={},
     ),
-    (
+    case(
         "update-value-wrong-type",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"value": 5}},
         400,
         error("INVALID_INPUT", "Invalid request: value is not of type 'string'"),
+        json={"value": 5},
     ),
-    (
+    case(
         "update-is-active-wrong-type",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"isActive": "yes"}},
         400,
         error("INVALID_INPUT", "Invalid request: isActive is not of type 'boolean'"),
+        json={"isActive": "yes"},
     ),
-    (
+    case(
         "update-bad-expiry",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": {"expiresAt": "next week"}},
         400,
         error("INVALID_INPUT", "Invalid request: expiresAt is not a valid 'date-time'"),
+        json={"expiresAt": "next week"},
     ),
-    (
+    case(
         "update-body-not-object",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"json": ["value"]},
         400,
         {"error": "INVALID_INPUT", "nextActions": "Check the request body format"},
+        json=["value"],
     ),
-    (
+    case(
         "update-malformed-json",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"data": b"{oops", "headers": JSON},
         400,
         {
             "error": "INVALID_INPUT",
             "nextActions": "Please ensure your request body contains valid JSON",
         },
+        data=b"{oops",
+        headers=JSON,
     ),
-    (
+    case(
         "update-wrong-content-type",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {"data": b"value=v", "headers": {"Content-Type": "text/plain"}},
         400,
         {"error": "INVALID_INPUT"},
+        data=b"value=v",
+        headers={"Content-Type": "text/plain"},
     ),
-    (
+    case(
         "update-no-body",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        {},
         400,
         error("INVALID_INPUT", "Invalid request: a request body is required"),
     ),
-    # POST /api/secrets
-    (
+    case(
         "create",
         "POST",
         BASE,
-        {"json": {"key": "OPENAI_API_KEY", "value": "sk-1"}},
         201,
         done("OPENAI_API_KEY", "created"),
+        json={"key": "OPENAI_API_KEY", "value": "sk-1"},
     ),
-    (
+    case(
         "create-digit-first-reserved-expiring",
         "POST",
         BASE,
-        {"json": {"key": "9LIVES", "value": "v", "isReserved": True, "expiresAt": FUTURE}},
         201,
         done("9LIVES", "created"),
+        json={"key": "9LIVES", "value": "v", "isReserved": True, "expiresAt": FUTURE},
     ),
-    (
+    case(
         "create-null-expiry",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": "v", "expiresAt": None}},
         201,
         done("K", "created"),
+        json={"key": "K", "value": "v", "expiresAt": None},
     ),
-    (
+    case(
         "create-mode-strict-not-emulated",
         "POST",
         BASE,
-        {"json": {"key": "STRICT", "value": "v", "mode": "strict"}},
         201,
         done("STRICT", "created"),
+        json={"key": "STRICT", "value": "v", "mode": "strict"},
     ),
-    (
+    case(
         "create-active-duplicate",
         "POST",
         BASE,
-        {"json": {"key": "STRIPE_API_KEY", "value": "v"}},
         409,
         error("SECRET_ALREADY_EXISTS", "Secret already exists: STRIPE_API_KEY"),
+        json={"key": "STRIPE_API_KEY", "value": "v"},
     ),
-    (
+    case(
         "create-builtin-duplicate",
         "POST",
         BASE,
-        {"json": {"key": "API_KEY", "value": "ik_x"}},
         409,
         error("SECRET_ALREADY_EXISTS", "Secret already exists: API_KEY"),
+        json={"key": "API_KEY", "value": "ik_x"},
     ),
-    (
+    case(
         "create-missing-value",
         "POST",
         BASE,
-        {"json": {"key": "K"}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"key": "K"},
     ),
-    (
+    case(
         "create-missing-key",
         "POST",
         BASE,
-        {"json": {"value": "v"}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"value": "v"},
     ),
-    (
+    case(
         "create-empty-value",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": ""}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"key": "K", "value": ""},
     ),
-    (
+    case(
         "create-empty-key",
         "POST",
         BASE,
-        {"json": {"key": "", "value": "v"}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"key": "", "value": "v"},
     ),
-    (
+    case(
         "create-null-value",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": None}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"key": "K", "value": None},
     ),
-    (
+    case(
         "create-bad-key-missing-value",
         "POST",
         BASE,
-        {"json": {"key": "bad key"}},
         400,
         error("INVALID_INPUT", MISSING),
+        json={"key": "bad key"},
     ),
-    (
+    case(
         "create-lower-case-key",
         "POST",
         BASE,
-        {"json": {"key": "stripe_key", "value": "v"}},
         400,
         error("INVALID_INPUT", BAD_KEY),
+        json={"key": "stripe_key", "value": "v"},
     ),
-    (
+    case(
         "create-dashed-key",
         "POST",
         BASE,
-        {"json": {"key": "MY-KEY", "value": "v"}},
         400,
         error("INVALID_INPUT", BAD_KEY),
+        json={"key": "MY-KEY", "value": "v"},
     ),
-    (
+    case(
         "create-key-trailing-newline",
         "POST",
         BASE,
-        {"json": {"key": "MY_KEY\n", "value": "v"}},
         400,
         error("INVALID_INPUT", BAD_KEY),
+        json={"key": "MY_KEY\n", "value": "v"},
     ),
-    (
+    case(
         "create-value-wrong-type",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": 5}},
         400,
         error("INVALID_INPUT", "Invalid request: value is not of type 'string'"),
+        json={"key": "K", "value": 5},
     ),
-    (
+    case(
         "create-reserved-wrong-type",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": "v", "isReserved": "yes"}},
         400,
         error("INVALID_INPUT", "Invalid request: isReserved is not of type 'boolean'"),
+        json={"key": "K", "value": "v", "isReserved": "yes"},
     ),
-    (
+    case(
         "create-bad-expiry",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": "v", "expiresAt": "tomorrow"}},
         400,
         error("INVALID_INPUT", "Invalid request: expiresAt is not a valid 'date-time'"),
+        json={"key": "K", "value": "v", "expiresAt": "tomorrow"},
     ),
-    (
+    case(
         "create-expiry-out-of-range",
         "POST",
         BASE,
-        {"json": {"key": "K", "value": "v", "expiresAt": FAR}},
         400,
         error("INVALID_INPUT", "Invalid request: expiresAt is not a valid date-time"),
+        json={"key": "K", "value": "v", "expiresAt": FAR},
     ),
-    ("create-body-array", "POST", BASE, {"json": []}, 400, error("INVALID_INPUT", MISSING)),
-    ("create-no-body", "POST", BASE, {}, 400, error("INVALID_INPUT", MISSING)),
-    (
+    case("create-body-array", "POST", BASE, 400, error("INVALID_INPUT", MISSING), json=[]),
+    case("create-no-body", "POST", BASE, 400, error("INVALID_INPUT", MISSING)),
+    case(
         "create-wrong-content-type",
         "POST",
         BASE,
-        {
-            "data": b"key=K&value=v",
-            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-        },
         400,
         error("INVALID_INPUT", MISSING),
+        data=b"key=K&value=v",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
     ),
-    (
+    case(
         "create-malformed-json",
         "POST",
         BASE,
-        {"data": b'{"key":', "headers": JSON},
         400,
         {"error": "INVALID_INPUT", "statusCode": 400},
+        data=b'{"key":',
+        headers=JSON,
     ),
-    # GET /api/secrets/{key}
-    (
+    case(
         "get",
         "GET",
         f"{BASE}/STRIPE_API_KEY",
-        {},
         200,
         {"key": "STRIPE_API_KEY", "value": "sk_test_stripe_1"},
     ),
-    ("get-builtin", "GET", f"{BASE}/INSFORGE_BASE_URL", {}, 200, {"key": "INSFORGE_BASE_URL"}),
-    (
+    case("get-builtin", "GET", f"{BASE}/INSFORGE_BASE_URL", 200, {"key": "INSFORGE_BASE_URL"}),
+    case(
         "get-unknown",
         "GET",
         f"{BASE}/NOPE",
-        {},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: NOPE"),
     ),
-    (
+    case(
         "get-malformed-key",
         "GET",
         f"{BASE}/stripe_api_key",
-        {},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: stripe_api_key"),
     ),
-    # DELETE /api/secrets/{key}
-    ("delete", "DELETE", f"{BASE}/STRIPE_API_KEY", {}, 200, done("STRIPE_API_KEY", "deleted")),
-    (
+    case("delete", "DELETE", f"{BASE}/STRIPE_API_KEY", 200, done("STRIPE_API_KEY", "deleted")),
+    case(
         "delete-unknown",
         "DELETE",
         f"{BASE}/NOPE",
-        {},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: NOPE"),
     ),
-    (
+    case(
         "delete-malformed-key",
         "DELETE",
         f"{BASE}/a.b",
-        {},
         404,
         error("SECRET_NOT_FOUND", "Secret not found: a.b"),
     ),
     *[
-        (
+        case(
             f"delete-reserved-{key}",
             "DELETE",
             f"{BASE}/{key}",
-            {},
             403,
             error("FORBIDDEN", f"Cannot delete reserved secret: {key}"),
         )
         for key in BUILTINS
     ],
-    # GET /api/secrets
-    ("list", "GET", BASE, {}, 200, {"secrets": [{"key": "STRIPE_API_KEY"}] + [{}] * 4}),
-    ("list-ignores-query", "GET", f"{BASE}?unknown=1", {}, 200, {"secrets": [{}] * 5}),
-    # Outside the spec: Express's catch-all
-    (
+    case("list", "GET", BASE, 200, {"secrets": [{"key": "STRIPE_API_KEY"}] + [{}] * 4}),
+    case("list-ignores-query", "GET", f"{BASE}?unknown=1", 200, {"secrets": [{}] * 5}),
+    case(
         "unknown-route",
         "GET",
         "/insforge/api/secrets/A/B",
-        {},
         404,
         {
             "error": "NOT_FOUND",
@@ -463,122 +449,123 @@ CASES = [
             "nextActions": "Please check the API documentation for available endpoints",
         },
     ),
-    ("wrong-method", "PATCH", f"{BASE}/STRIPE_API_KEY", {"json": {}}, 404, {"error": "NOT_FOUND"}),
-    (
+    case("wrong-method", "PATCH", f"{BASE}/STRIPE_API_KEY", 404, {"error": "NOT_FOUND"}, json={}),
+    case(
         "rotation-not-emulated",
         "POST",
         f"{BASE}/api-key/rotate",
-        {"json": {}},
         404,
         {"error": "NOT_FOUND"},
+        json={},
     ),
 ]
 
 
-@table("method, path, kwargs, status, expected", CASES)
-def test_operation(
-    api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
-) -> None:
-    # The table's dicts are shared by both transports' runs: read them, never pop.
-    headers = {**AUTH, **kwargs.get("headers", {})}
-    rest = {name: value for name, value in kwargs.items() if name != "headers"}
-    response = api.request(method, path, headers=headers, **rest)
-    assert response.status_code == status, response.json()
-    body = response.json()
-    assert_subset(body, expected)
-    if status >= 400:
-        assert set(body) <= ERROR_KEYS and body["statusCode"] == status
+@cases(CASES)
+def test_operation(api: Api, row: Case) -> None:
+    body = send(api, row, AUTH).json()
+    if row.status >= 400:
+        assert set(body) <= ERROR_KEYS and body["statusCode"] == row.status
         assert {"error", "message", "statusCode"} <= set(body)
-    if method == "GET" and path.startswith(BASE) and status == 200 and "secrets" in body:
+    listing = row.method == "GET" and row.path.startswith(BASE) and "secrets" in body
+    if listing and row.status == 200:
         assert not contains_key(body, "value"), "the list never shows values"
 
 
-# (id, headers, status, error code, message, nextActions)
+class AuthCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    status: int
+    code: str
+    message: str
+    next_actions: str
+
+
 AUTH_CASES = [
-    (
+    AuthCase(
         "no-credentials",
-        {},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "No admin token provided",
-        "Check the token is valid or login to get a new token.",
+        headers={},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="No admin token provided",
+        next_actions="Check the token is valid or login to get a new token.",
     ),
-    (
+    AuthCase(
         "empty-bearer",
-        {"Authorization": "Bearer "},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "No admin token provided",
-        "Check the token is valid or login to get a new token.",
+        headers={"Authorization": "Bearer "},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="No admin token provided",
+        next_actions="Check the token is valid or login to get a new token.",
     ),
-    (
+    AuthCase(
         "lower-case-scheme",
-        {"Authorization": "bearer ik_test_demo_admin"},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "No admin token provided",
-        "Check the token is valid or login to get a new token.",
+        headers={"Authorization": "bearer ik_test_demo_admin"},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="No admin token provided",
+        next_actions="Check the token is valid or login to get a new token.",
     ),
-    (
+    AuthCase(
         "basic-scheme",
-        {"Authorization": "Basic Zm9vOmJhcg=="},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "No admin token provided",
-        "Check the token is valid or login to get a new token.",
+        headers={"Authorization": "Basic Zm9vOmJhcg=="},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="No admin token provided",
+        next_actions="Check the token is valid or login to get a new token.",
     ),
-    (
+    AuthCase(
         "unknown-api-key",
-        {"Authorization": "Bearer ik_nope"},
-        401,
-        "AUTH_INVALID_API_KEY",
-        "Invalid API key",
-        "Check the API key is valid or generate a new API key.",
+        headers={"Authorization": "Bearer ik_nope"},
+        status=401,
+        code="AUTH_INVALID_API_KEY",
+        message="Invalid API key",
+        next_actions="Check the API key is valid or generate a new API key.",
     ),
-    (
+    AuthCase(
         "unknown-x-api-key",
-        {"x-api-key": "nope"},
-        401,
-        "AUTH_INVALID_API_KEY",
-        "Invalid API key",
-        "Check the API key is valid or generate a new API key.",
+        headers={"x-api-key": "nope"},
+        status=401,
+        code="AUTH_INVALID_API_KEY",
+        message="Invalid API key",
+        next_actions="Check the API key is valid or generate a new API key.",
     ),
-    (
+    AuthCase(
         "unknown-jwt",
-        {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "Invalid admin token",
-        "Check the admin token is valid or login as admin to get a new token.",
+        headers={"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x"},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="Invalid admin token",
+        next_actions="Check the admin token is valid or login as admin to get a new token.",
     ),
-    (
+    AuthCase(
         "x-api-key-wins-over-jwt",
-        {"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "x-api-key": "nope"},
-        401,
-        "AUTH_INVALID_API_KEY",
-        "Invalid API key",
-        "Check the API key is valid or generate a new API key.",
+        headers={"Authorization": "Bearer eyJhbGciOiJIUzI1NiJ9.e30.x", "x-api-key": "nope"},
+        status=401,
+        code="AUTH_INVALID_API_KEY",
+        message="Invalid API key",
+        next_actions="Check the API key is valid or generate a new API key.",
     ),
-    (
+    AuthCase(
         "bearer-api-key-wins-over-x-api-key",
-        {"Authorization": "Bearer ik_nope", **API_KEY_HEADER},
-        401,
-        "AUTH_INVALID_API_KEY",
-        "Invalid API key",
-        "Check the API key is valid or generate a new API key.",
+        headers={"Authorization": "Bearer ik_nope", **API_KEY_HEADER},
+        status=401,
+        code="AUTH_INVALID_API_KEY",
+        message="Invalid API key",
+        next_actions="Check the API key is valid or generate a new API key.",
     ),
-    (
+    AuthCase(
         "anon-key-is-not-an-admin-credential",
-        {"Authorization": "Bearer anon_0123"},
-        401,
-        "AUTH_INVALID_CREDENTIALS",
-        "Invalid admin token",
-        "Check the admin token is valid or login as admin to get a new token.",
+        headers={"Authorization": "Bearer anon_0123"},
+        status=401,
+        code="AUTH_INVALID_CREDENTIALS",
+        message="Invalid admin token",
+        next_actions="Check the admin token is valid or login as admin to get a new token.",
     ),
 ]
 
 
-@table("headers, status, code, message, next_actions", AUTH_CASES)
+@table(AUTH_CASES)
 @pytest.mark.parametrize(
     ("method", "path"),
     [("GET", BASE), ("POST", BASE), ("GET", f"{BASE}/STRIPE_API_KEY"), ("DELETE", f"{BASE}/X")],
@@ -606,17 +593,19 @@ def test_authentication(
 @pytest.mark.parametrize(
     ("method", "path", "body"),
     [
-        ("GET", BASE, None),
-        ("POST", BASE, {"key": "K", "value": "v"}),
-        ("GET", f"{BASE}/STRIPE_API_KEY", None),
-        ("PUT", f"{BASE}/STRIPE_API_KEY", {"value": "v"}),
-        ("DELETE", f"{BASE}/STRIPE_API_KEY", None),
+        pytest.param("GET", BASE, None, id="list"),
+        pytest.param("POST", BASE, {"key": "K", "value": "v"}, id="create"),
+        pytest.param("GET", f"{BASE}/STRIPE_API_KEY", None, id="get"),
+        pytest.param("PUT", f"{BASE}/STRIPE_API_KEY", {"value": "v"}, id="update"),
+        pytest.param("DELETE", f"{BASE}/STRIPE_API_KEY", None, id="delete"),
     ],
 )
 @pytest.mark.parametrize(
     "headers",
-    [{"Authorization": "Bearer user-jwt"}, {"x-api-key": "user-jwt"}],
-    ids=["bearer", "x-api-key"],
+    [
+        pytest.param({"Authorization": "Bearer user-jwt"}, id="bearer"),
+        pytest.param({"x-api-key": "user-jwt"}, id="x-api-key"),
+    ],
 )
 def test_non_admin_is_refused_everywhere(
     api: Api,
@@ -799,8 +788,11 @@ def test_reading_stamps_last_used_at(api: Api, emulator: Emulator) -> None:
 
 @pytest.mark.parametrize(
     ("expires_at", "status"),
-    [(PAST, 404), (FUTURE, 200), (None, 200)],
-    ids=["past", "future", "none"],
+    [
+        pytest.param(PAST, 404, id="past"),
+        pytest.param(FUTURE, 200, id="future"),
+        pytest.param(None, 200, id="none"),
+    ],
 )
 def test_expired_secrets_are_not_readable(
     api: Api, emulator: Emulator, expires_at: str | None, status: int
@@ -941,15 +933,33 @@ def test_fixture_entries_with_every_create_field(emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ({"key": "bad key", "value": "v"}, "Invalid key format"),
-        ({"key": "K"}, "'value' must be a non-empty string"),
-        ({"key": "K", "value": ""}, "'value' must be a non-empty string"),
-        ({"key": "K", "value": 5}, "'value' must be a non-empty string"),
-        ({"value": "v"}, "'key' must be a non-empty string"),
-        ({"key": "K", "value": "v", "isReserved": "yes"}, "'isReserved' must be a boolean"),
-        ({"key": "K", "value": "v", "expiresAt": "soon"}, "expiresAt is not a valid date-time"),
-        ({"key": "K", "value": "v", "name": "x"}, "unknown fields ['name']"),
-        ({"key": "API_KEY", "value": "v"}, "the key 'API_KEY' is already taken"),
+        pytest.param({"key": "bad key", "value": "v"}, "Invalid key format", id="bad-key"),
+        pytest.param({"key": "K"}, "'value' must be a non-empty string", id="no-value"),
+        pytest.param(
+            {"key": "K", "value": ""}, "'value' must be a non-empty string", id="empty-value"
+        ),
+        pytest.param(
+            {"key": "K", "value": 5}, "'value' must be a non-empty string", id="number-value"
+        ),
+        pytest.param({"value": "v"}, "'key' must be a non-empty string", id="no-key"),
+        pytest.param(
+            {"key": "K", "value": "v", "isReserved": "yes"},
+            "'isReserved' must be a boolean",
+            id="string-is-reserved",
+        ),
+        pytest.param(
+            {"key": "K", "value": "v", "expiresAt": "soon"},
+            "expiresAt is not a valid date-time",
+            id="bad-expires-at",
+        ),
+        pytest.param(
+            {"key": "K", "value": "v", "name": "x"}, "unknown fields ['name']", id="unknown-field"
+        ),
+        pytest.param(
+            {"key": "API_KEY", "value": "v"},
+            "the key 'API_KEY' is already taken",
+            id="built-in-key",
+        ),
     ],
 )
 def test_bad_fixture_entries_are_refused(
@@ -961,7 +971,7 @@ def test_bad_fixture_entries_are_refused(
 
 
 def test_equal_creation_times_list_the_later_created_first() -> None:
-    tenant = TenantState("t")
+    tenant = models.Tenant("t")
     clock = iter([START, START, START - timedelta(days=1)])
     sources = Sources(seed=1, clock=lambda: next(clock))
     for key in ("FIRST", "SECOND", "BACKDATED"):

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from secretmock.engine.emulator import Emulator
 from tests.conftest import START, Api
-from tests.helpers import assert_subset, contains_key, table
+from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
 
 BASE = "/instabase/api/v2/aihub/secrets"
 ORG = "acme-org"
@@ -59,245 +59,232 @@ def aliases(response: Any) -> list[str]:
     return [s["alias"] for s in response.json()["secrets"]]
 
 
-# (id, caller headers, method, path, request kwargs, status, expected body subset)
 CASES = [
-    ("update-seed-curl", ADMIN, "PATCH", BASE, {"json": SEED_CURL}, 200, {}),
-    ("update-alias-only", ADMIN, "PATCH", BASE, {"json": {"alias": "my_secret"}}, 200, {}),
-    (
+    case("update-seed-curl", "PATCH", BASE, 200, {}, headers=ADMIN, json=SEED_CURL),
+    case("update-alias-only", "PATCH", BASE, 200, {}, headers=ADMIN, json={"alias": "my_secret"}),
+    case(
         "update-to-some",
-        ADMIN,
         "PATCH",
         BASE,
-        {
-            "json": {
-                "alias": "my_secret",
-                "allowed_workspaces_type": "SOME",
-                "allowed_workspaces": ["ws1"],
-            }
-        },
         200,
         {},
+        headers=ADMIN,
+        json={
+            "alias": "my_secret",
+            "allowed_workspaces_type": "SOME",
+            "allowed_workspaces": ["ws1"],
+        },
     ),
-    (
+    case(
         "update-to-some-without-list",
-        ADMIN,
         "PATCH",
         BASE,
-        {"json": {"alias": "my_secret", "allowed_workspaces_type": "SOME"}},
         400,
         {
             "message": "invalid body field 'allowed_workspaces': required (non-empty) when "
             "allowed_workspaces_type is SOME"
         },
+        headers=ADMIN,
+        json={"alias": "my_secret", "allowed_workspaces_type": "SOME"},
     ),
-    (
+    case(
         "update-some-empty-list",
-        ADMIN,
         "PATCH",
         BASE,
-        {"json": {"alias": "billing_key", "allowed_workspaces": []}},
         400,
         {},
+        headers=ADMIN,
+        json={"alias": "billing_key", "allowed_workspaces": []},
     ),
-    ("update-unknown", ADMIN, "PATCH", BASE, {"json": {"alias": "nope"}}, 404, {}),
-    ("update-missing-alias", ADMIN, "PATCH", BASE, {"json": {"value": "v"}}, 400, {}),
-    ("update-alias-wrong-type", ADMIN, "PATCH", BASE, {"json": {"alias": 5}}, 400, {}),
-    (
+    case("update-unknown", "PATCH", BASE, 404, {}, headers=ADMIN, json={"alias": "nope"}),
+    case("update-missing-alias", "PATCH", BASE, 400, {}, headers=ADMIN, json={"value": "v"}),
+    case("update-alias-wrong-type", "PATCH", BASE, 400, {}, headers=ADMIN, json={"alias": 5}),
+    case(
         "update-bad-enum",
-        ADMIN,
         "PATCH",
         BASE,
-        {"json": {"alias": "my_secret", "allowed_workspaces_type": "FEW"}},
         400,
         {},
+        headers=ADMIN,
+        json={"alias": "my_secret", "allowed_workspaces_type": "FEW"},
     ),
-    (
+    case(
         "update-workspaces-not-strings",
-        ADMIN,
         "PATCH",
         BASE,
-        {"json": {"alias": "billing_key", "allowed_workspaces": [1]}},
         400,
         {},
+        headers=ADMIN,
+        json={"alias": "billing_key", "allowed_workspaces": [1]},
     ),
-    (
+    case(
         "update-null-description",
-        ADMIN,
         "PATCH",
         BASE,
-        {"json": {"alias": "my_secret", "description": None}},
         400,
         {},
+        headers=ADMIN,
+        json={"alias": "my_secret", "description": None},
     ),
-    ("update-body-not-object", ADMIN, "PATCH", BASE, {"json": ["my_secret"]}, 400, {}),
-    (
+    case("update-body-not-object", "PATCH", BASE, 400, {}, headers=ADMIN, json=["my_secret"]),
+    case(
         "update-malformed-json",
-        {**ADMIN, **JSON},
         "PATCH",
         BASE,
-        {"data": b'{"alias": '},
         400,
         {},
+        headers={**ADMIN, **JSON},
+        data=b'{"alias": ',
     ),
-    (
+    case(
         "update-wrong-content-type",
-        {**ADMIN, "Content-Type": "text/plain"},
         "PATCH",
         BASE,
-        {"data": b'{"alias": "my_secret"}'},
         400,
         {},
+        headers={**ADMIN, "Content-Type": "text/plain"},
+        data=b'{"alias": "my_secret"}',
     ),
-    ("update-no-body", ADMIN, "PATCH", BASE, {}, 400, {}),
-    (
+    case("update-no-body", "PATCH", BASE, 400, {}, headers=ADMIN),
+    case(
         "update-no-content-type",
-        ADMIN,
         "PATCH",
         BASE,
-        {"data": b'{"alias": "my_secret"}'},
         400,
         {"message": "unsupported content type '': send Content-Type: application/json"},
+        headers=ADMIN,
+        data=b'{"alias": "my_secret"}',
     ),
-    (
+    case(
         "update-json-with-charset",
-        {**ADMIN, "Content-Type": "application/json; charset=utf-8"},
         "PATCH",
         BASE,
-        {"data": b'{"alias": "my_secret"}'},
         200,
         {},
+        headers={**ADMIN, "Content-Type": "application/json; charset=utf-8"},
+        data=b'{"alias": "my_secret"}',
     ),
-    ("update-not-utf8", {**ADMIN, **JSON}, "PATCH", BASE, {"data": b"\xff"}, 400, {}),
-    ("update-by-member", MEMBER, "PATCH", BASE, {"json": SEED_CURL}, 401, {}),
-    ("create", ADMIN, "POST", BASE, {"json": NEW}, 200, {}),
-    (
+    case("update-not-utf8", "PATCH", BASE, 400, {}, headers={**ADMIN, **JSON}, data=b"\xff"),
+    case("update-by-member", "PATCH", BASE, 401, {}, headers=MEMBER, json=SEED_CURL),
+    case("create", "POST", BASE, 200, {}, headers=ADMIN, json=NEW),
+    case(
         "create-some",
-        ADMIN,
         "POST",
         BASE,
-        {"json": {**NEW, "allowed_workspaces_type": "SOME", "allowed_workspaces": ["a", "b"]}},
         200,
         {},
+        headers=ADMIN,
+        json={**NEW, "allowed_workspaces_type": "SOME", "allowed_workspaces": ["a", "b"]},
     ),
-    (
+    case(
         "create-some-without-list",
-        ADMIN,
         "POST",
         BASE,
-        {"json": {**NEW, "allowed_workspaces_type": "SOME"}},
         400,
         {},
+        headers=ADMIN,
+        json={**NEW, "allowed_workspaces_type": "SOME"},
     ),
-    ("create-duplicate", ADMIN, "POST", BASE, {"json": {**NEW, "alias": "my_secret"}}, 409, {}),
-    ("create-empty-alias", ADMIN, "POST", BASE, {"json": {**NEW, "alias": ""}}, 400, {}),
-    (
+    case(
+        "create-duplicate", "POST", BASE, 409, {}, headers=ADMIN, json={**NEW, "alias": "my_secret"}
+    ),
+    case("create-empty-alias", "POST", BASE, 400, {}, headers=ADMIN, json={**NEW, "alias": ""}),
+    case(
         "create-missing-value",
-        ADMIN,
         "POST",
         BASE,
-        {"json": {"alias": "x", "allowed_workspaces_type": "ALL"}},
         400,
         {"message": "invalid body field 'value': 'value' is a required property"},
+        headers=ADMIN,
+        json={"alias": "x", "allowed_workspaces_type": "ALL"},
     ),
-    (
+    case(
         "create-missing-type",
-        ADMIN,
         "POST",
         BASE,
-        {"json": {"alias": "x", "value": "v"}},
         400,
         {},
+        headers=ADMIN,
+        json={"alias": "x", "value": "v"},
     ),
-    ("create-value-wrong-type", ADMIN, "POST", BASE, {"json": {**NEW, "value": 42}}, 400, {}),
-    ("create-by-member", MEMBER, "POST", BASE, {"json": NEW}, 401, {}),
-    ("create-extra-field-ignored", ADMIN, "POST", BASE, {"json": {**NEW, "extra": 1}}, 200, {}),
-    ("delete", ADMIN, "DELETE", BASE, {"json": {"alias": "my_secret"}}, 200, {}),
-    ("delete-unknown", ADMIN, "DELETE", BASE, {"json": {"alias": "nope"}}, 404, {}),
-    ("delete-no-body", ADMIN, "DELETE", BASE, {}, 400, {}),
-    ("delete-alias-in-query", ADMIN, "DELETE", f"{BASE}?alias=my_secret", {}, 400, {}),
-    ("delete-by-member", MEMBER, "DELETE", BASE, {"json": {"alias": "my_secret"}}, 401, {}),
-    ("list", ADMIN, "GET", BASE, {}, 200, {"secrets": [MY_SECRET, BILLING_KEY]}),
-    (
+    case(
+        "create-value-wrong-type", "POST", BASE, 400, {}, headers=ADMIN, json={**NEW, "value": 42}
+    ),
+    case("create-by-member", "POST", BASE, 401, {}, headers=MEMBER, json=NEW),
+    case(
+        "create-extra-field-ignored", "POST", BASE, 200, {}, headers=ADMIN, json={**NEW, "extra": 1}
+    ),
+    case("delete", "DELETE", BASE, 200, {}, headers=ADMIN, json={"alias": "my_secret"}),
+    case("delete-unknown", "DELETE", BASE, 404, {}, headers=ADMIN, json={"alias": "nope"}),
+    case("delete-no-body", "DELETE", BASE, 400, {}, headers=ADMIN),
+    case("delete-alias-in-query", "DELETE", f"{BASE}?alias=my_secret", 400, {}, headers=ADMIN),
+    case("delete-by-member", "DELETE", BASE, 401, {}, headers=MEMBER, json={"alias": "my_secret"}),
+    case("list", "GET", BASE, 200, {"secrets": [MY_SECRET, BILLING_KEY]}, headers=ADMIN),
+    case(
         "list-by-alias",
-        ADMIN,
         "GET",
         f"{BASE}?alias=billing_key",
-        {},
         200,
         {"secrets": [BILLING_KEY]},
+        headers=ADMIN,
     ),
-    ("list-unknown-alias", ADMIN, "GET", f"{BASE}?alias=nope", {}, 200, {"secrets": []}),
-    ("list-empty-alias", ADMIN, "GET", f"{BASE}?alias=", {}, 400, {}),
-    (
+    case("list-unknown-alias", "GET", f"{BASE}?alias=nope", 200, {"secrets": []}, headers=ADMIN),
+    case("list-empty-alias", "GET", f"{BASE}?alias=", 400, {}, headers=ADMIN),
+    case(
         "list-workspace-billing",
-        ADMIN,
         "GET",
         f"{BASE}?workspace=billing",
-        {},
         200,
         {"secrets": [MY_SECRET, BILLING_KEY]},
+        headers=ADMIN,
     ),
-    (
+    case(
         "list-workspace-other",
-        ADMIN,
         "GET",
         f"{BASE}?workspace=sales",
-        {},
         200,
         {"secrets": [MY_SECRET]},
+        headers=ADMIN,
     ),
-    (
+    case(
         "list-member-workspace",
-        MEMBER,
         "GET",
         f"{BASE}?workspace=billing",
-        {},
         200,
         {"secrets": [MY_SECRET, BILLING_KEY]},
+        headers=MEMBER,
     ),
-    (
+    case(
         "list-member-workspace-alias",
-        MEMBER,
         "GET",
         f"{BASE}?workspace=sales&alias=billing_key",
-        {},
         200,
         {"secrets": []},
+        headers=MEMBER,
     ),
-    ("list-member-all", MEMBER, "GET", BASE, {}, 401, {}),
-    ("list-member-alias-only", MEMBER, "GET", f"{BASE}?alias=my_secret", {}, 401, {}),
-    (
+    case("list-member-all", "GET", BASE, 401, {}, headers=MEMBER),
+    case("list-member-alias-only", "GET", f"{BASE}?alias=my_secret", 401, {}, headers=MEMBER),
+    case(
         "unknown-route",
-        ADMIN,
         "GET",
         "/instabase/api/v2/aihub/secret",
-        {},
         404,
         {"message": "Not Found"},
+        headers=ADMIN,
     ),
-    ("wrong-method", ADMIN, "PUT", BASE, {"json": SEED_CURL}, 404, {"message": "Not Found"}),
+    case("wrong-method", "PUT", BASE, 404, {"message": "Not Found"}, headers=ADMIN, json=SEED_CURL),
 ]
 
 
-@table("headers, method, path, kwargs, status, expected", CASES)
-def test_operation(
-    api: Api,
-    headers: dict[str, str],
-    method: str,
-    path: str,
-    kwargs: dict[str, Any],
-    status: int,
-    expected: Any,
-) -> None:
-    response = api.request(method, path, headers=headers, **kwargs)
+@cases(CASES)
+def test_operation(api: Api, row: Case) -> None:
+    response = send(api, row)
     body = response.json()
-    assert response.status_code == status, body
     assert response.headers["content-type"] == "application/json"
-    assert_subset(body, expected)
     assert not contains_key(body, "value"), "Instabase never returns a value"
-    if status >= 400:
+    if row.status >= 400:
         assert set(body) == {"message"} and isinstance(body["message"], str), body
-    elif method != "GET":
+    elif row.method != "GET":
         assert body == {}
     else:
         assert all(set(s) == SECRET_FIELDS for s in body["secrets"])
@@ -318,17 +305,33 @@ def test_seed_curl_example_as_documented(api: Api, emulator: Emulator) -> None:
     )
 
 
+class AuthCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    message: str
+
+
 AUTH_CASES = [
-    ("no-credentials", {}, "missing API token"),
-    ("unknown-token", {"Authorization": "Bearer ib-nope"}, "invalid API token"),
-    ("basic-scheme", {"Authorization": "Basic aWI6dGVzdA=="}, "missing API token"),
-    ("empty-bearer", {"Authorization": "Bearer "}, "missing API token"),
-    ("other-org-context", {**ADMIN, "IB-Context": "globex"}, "invalid IB-Context"),
-    ("other-user-context", {**ADMIN, "IB-Context": "acme-org-member"}, "invalid IB-Context"),
+    AuthCase("no-credentials", headers={}, message="missing API token"),
+    AuthCase(
+        "unknown-token", headers={"Authorization": "Bearer ib-nope"}, message="invalid API token"
+    ),
+    AuthCase(
+        "basic-scheme", headers={"Authorization": "Basic aWI6dGVzdA=="}, message="missing API token"
+    ),
+    AuthCase("empty-bearer", headers={"Authorization": "Bearer "}, message="missing API token"),
+    AuthCase(
+        "other-org-context", headers={**ADMIN, "IB-Context": "globex"}, message="invalid IB-Context"
+    ),
+    AuthCase(
+        "other-user-context",
+        headers={**ADMIN, "IB-Context": "acme-org-member"},
+        message="invalid IB-Context",
+    ),
 ]
 
 
-@table("headers, message", AUTH_CASES)
+@table(AUTH_CASES)
 @pytest.mark.parametrize("method", ["GET", "POST", "PATCH", "DELETE"])
 def test_authentication(api: Api, headers: dict[str, str], message: str, method: str) -> None:
     body = None if method == "GET" else {"alias": "my_secret"}
@@ -341,12 +344,18 @@ def test_authentication(api: Api, headers: dict[str, str], message: str, method:
 @pytest.mark.parametrize(
     "headers",
     [
-        {"Authorization": "Bearer ib-test-admin"},  # no IB-Context: the token's own org
-        {"Authorization": "Bearer ib-test-admin", "IB-Context": ""},  # blank: as absent
-        {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org-admin"},  # user id
-        {"Authorization": "bearer ib-test-admin", "IB-Context": ORG},  # scheme in any case
+        pytest.param({"Authorization": "Bearer ib-test-admin"}, id="no-context"),
+        pytest.param(
+            {"Authorization": "Bearer ib-test-admin", "IB-Context": ""}, id="blank-context"
+        ),
+        pytest.param(
+            {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org-admin"},
+            id="user-id-context",
+        ),
+        pytest.param(
+            {"Authorization": "bearer ib-test-admin", "IB-Context": ORG}, id="lower-case-scheme"
+        ),
     ],
-    ids=["no-context", "blank-context", "user-id-context", "lower-case-scheme"],
 )
 def test_context_resolves_to_the_token_org(api: Api, headers: dict[str, str]) -> None:
     response = api.request("GET", BASE, headers=headers)
@@ -425,6 +434,7 @@ def test_update_keeps_omitted_fields(api: Api, emulator: Emulator) -> None:
     assert before is not None
     api.request("PATCH", BASE, headers=ADMIN, json={"alias": "billing_key", "value": "bk-2"})
     after = stored(emulator, "billing_key")
+    assert after is not None
     assert after == {**before, "value": "bk-2", "updated_at": after["updated_at"]}
     api.request(
         "PATCH", BASE, headers=ADMIN, json={"alias": "billing_key", "allowed_workspaces": ["x"]}
@@ -465,24 +475,29 @@ def test_update_records_the_editor(api: Api, emulator: Emulator) -> None:
 @pytest.mark.parametrize(
     ("headers", "method", "body"),
     [
-        (ADMIN, "PATCH", {"alias": "my_secret", "value": 5}),
-        (ADMIN, "PATCH", {"alias": "my_secret", "allowed_workspaces_type": "SOME"}),
-        (ADMIN, "PATCH", {"alias": "nope", "value": "x"}),
-        (MEMBER, "PATCH", {"alias": "my_secret", "value": "x"}),
-        (ADMIN, "POST", {"alias": "my_secret", "value": "x", "allowed_workspaces_type": "ALL"}),
-        (MEMBER, "DELETE", {"alias": "my_secret"}),
-        (ADMIN, "DELETE", {"alias": "nope"}),
-        ({**ADMIN, "IB-Context": "globex"}, "DELETE", {"alias": "my_secret"}),
-    ],
-    ids=[
-        "wrong-type",
-        "some-without-list",
-        "unknown",
-        "member-update",
-        "duplicate",
-        "member-delete",
-        "delete-unknown",
-        "foreign-context",
+        pytest.param(ADMIN, "PATCH", {"alias": "my_secret", "value": 5}, id="wrong-type"),
+        pytest.param(
+            ADMIN,
+            "PATCH",
+            {"alias": "my_secret", "allowed_workspaces_type": "SOME"},
+            id="some-without-list",
+        ),
+        pytest.param(ADMIN, "PATCH", {"alias": "nope", "value": "x"}, id="unknown"),
+        pytest.param(MEMBER, "PATCH", {"alias": "my_secret", "value": "x"}, id="member-update"),
+        pytest.param(
+            ADMIN,
+            "POST",
+            {"alias": "my_secret", "value": "x", "allowed_workspaces_type": "ALL"},
+            id="duplicate",
+        ),
+        pytest.param(MEMBER, "DELETE", {"alias": "my_secret"}, id="member-delete"),
+        pytest.param(ADMIN, "DELETE", {"alias": "nope"}, id="delete-unknown"),
+        pytest.param(
+            {**ADMIN, "IB-Context": "globex"},
+            "DELETE",
+            {"alias": "my_secret"},
+            id="foreign-context",
+        ),
     ],
 )
 def test_failed_request_changes_nothing(
@@ -530,11 +545,21 @@ def test_values_never_appear_in_any_answer(api: Api) -> None:
 @pytest.mark.parametrize(
     ("entry", "problem"),
     [
-        ({"alias": "a", "value": "v"}, "allowed_workspaces_type"),
-        ({"alias": "a", "value": "v", "allowed_workspaces_type": "SOME"}, "allowed_workspaces"),
-        ({"alias": "a", "value": 1, "allowed_workspaces_type": "ALL"}, "'value'"),
-        ({"alias": "a", "value": "v", "allowed_workspaces_type": "ALL", "name": "x"}, "unknown"),
-        (
+        pytest.param({"alias": "a", "value": "v"}, "allowed_workspaces_type", id="missing-type"),
+        pytest.param(
+            {"alias": "a", "value": "v", "allowed_workspaces_type": "SOME"},
+            "allowed_workspaces",
+            id="some-without-list",
+        ),
+        pytest.param(
+            {"alias": "a", "value": 1, "allowed_workspaces_type": "ALL"}, "'value'", id="value-type"
+        ),
+        pytest.param(
+            {"alias": "a", "value": "v", "allowed_workspaces_type": "ALL", "name": "x"},
+            "unknown",
+            id="unknown-field",
+        ),
+        pytest.param(
             {
                 "alias": "a",
                 "value": "v",
@@ -542,9 +567,9 @@ def test_values_never_appear_in_any_answer(api: Api) -> None:
                 "allowed_workspaces": "billing",
             },
             "list of strings",
+            id="workspaces-type",
         ),
     ],
-    ids=["missing-type", "some-without-list", "value-type", "unknown-field", "workspaces-type"],
 )
 def test_bad_fixture_entries_are_refused(
     emulator: Emulator, entry: dict[str, Any], problem: str

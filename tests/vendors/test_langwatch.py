@@ -5,18 +5,17 @@ from __future__ import annotations
 import base64
 import json
 import re
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
 from secretmock.vendors.langwatch import models
 from secretmock.vendors.langwatch.errors import Conflict, Unprocessable
 from tests.conftest import Api
-from tests.helpers import assert_subset, contains_key, table
+from tests.helpers import Case, case, cases, contains_key, send, table
 
 BASE = "/langwatch/api/secrets"
 PROJECT = "project-demo"
@@ -87,255 +86,227 @@ def many(count: int) -> list[dict[str, str]]:
     return [{"name": f"KEY_{i:03d}", "value": f"v{i}"} for i in range(count)]
 
 
-# (id, method, path, request kwargs, status, expected body subset)
-CASES: list[tuple[str, str, str, dict[str, Any], int, Any]] = [
-    (
-        "update-seed",
-        "PUT",
-        f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": "sk-rotated"}},
-        200,
-        SEEDED,
-    ),
-    (
+CASES = [
+    case("update-seed", "PUT", f"{BASE}/{SEEDED_ID}", 200, SEEDED, json={"value": "sk-rotated"}),
+    case(
         "update-name-cannot-change",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": "v", "name": "RENAMED"}},
         200,
         SEEDED,
+        json={"value": "v", "name": "RENAMED"},
     ),
-    ("update-unknown", "PUT", f"{BASE}/nope", {"json": {"value": "v"}}, 404, NOT_FOUND),
-    (
+    case("update-unknown", "PUT", f"{BASE}/nope", 404, NOT_FOUND, json={"value": "v"}),
+    case(
         "update-missing-value",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {}},
         422,
         schema_failure(REQUIRED_VALUE),
+        json={},
     ),
-    (
+    case(
         "update-empty-value",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": ""}},
         422,
         schema_failure(("value", "too_small", "value is required")),
+        json={"value": ""},
     ),
-    (
+    case(
         "update-value-too-long",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": "x" * 10_001}},
         422,
         schema_failure(("value", "too_big", "value is too long")),
+        json={"value": "x" * 10_001},
     ),
-    (
+    case(
         "update-longest-value",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": "x" * 10_000}},
         200,
         SEEDED,
+        json={"value": "x" * 10_000},
     ),
-    (
+    case(
         "update-wrong-type",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": 5}},
         422,
         schema_failure(("value", "invalid_type", "Expected string, received number")),
+        json={"value": 5},
     ),
-    (
+    case(
         "update-null",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"json": {"value": None}},
         422,
         schema_failure(("value", "invalid_type", "Expected string, received null")),
+        json={"value": None},
     ),
-    (
+    case(
         "update-unknown-id-and-bad-body",
         "PUT",
         f"{BASE}/nope",
-        {"json": {}},
         422,
         schema_failure(REQUIRED_VALUE),
+        json={},
     ),
-    (
+    case(
         "update-malformed-json",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"data": b'{"value":', "headers": JSON},
         400,
         MALFORMED,
+        data=b'{"value":',
+        headers=JSON,
     ),
-    (
+    case(
         "update-empty-json-body",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"data": b"", "headers": JSON},
         400,
         MALFORMED,
+        data=b"",
+        headers=JSON,
     ),
-    (
+    case(
         "update-wrong-content-type",
         "PUT",
         f"{BASE}/{SEEDED_ID}",
-        {"data": b"value=v", "headers": {"Content-Type": "text/plain"}},
         422,
         schema_failure(REQUIRED_VALUE),
+        data=b"value=v",
+        headers={"Content-Type": "text/plain"},
     ),
-    ("update-no-body", "PUT", f"{BASE}/{SEEDED_ID}", {}, 422, schema_failure(REQUIRED_VALUE)),
-    (
+    case("update-no-body", "PUT", f"{BASE}/{SEEDED_ID}", 422, schema_failure(REQUIRED_VALUE)),
+    case(
         "create",
         "POST",
         BASE,
-        {"json": {"name": "ANTHROPIC_API_KEY", "value": "sk-ant"}},
         201,
         {"projectId": PROJECT, "name": "ANTHROPIC_API_KEY"},
+        json={"name": "ANTHROPIC_API_KEY", "value": "sk-ant"},
     ),
-    (
-        "create-one-letter-name",
-        "POST",
-        BASE,
-        {"json": {"name": "A", "value": "v"}},
-        201,
-        {"name": "A"},
+    case(
+        "create-one-letter-name", "POST", BASE, 201, {"name": "A"}, json={"name": "A", "value": "v"}
     ),
-    (
+    case(
         "create-duplicate-name",
         "POST",
         BASE,
-        {"json": {"name": "OPENAI_API_KEY", "value": "v"}},
         409,
         {"error": 'A secret with the name "OPENAI_API_KEY" already exists'},
+        json={"name": "OPENAI_API_KEY", "value": "v"},
     ),
-    (
+    case(
         "create-lower-case-name",
         "POST",
         BASE,
-        {"json": {"name": "openai_key", "value": "v"}},
         422,
         schema_failure(("name", "invalid_string", NAME_RULE)),
+        json={"name": "openai_key", "value": "v"},
     ),
-    (
+    case(
         "create-digit-first",
         "POST",
         BASE,
-        {"json": {"name": "1KEY", "value": "v"}},
         422,
         schema_failure(("name", "invalid_string", NAME_RULE)),
+        json={"name": "1KEY", "value": "v"},
     ),
-    (
+    case(
         "create-hyphen",
         "POST",
         BASE,
-        {"json": {"name": "MY-KEY", "value": "v"}},
         422,
         schema_failure(("name", "invalid_string", NAME_RULE)),
+        json={"name": "MY-KEY", "value": "v"},
     ),
-    (
-        # The reserved name is lower case: the name schema refuses it before the
-        # service's reserved-name check can run, as on the real server.
+    case(
         "create-reserved-name",
         "POST",
         BASE,
-        {"json": {"name": "langy_vk_secret", "value": "v"}},
         422,
         schema_failure(("name", "invalid_string", NAME_RULE)),
+        json={"name": "langy_vk_secret", "value": "v"},
     ),
-    (
+    case(
         "create-empty-name-and-value",
         "POST",
         BASE,
-        {"json": {"name": "", "value": ""}},
         422,
         schema_failure(
             ("name", "too_small", "name is required"),
             ("name", "invalid_string", NAME_RULE),
             ("value", "too_small", "value is required"),
         ),
+        json={"name": "", "value": ""},
     ),
-    (
+    case(
         "create-missing-value",
         "POST",
         BASE,
-        {"json": {"name": "K"}},
         422,
         schema_failure(REQUIRED_VALUE),
+        json={"name": "K"},
     ),
-    (
+    case(
         "create-missing-both",
         "POST",
         BASE,
-        {"json": {}},
         422,
         schema_failure(REQUIRED_NAME, REQUIRED_VALUE),
+        json={},
     ),
-    (
+    case(
         "create-wrong-types",
         "POST",
         BASE,
-        {"json": {"name": ["K"], "value": True}},
         422,
         schema_failure(
             ("name", "invalid_type", "Expected string, received array"),
             ("value", "invalid_type", "Expected string, received boolean"),
         ),
+        json={"name": ["K"], "value": True},
     ),
-    (
+    case(
         "create-array-body",
         "POST",
         BASE,
-        {"json": []},
         422,
         schema_failure(("(root)", "invalid_type", "Expected object, received array")),
+        json=[],
     ),
-    (
-        "create-malformed-json",
-        "POST",
-        BASE,
-        {"data": b"{oops", "headers": JSON},
-        400,
-        MALFORMED,
-    ),
-    (
+    case("create-malformed-json", "POST", BASE, 400, MALFORMED, data=b"{oops", headers=JSON),
+    case(
         "create-form-body",
         "POST",
         BASE,
-        {
-            "data": b"name=K&value=v",
-            "headers": {"Content-Type": "application/x-www-form-urlencoded"},
-        },
         422,
         schema_failure(REQUIRED_NAME, REQUIRED_VALUE),
+        data=b"name=K&value=v",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
     ),
-    ("create-no-body", "POST", BASE, {}, 422, schema_failure(REQUIRED_NAME, REQUIRED_VALUE)),
-    ("get", "GET", f"{BASE}/{SEEDED_ID}", {}, 200, SEEDED),
-    ("get-unknown", "GET", f"{BASE}/nope", {}, 404, NOT_FOUND),
-    ("delete", "DELETE", f"{BASE}/{SEEDED_ID}", {}, 200, {"id": SEEDED_ID, "deleted": True}),
-    ("delete-unknown", "DELETE", f"{BASE}/nope", {}, 404, NOT_FOUND),
-    ("list", "GET", BASE, {}, 200, [SEEDED]),
-    ("list-ignores-query", "GET", f"{BASE}?page=2", {}, 200, [SEEDED]),
-    ("unknown-route", "GET", "/langwatch/api/secret", {}, 404, {"error": "Not Found"}),
-    ("wrong-method", "PATCH", f"{BASE}/{SEEDED_ID}", {"json": {"value": "v"}}, 404, {}),
+    case("create-no-body", "POST", BASE, 422, schema_failure(REQUIRED_NAME, REQUIRED_VALUE)),
+    case("get", "GET", f"{BASE}/{SEEDED_ID}", 200, SEEDED),
+    case("get-unknown", "GET", f"{BASE}/nope", 404, NOT_FOUND),
+    case("delete", "DELETE", f"{BASE}/{SEEDED_ID}", 200, {"id": SEEDED_ID, "deleted": True}),
+    case("delete-unknown", "DELETE", f"{BASE}/nope", 404, NOT_FOUND),
+    case("list", "GET", BASE, 200, [SEEDED]),
+    case("list-ignores-query", "GET", f"{BASE}?page=2", 200, [SEEDED]),
+    case("unknown-route", "GET", "/langwatch/api/secret", 404, {"error": "Not Found"}),
+    case("wrong-method", "PATCH", f"{BASE}/{SEEDED_ID}", 404, {}, json={"value": "v"}),
 ]
 
 
-@table("method, path, kwargs, status, expected", CASES)
-def test_operation(
-    api: Api, method: str, path: str, kwargs: dict[str, Any], status: int, expected: Any
-) -> None:
-    kwargs = dict(kwargs)  # the table is shared by both transports: never change it
-    headers = {**ADMIN, **kwargs.pop("headers", {})}
-    response = api.request(method, path, headers=headers, **kwargs)
-    body = response.json()
-    assert response.status_code == status, body
-    assert_subset(body, expected)
+@cases(CASES)
+def test_operation(api: Api, row: Case) -> None:
+    body = send(api, row, ADMIN).json()
     assert not contains_key(body, "value"), "LangWatch never returns a value"
     assert SEEDED_VALUE not in json.dumps(body)
-    if status >= 400:
+    if row.status >= 400:
         assert isinstance(body.get("error"), str)
 
 
@@ -366,56 +337,115 @@ def test_seed_operation_as_a_user_sends_it(api: Api, emulator: Emulator) -> None
 
 ENCODED_NO_COLON = "Basic " + base64.b64encode(b"no-colon").decode()
 
-# (id, headers, status, 401 message or None)
-AUTH_CASES: list[tuple[str, dict[str, str], int, str | None]] = [
-    ("no-credentials", {}, 401, AUTH_REQUIRED),
-    ("empty-x-auth-token", {"X-Auth-Token": ""}, 401, AUTH_REQUIRED),
-    ("unknown-x-auth-token", {"X-Auth-Token": "sk-lw-nope"}, 401, "Invalid credentials"),
-    ("x-auth-token", ADMIN, 200, None),
-    ("x-auth-token-own-project", {**ADMIN, "X-Project-Id": PROJECT}, 200, None),
-    ("x-auth-token-other-project", {**ADMIN, "X-Project-Id": "other"}, 401, "Invalid credentials"),
-    ("bearer", {"Authorization": "Bearer sk-lw-test-demo"}, 200, None),
-    (
+
+class AuthCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    status: int
+    message: str | None
+
+
+AUTH_CASES = [
+    AuthCase("no-credentials", headers={}, status=401, message=AUTH_REQUIRED),
+    AuthCase("empty-x-auth-token", headers={"X-Auth-Token": ""}, status=401, message=AUTH_REQUIRED),
+    AuthCase(
+        "unknown-x-auth-token",
+        headers={"X-Auth-Token": "sk-lw-nope"},
+        status=401,
+        message="Invalid credentials",
+    ),
+    AuthCase("x-auth-token", headers=ADMIN, status=200, message=None),
+    AuthCase(
+        "x-auth-token-own-project",
+        headers={**ADMIN, "X-Project-Id": PROJECT},
+        status=200,
+        message=None,
+    ),
+    AuthCase(
+        "x-auth-token-other-project",
+        headers={**ADMIN, "X-Project-Id": "other"},
+        status=401,
+        message="Invalid credentials",
+    ),
+    AuthCase(
+        "bearer", headers={"Authorization": "Bearer sk-lw-test-demo"}, status=200, message=None
+    ),
+    AuthCase(
         "bearer-own-project",
-        {"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": PROJECT},
-        200,
-        None,
+        headers={"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": PROJECT},
+        status=200,
+        message=None,
     ),
-    (
+    AuthCase(
         "bearer-other-project",
-        {"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": "other"},
-        401,
-        "Invalid credentials",
+        headers={"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": "other"},
+        status=401,
+        message="Invalid credentials",
     ),
-    (
+    AuthCase(
         "bearer-wins-over-x-auth-token",
-        {"Authorization": "Bearer sk-lw-nope", **ADMIN},
-        401,
-        "Invalid credentials",
+        headers={"Authorization": "Bearer sk-lw-nope", **ADMIN},
+        status=401,
+        message="Invalid credentials",
     ),
-    ("empty-bearer-falls-through", {"Authorization": "Bearer ", **ADMIN}, 200, None),
-    ("empty-bearer-alone", {"Authorization": "Bearer "}, 401, AUTH_REQUIRED),
-    ("basic", {"Authorization": basic(PROJECT, "sk-lw-test-demo")}, 200, None),
-    (
+    AuthCase(
+        "empty-bearer-falls-through",
+        headers={"Authorization": "Bearer ", **ADMIN},
+        status=200,
+        message=None,
+    ),
+    AuthCase(
+        "empty-bearer-alone",
+        headers={"Authorization": "Bearer "},
+        status=401,
+        message=AUTH_REQUIRED,
+    ),
+    AuthCase(
+        "basic",
+        headers={"Authorization": basic(PROJECT, "sk-lw-test-demo")},
+        status=200,
+        message=None,
+    ),
+    AuthCase(
         "basic-other-project",
-        {"Authorization": basic("other", "sk-lw-test-demo")},
-        401,
-        "Invalid credentials",
+        headers={"Authorization": basic("other", "sk-lw-test-demo")},
+        status=401,
+        message="Invalid credentials",
     ),
-    (
+    AuthCase(
         "basic-wins-over-x-auth-token",
-        {"Authorization": basic(PROJECT, "sk-lw-nope"), **ADMIN},
-        401,
-        "Invalid credentials",
+        headers={"Authorization": basic(PROJECT, "sk-lw-nope"), **ADMIN},
+        status=401,
+        message="Invalid credentials",
     ),
-    ("malformed-basic-falls-through", {"Authorization": "Basic !!!", **ADMIN}, 200, None),
-    ("basic-without-colon-falls-through", {"Authorization": ENCODED_NO_COLON, **ADMIN}, 200, None),
-    ("malformed-basic-alone", {"Authorization": "Basic !!!"}, 401, AUTH_REQUIRED),
-    ("other-scheme-falls-through", {"Authorization": "Token abc", **ADMIN}, 200, None),
+    AuthCase(
+        "malformed-basic-falls-through",
+        headers={"Authorization": "Basic !!!", **ADMIN},
+        status=200,
+        message=None,
+    ),
+    AuthCase(
+        "basic-without-colon-falls-through",
+        headers={"Authorization": ENCODED_NO_COLON, **ADMIN},
+        status=200,
+        message=None,
+    ),
+    AuthCase(
+        "malformed-basic-alone",
+        headers={"Authorization": "Basic !!!"},
+        status=401,
+        message=AUTH_REQUIRED,
+    ),
+    AuthCase(
+        "other-scheme-falls-through",
+        headers={"Authorization": "Token abc", **ADMIN},
+        status=200,
+        message=None,
+    ),
 ]
 
 
-@table("headers, status, message", AUTH_CASES)
+@table(AUTH_CASES)
 def test_authentication(
     api: Api, headers: dict[str, str], status: int, message: str | None
 ) -> None:
@@ -434,20 +464,41 @@ def test_auth_comes_before_validation_and_lookup(api: Api) -> None:
         assert response.json()["message"] == AUTH_REQUIRED
 
 
-# (id, method, path, json body, status) for the viewer role (secrets:view only)
-VIEWER_CASES: list[tuple[str, str, str, Any, int]] = [
-    ("list", "GET", BASE, None, 200),
-    ("get", "GET", f"{BASE}/{SEEDED_ID}", None, 200),
-    ("create", "POST", BASE, {"name": "NEW_KEY", "value": "v"}, 403),
-    ("update", "PUT", f"{BASE}/{SEEDED_ID}", {"value": "v"}, 403),
-    ("update-unknown", "PUT", f"{BASE}/nope", {"value": "v"}, 403),
-    ("delete", "DELETE", f"{BASE}/{SEEDED_ID}", None, 403),
-    ("create-bad-body-403-before-422", "POST", BASE, {"name": 5}, 403),
-    ("update-no-value-403-before-422", "PUT", f"{BASE}/{SEEDED_ID}", {}, 403),
+class ViewerCase(NamedTuple):
+    """A request by the viewer role (``secrets:view`` only) and the status it gets."""
+
+    id: str
+    method: str
+    path: str
+    body: Any
+    status: int
+
+
+VIEWER_CASES = [
+    ViewerCase("list", method="GET", path=BASE, body=None, status=200),
+    ViewerCase("get", method="GET", path=f"{BASE}/{SEEDED_ID}", body=None, status=200),
+    ViewerCase(
+        "create", method="POST", path=BASE, body={"name": "NEW_KEY", "value": "v"}, status=403
+    ),
+    ViewerCase("update", method="PUT", path=f"{BASE}/{SEEDED_ID}", body={"value": "v"}, status=403),
+    ViewerCase(
+        "update-unknown", method="PUT", path=f"{BASE}/nope", body={"value": "v"}, status=403
+    ),
+    ViewerCase("delete", method="DELETE", path=f"{BASE}/{SEEDED_ID}", body=None, status=403),
+    ViewerCase(
+        "create-bad-body-403-before-422", method="POST", path=BASE, body={"name": 5}, status=403
+    ),
+    ViewerCase(
+        "update-no-value-403-before-422",
+        method="PUT",
+        path=f"{BASE}/{SEEDED_ID}",
+        body={},
+        status=403,
+    ),
 ]
 
 
-@table("method, path, body, status", VIEWER_CASES)
+@table(VIEWER_CASES)
 def test_viewer_role(
     api: Api, emulator: Emulator, method: str, path: str, body: Any, status: int
 ) -> None:
@@ -572,7 +623,7 @@ def test_projects_are_isolated(api: Api, emulator: Emulator) -> None:
 def test_create_checks_reserved_name_first() -> None:
     """The service's order (reserved, cap, duplicate), below the name schema that
     keeps the reserved name out of reach over HTTP."""
-    tenant, sources = TenantState(PROJECT), Sources(seed=1)
+    tenant, sources = models.Tenant(PROJECT), Sources(seed=1)
     for entry in many(50):
         models.seed_secret(tenant, entry, sources)
     with pytest.raises(Unprocessable) as reserved:
@@ -588,24 +639,40 @@ def test_create_checks_reserved_name_first() -> None:
     assert len(tenant.secrets) == 49
 
 
-BAD_FIXTURE_SECRETS: list[tuple[str, list[dict[str, Any]], str]] = [
-    ("lower-case-name", [{"name": "lower", "value": "v"}], "upper-case"),
-    ("empty-value", [{"name": "K", "value": ""}], "1 to 10000"),
-    ("value-not-string", [{"name": "K", "value": 5}], "'value' must be a string"),
-    ("missing-name", [{"value": "v"}], "'name' must be a string"),
-    ("unknown-field", [{"name": "K", "value": "v", "keyName": "K"}], "unknown fields"),
-    ("bad-id", [{"id": "a/b", "name": "K", "value": "v"}], "'id'"),
-    (
-        "duplicate-id",
-        [{"id": "x1", "name": "K", "value": "v"}, {"id": "x1", "name": "L", "value": "v"}],
-        "appears twice",
+class BadFixture(NamedTuple):
+    id: str
+    secrets: list[dict[str, Any]]
+    message: str
+
+
+BAD_FIXTURE_SECRETS = [
+    BadFixture("lower-case-name", secrets=[{"name": "lower", "value": "v"}], message="upper-case"),
+    BadFixture("empty-value", secrets=[{"name": "K", "value": ""}], message="1 to 10000"),
+    BadFixture(
+        "value-not-string", secrets=[{"name": "K", "value": 5}], message="'value' must be a string"
     ),
-    ("duplicate-name", [{"name": "K", "value": "v"}, {"name": "K", "value": "w"}], "already"),
-    ("over-the-cap", many(51), "Maximum of 50"),
+    BadFixture("missing-name", secrets=[{"value": "v"}], message="'name' must be a string"),
+    BadFixture(
+        "unknown-field",
+        secrets=[{"name": "K", "value": "v", "keyName": "K"}],
+        message="unknown fields",
+    ),
+    BadFixture("bad-id", secrets=[{"id": "a/b", "name": "K", "value": "v"}], message="'id'"),
+    BadFixture(
+        "duplicate-id",
+        secrets=[{"id": "x1", "name": "K", "value": "v"}, {"id": "x1", "name": "L", "value": "v"}],
+        message="appears twice",
+    ),
+    BadFixture(
+        "duplicate-name",
+        secrets=[{"name": "K", "value": "v"}, {"name": "K", "value": "w"}],
+        message="already",
+    ),
+    BadFixture("over-the-cap", secrets=many(51), message="Maximum of 50"),
 ]
 
 
-@table("secrets, message", BAD_FIXTURE_SECRETS)
+@table(BAD_FIXTURE_SECRETS)
 def test_bad_fixture_secrets_are_refused(
     emulator: Emulator, secrets: list[dict[str, Any]], message: str
 ) -> None:

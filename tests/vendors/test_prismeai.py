@@ -10,13 +10,13 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import load_spec
-from secretmock.engine.vendor_api import RequestInfo
 from secretmock.resources import spec_path
 from secretmock.vendors.prismeai import VENDOR
 from tests.conftest import Api
-from tests.helpers import assert_subset, table
+from tests.helpers import Case, case, cases, send
 
 WS1 = "/prismeai/v2/workspaces/ws1/security/secrets"
 WS2 = "/prismeai/v2/workspaces/ws2/security/secrets"
@@ -54,246 +54,236 @@ def put_ws2(emulator: Emulator) -> None:
     )
 
 
-# (id, method, path, headers, request kwargs, status, expected body subset)
 # For 200 answers the body's names must be exactly the expected ones.
-CASES: list[tuple[str, str, str, dict[str, str], dict[str, Any], int, Any]] = [
-    ("seed-put-api-key", "PUT", WS1, API_KEY, {"json": SEED_BODY}, 200, SEED_BODY),
-    ("seed-put-bearer", "PUT", WS1, BEARER, {"json": SEED_BODY}, 200, SEED_BODY),
-    (
+CASES = [
+    case("seed-put-api-key", "PUT", WS1, 200, SEED_BODY, headers=API_KEY, json=SEED_BODY),
+    case("seed-put-bearer", "PUT", WS1, 200, SEED_BODY, headers=BEARER, json=SEED_BODY),
+    case(
         "put-replaces",
         "PUT",
         WS1,
-        API_KEY,
-        {"json": {"openaiApiKey": {"value": "rotated"}}},
         200,
         {"openaiApiKey": {"value": "rotated", "type": "string"}},
+        headers=API_KEY,
+        json={"openaiApiKey": {"value": "rotated"}},
     ),
-    ("put-empty-deletes-all", "PUT", WS1, API_KEY, {"json": {}}, 200, {}),
-    (
+    case("put-empty-deletes-all", "PUT", WS1, 200, {}, headers=API_KEY, json={}),
+    case(
         "patch-merges",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"maxTokens": {"value": 42, "description": "cap"}}},
         200,
         {**DEFAULT_MAP, "maxTokens": {"value": 42, "type": "number", "description": "cap"}},
+        headers=API_KEY,
+        json={"maxTokens": {"value": 42, "description": "cap"}},
     ),
-    ("patch-empty", "PATCH", WS1, API_KEY, {"json": {}}, 200, DEFAULT_MAP),
-    ("get", "GET", WS1, API_KEY, {}, 200, DEFAULT_MAP),
-    ("get-bearer", "GET", WS1, BEARER, {}, 200, DEFAULT_MAP),
-    (
+    case("patch-empty", "PATCH", WS1, 200, DEFAULT_MAP, headers=API_KEY, json={}),
+    case("get", "GET", WS1, 200, DEFAULT_MAP, headers=API_KEY),
+    case("get-bearer", "GET", WS1, 200, DEFAULT_MAP, headers=BEARER),
+    case(
         "get-unknown-bearer-valid-key",
         "GET",
         WS1,
-        {"Authorization": "Bearer nope", **API_KEY},
-        {},
         200,
         DEFAULT_MAP,
+        headers={"Authorization": "Bearer nope", **API_KEY},
     ),
-    ("get-editor", "GET", WS1, EDITOR, {}, 200, DEFAULT_MAP),
-    ("get-other-workspace", "GET", WS2, API_KEY, {}, 200, {}),
-    (
+    case("get-editor", "GET", WS1, 200, DEFAULT_MAP, headers=EDITOR),
+    case("get-other-workspace", "GET", WS2, 200, {}, headers=API_KEY),
+    case(
         "get-unknown-workspace",
         "GET",
         "/prismeai/v2/workspaces/zz/security/secrets",
-        BEARER,
-        {},
         200,
         {},
+        headers=BEARER,
     ),
-    ("delete", "DELETE", f"{WS1}/openaiApiKey", API_KEY, {}, 200, {"secretName": "openaiApiKey"}),
-    (
+    case(
+        "delete",
+        "DELETE",
+        f"{WS1}/openaiApiKey",
+        200,
+        {"secretName": "openaiApiKey"},
+        headers=API_KEY,
+    ),
+    case(
         "delete-unknown",
         "DELETE",
         f"{WS1}/nope",
-        API_KEY,
-        {},
         404,
         {"error": "ObjectNotFoundError", "message": "Secret 'nope' not found"},
+        headers=API_KEY,
     ),
-    ("delete-editor", "DELETE", f"{WS1}/openaiApiKey", EDITOR, {}, 404, NOT_FOUND),
-    ("delete-other-workspace", "DELETE", f"{WS2}/openaiApiKey", API_KEY, {}, 404, NOT_FOUND),
-    (
+    case("delete-editor", "DELETE", f"{WS1}/openaiApiKey", 404, NOT_FOUND, headers=EDITOR),
+    case(
+        "delete-other-workspace", "DELETE", f"{WS2}/openaiApiKey", 404, NOT_FOUND, headers=API_KEY
+    ),
+    case(
         "put-editor",
         "PUT",
         WS1,
-        EDITOR,
-        {"json": SEED_BODY},
         403,
         {"error": "ForbiddenError", "details": {"action": "update", "name": "openaiApiKey"}},
+        headers=EDITOR,
+        json=SEED_BODY,
     ),
-    (
+    case(
         "patch-editor",
         "PATCH",
         WS1,
-        EDITOR,
-        {"json": {"k": {"value": "v"}}},
         403,
         {"error": "ForbiddenError", "message": 'Cannot execute "create" on "secrets" k'},
+        headers=EDITOR,
+        json={"k": {"value": "v"}},
     ),
-    (
+    case(
         "put-other-workspace",
         "PUT",
         WS2,
-        API_KEY,
-        {"json": {"k": {"value": "v"}}},
         403,
         {"error": "ForbiddenError"},
+        headers=API_KEY,
+        json={"k": {"value": "v"}},
     ),
-    (
+    case(
         "patch-other-workspace",
         "PATCH",
         WS2,
-        BEARER,
-        {"json": {"k": {"value": "v"}}},
         403,
         {"error": "ForbiddenError"},
+        headers=BEARER,
+        json={"k": {"value": "v"}},
     ),
-    (
+    case(
         "put-system-name",
         "PUT",
         WS1,
-        API_KEY,
-        {"json": {**SEED_BODY, "prismeai_ratelimit": {"value": 10}}},
         403,
         {"error": "ForbiddenError", "details": {"action": "create", "name": "prismeai_ratelimit"}},
+        headers=API_KEY,
+        json={**SEED_BODY, "prismeai_ratelimit": {"value": 10}},
     ),
-    (
+    case(
         "patch-system-name",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"prismeai_x": {"value": "v"}}},
         403,
         {"error": "ForbiddenError"},
+        headers=API_KEY,
+        json={"prismeai_x": {"value": "v"}},
     ),
-    (
+    case(
         "missing-value",
         "PUT",
         WS1,
-        API_KEY,
-        {"json": {"k": {"description": "no value"}}},
         400,
         {
             "error": "RequestValidationError",
             "details": [{"path": "/body/k/value", "errorCode": "required.openapi.validation"}],
         },
+        headers=API_KEY,
+        json={"k": {"description": "no value"}},
     ),
-    (
+    case(
         "entry-not-object",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"k": "v"}},
         400,
         {"error": "RequestValidationError", "details": [{"path": "/body/k"}]},
+        headers=API_KEY,
+        json={"k": "v"},
     ),
-    (
+    case(
         "body-not-object",
         "PUT",
         WS1,
-        API_KEY,
-        {"json": [{"value": "v"}]},
         400,
         {"error": "RequestValidationError", "message": "request/body must be object"},
+        headers=API_KEY,
+        json=[{"value": "v"}],
     ),
-    (
+    case(
         "description-wrong-type",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"k": {"value": "v", "description": 5}}},
         400,
         {"error": "RequestValidationError", "details": [{"path": "/body/k/description"}]},
+        headers=API_KEY,
+        json={"k": {"value": "v", "description": 5}},
     ),
-    (
+    case(
         "id-wrong-type",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"k": {"value": "v", "id": 5}}},
         400,
         {"error": "RequestValidationError", "details": [{"path": "/body/k/id"}]},
+        headers=API_KEY,
+        json={"k": {"value": "v", "id": 5}},
     ),
-    (
+    case(
         "empty-name",
         "PATCH",
         WS1,
-        API_KEY,
-        {"json": {"": {"value": "v"}}},
         400,
         {"error": "RequestValidationError"},
+        headers=API_KEY,
+        json={"": {"value": "v"}},
     ),
-    (
+    case(
         "malformed-json",
         "PUT",
         WS1,
-        API_KEY,
-        {"data": b"{oops", "headers": {"Content-Type": "application/json"}},
         400,
         {"error": "RequestValidationError", "details": [{"path": "/body"}]},
+        headers={**API_KEY, **{"Content-Type": "application/json"}},
+        data=b"{oops",
     ),
-    (
+    case(
         "wrong-content-type",
         "PATCH",
         WS1,
-        API_KEY,
-        {"data": b"k=v", "headers": {"Content-Type": "text/plain"}},
         400,
         {
             "error": "RequestValidationError",
             "message": "request/headers/content-type unsupported media type text/plain",
         },
+        headers={**API_KEY, **{"Content-Type": "text/plain"}},
+        data=b"k=v",
     ),
-    (
+    case(
         "no-body",
         "PUT",
         WS1,
-        API_KEY,
-        {},
         400,
         {"error": "RequestValidationError", "message": "request/body is required"},
+        headers=API_KEY,
     ),
-    (
+    case(
         "unknown-route",
         "GET",
         "/prismeai/v2/workspaces/ws1/automations",
-        API_KEY,
-        {},
         404,
         {"error": "RequestValidationError", "message": "not found"},
+        headers=API_KEY,
     ),
-    (
+    case(
         "wrong-method",
         "GET",
         f"{WS1}/openaiApiKey",
-        API_KEY,
-        {},
         400,
         {"error": "RequestValidationError", "message": "GET method not allowed"},
+        headers=API_KEY,
     ),
 ]
 
 
-@table("method, path, headers, kwargs, status, expected", CASES)
-def test_operation(
-    api: Api,
-    method: str,
-    path: str,
-    headers: dict[str, str],
-    kwargs: dict[str, Any],
-    status: int,
-    expected: Any,
-) -> None:
-    kwargs = dict(kwargs)  # the table is shared by both transports: leave it intact
-    headers = {**headers, **kwargs.pop("headers", {})}
-    response = api.request(method, path, headers=headers, **kwargs)
+@cases(CASES)
+def test_operation(api: Api, row: Case) -> None:
+    response = send(api, row)
     body = response.json()
-    assert response.status_code == status, body
-    assert_subset(body, expected)
     assert UUID.match(response.headers["x-correlation-id"])
-    if status == 200:
-        assert set(body) == set(expected)
+    if row.status == 200:
+        assert set(body) == set(row.expected)
     else:
         assert set(body) <= {"error", "message", "details"} and body["message"]
 
@@ -302,15 +292,14 @@ def test_operation(
 @pytest.mark.parametrize(
     "headers",
     [
-        {},
-        {"Authorization": "Bearer nope"},
-        {"x-prismeai-api-key": "nope"},
-        {"Authorization": "Bearer "},
-        {"Authorization": "Basic cHJpc21lLXRlc3Qtd3MxOg=="},
-        {"Authorization": "prisme-test-ws1"},
-        {"x-prismeai-token": "prisme-test-ws1"},
+        pytest.param({}, id="none"),
+        pytest.param({"Authorization": "Bearer nope"}, id="unknown-bearer"),
+        pytest.param({"x-prismeai-api-key": "nope"}, id="unknown-key"),
+        pytest.param({"Authorization": "Bearer "}, id="empty-bearer"),
+        pytest.param({"Authorization": "Basic cHJpc21lLXRlc3Qtd3MxOg=="}, id="basic"),
+        pytest.param({"Authorization": "prisme-test-ws1"}, id="no-scheme"),
+        pytest.param({"x-prismeai-token": "prisme-test-ws1"}, id="legacy"),
     ],
-    ids=["none", "unknown-bearer", "unknown-key", "empty-bearer", "basic", "no-scheme", "legacy"],
 )
 def test_authentication(api: Api, method: str, headers: dict[str, str]) -> None:
     path = f"{WS1}/openaiApiKey" if method == "DELETE" else WS1
@@ -494,14 +483,30 @@ def test_client_given_id_is_kept_on_create(api: Api) -> None:
 @pytest.mark.parametrize(
     ("method", "headers", "body"),
     [
-        ("PATCH", API_KEY, {"ok": {"value": "v"}, "prismeai_x": {"value": "v"}}),
-        ("PUT", API_KEY, {"openaiApiKey": {"value": "changed"}, "prismeai_x": {"value": "v"}}),
-        ("PUT", EDITOR, {}),
-        ("PATCH", EDITOR, {"openaiApiKey": {"value": "changed"}}),
-        ("PUT", API_KEY, {"ok": {"value": "v"}, "bad": {"value": "v", "description": 1}}),
-        ("PUT", {"x-prismeai-api-key": "prisme-test-ws2"}, {"openaiApiKey": {"value": "x"}}),
+        pytest.param(
+            "PATCH", API_KEY, {"ok": {"value": "v"}, "prismeai_x": {"value": "v"}}, id="system-name"
+        ),
+        pytest.param(
+            "PUT",
+            API_KEY,
+            {"openaiApiKey": {"value": "changed"}, "prismeai_x": {"value": "v"}},
+            id="put-system-name",
+        ),
+        pytest.param("PUT", EDITOR, {}, id="editor-put"),
+        pytest.param("PATCH", EDITOR, {"openaiApiKey": {"value": "changed"}}, id="editor-patch"),
+        pytest.param(
+            "PUT",
+            API_KEY,
+            {"ok": {"value": "v"}, "bad": {"value": "v", "description": 1}},
+            id="invalid",
+        ),
+        pytest.param(
+            "PUT",
+            {"x-prismeai-api-key": "prisme-test-ws2"},
+            {"openaiApiKey": {"value": "x"}},
+            id="ws2-key",
+        ),
     ],
-    ids=["system-name", "put-system-name", "editor-put", "editor-patch", "invalid", "ws2-key"],
 )
 def test_failed_write_changes_nothing(
     api: Api, emulator: Emulator, method: str, headers: dict[str, str], body: Any
@@ -599,11 +604,21 @@ def test_secret_values_never_appear_in_errors(api: Api) -> None:
 @pytest.mark.parametrize(
     ("secret", "problem"),
     [
-        ({"value": "v"}, "'name' must be a non-empty string"),
-        ({"name": "", "value": "v"}, "'name' must be a non-empty string"),
-        ({"name": "k"}, "'value' is required"),
-        ({"name": "k", "value": "v", "description": 3}, "'description' must be a string"),
-        ({"name": "k", "value": "v", "keyName": "K"}, "unknown fields ['keyName']"),
+        pytest.param({"value": "v"}, "'name' must be a non-empty string", id="no-name"),
+        pytest.param(
+            {"name": "", "value": "v"}, "'name' must be a non-empty string", id="empty-name"
+        ),
+        pytest.param({"name": "k"}, "'value' is required", id="no-value"),
+        pytest.param(
+            {"name": "k", "value": "v", "description": 3},
+            "'description' must be a string",
+            id="number-description",
+        ),
+        pytest.param(
+            {"name": "k", "value": "v", "keyName": "K"},
+            "unknown fields ['keyName']",
+            id="unknown-field",
+        ),
     ],
 )
 def test_fixture_secrets_are_checked(
@@ -621,7 +636,9 @@ def test_fixture_secret_names_are_unique(emulator: Emulator) -> None:
 
 def test_internal_error_is_the_services_500() -> None:
     path = "/v2/workspaces/ws1/security/secrets"
-    request = RequestInfo("GET", path, {}, Sources(seed=1), {"workspaceId": "ws1"})
+    request = IncomingRequest("GET", path, "", {}, b"").routed(
+        Sources(seed=1), {"workspaceId": "ws1"}, "getWorkspaceSecrets"
+    )
     reply = VENDOR.errors.internal(request)
     assert (reply.status, reply.body) == (500, {"error": "Internal", "message": "Internal error"})
     assert UUID.match(reply.headers["x-correlation-id"])

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from starlette.types import Receive, Scope, Send
 
-from secretmock.engine.incoming import IncomingRequest
-from secretmock.engine.pipeline import VendorPipeline, encode
-from secretmock.engine.vendor_api import RequestInfo
-
-MAX_BODY_BYTES = 16 * 1024 * 1024
+from secretmock.engine.incoming import incoming_request
+from secretmock.engine.pipeline import VendorPipeline
 
 
 class VendorApp:
@@ -20,27 +17,22 @@ class VendorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body, too_large = await _read_body(receive)
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        if too_large:
-            info = RequestInfo(scope["method"], _route_path(scope), headers, self.pipeline.sources)
-            reply = self.pipeline.vendor.errors.malformed_body(
-                info, "the request body is too large"
-            )
-            await _send(send, reply.status, encode(reply.body), reply.headers)
-            return
-        request = IncomingRequest(
-            method=scope["method"],
-            path=_route_path(scope),
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=body,
+        body, too_large = await _read_body(receive, self.pipeline.max_body_bytes)
+        request = incoming_request(
+            scope["method"],
+            _route_path(scope),
+            scope.get("query_string", b"").decode("latin-1"),
+            ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+            body,
+            too_large,
         )
         outcome = self.pipeline.handle(request)
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, bool]:
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+    """The body, and whether it was larger than ``limit`` (then what came past the limit
+    was read and dropped, never kept)."""
     chunks, size = [], 0
     while True:
         message = await receive()
@@ -48,11 +40,11 @@ async def _read_body(receive: Receive) -> tuple[bytes, bool]:
             break
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= MAX_BODY_BYTES:
+        if size <= limit:
             chunks.append(chunk)
         if not message.get("more_body", False):
             break
-    return b"".join(chunks), size > MAX_BODY_BYTES
+    return b"".join(chunks), size > limit
 
 
 def _route_path(scope: Scope) -> str:

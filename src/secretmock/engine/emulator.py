@@ -66,7 +66,7 @@ class Emulator:
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""
         for pipeline in self.pipelines.values():
-            with pipeline.store.lock:
+            with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
             self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
@@ -83,7 +83,7 @@ class Emulator:
         # name, so every reset gives the fixtures' secrets the same ids.
         seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.now)
         tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
-        with pipeline.store.lock:
+        with pipeline.store.transaction():
             for token in tenant.credentials:
                 holder = pipeline.store.credential(token)
                 if holder is not None and holder.tenant_id != tenant_id:
@@ -96,7 +96,7 @@ class Emulator:
         """Every tenant of every vendor: vendor, id and how many secrets it holds."""
         listed = []
         for name, pipeline in self.pipelines.items():
-            with pipeline.store.lock:
+            with pipeline.store.transaction():
                 listed += [
                     {"vendor": name, "id": tenant.tenant_id, "secrets": len(tenant.secrets)}
                     for tenant in pipeline.store.tenants()
@@ -108,7 +108,7 @@ class Emulator:
         pipeline = self.pipelines.get(vendor_name)
         if pipeline is None:
             return None
-        with pipeline.store.lock:
+        with pipeline.store.transaction():
             tenant = pipeline.store.get(tenant_id)
             if tenant is None:
                 return None

@@ -76,12 +76,12 @@ def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]
 
 def build_tenant(
     vendor: Vendor, tenant_id: str, entry: Mapping[str, Any], sources: Sources, where: str
-) -> TenantState:
+) -> TenantState[Any]:
     """A new tenant with the vendor's built-ins, then the entry's credentials and secrets."""
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
-    tenant = TenantState(tenant_id)
+    tenant: TenantState[Any] = TenantState(tenant_id)
     vendor.init_tenant(tenant, sources)
     for index, raw in enumerate(_list(entry, "credentials", where)):
         credential = _credential(vendor, tenant_id, raw, f"{where}: credentials[{index}]")

@@ -1,7 +1,11 @@
 """One vendor's request pipeline, free of ASGI so it can be called and tested directly.
 
-route -> authenticate -> validate request -> handler (under the store lock)
-      -> validate response -> reply, recorded in the journal
+route -> refuse a too-large body -> authenticate -> parse and validate the request
+      -> handler (in a store transaction) -> validate response -> reply, journaled
+
+One :class:`IncomingRequest` travels the whole way: the transport makes it, routing
+adds the operation and its raw path parameters, and the vendor's ``authenticate`` and
+error envelope read that same object.
 
 Every step that fails answers in the vendor's own envelope. A response that breaks
 the spec is an emulator bug: it is logged and answered with the vendor's 500.
@@ -15,7 +19,12 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from secretmock.engine.incoming import IncomingRequest, MalformedBody, parse_json_body
+from secretmock.engine.incoming import (
+    MAX_BODY_BYTES,
+    IncomingRequest,
+    MalformedBody,
+    parse_json_body,
+)
 from secretmock.engine.journal import Journal, redact
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
@@ -26,11 +35,10 @@ from secretmock.engine.vendor_api import (
     Call,
     Principal,
     Reply,
-    RequestInfo,
     Vendor,
     VendorError,
 )
-from secretmock.engine.violations import Violation
+from secretmock.engine.violations import Violation, malformed_json
 
 log = logging.getLogger("secretmock")
 
@@ -44,12 +52,12 @@ class Outcome:
     operation_id: str | None = None
     tenant_id: str | None = None
     violations: tuple[Violation, ...] = ()
-    body: Any = None
-    """The request's JSON body, parsed (``None`` when absent or malformed)."""
+    request_body: Any = None
+    """The request's JSON body, parsed (``None`` when absent, malformed or too large)."""
 
 
 class _Refused(Exception):
-    """The request is answered before its handler (malformed or breaking the spec)."""
+    """The request is answered before its handler (too large, malformed or breaking the spec)."""
 
     def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
         super().__init__(reply.status)
@@ -67,6 +75,7 @@ class VendorPipeline:
         store: VendorStore,
         sources: Sources,
         journal: Journal | None = None,
+        max_body_bytes: int = MAX_BODY_BYTES,
     ):
         self.vendor = vendor
         self.spec = spec
@@ -74,7 +83,15 @@ class VendorPipeline:
         self.sources = sources
         self.journal = journal or Journal()
         self.routes = RouteTable(spec.operations, spec.base_path)
-        self.validator = SpecValidator(spec)
+        self.validator = SpecValidator(spec, vendor.name)
+        self.max_body_bytes = max_body_bytes
+        """A larger body is refused; a transport stops reading it there."""
+
+    @property
+    def base_path(self) -> str:
+        """Where a client finds this vendor below the server's root: the vendor's mount
+        prefix, then its spec's server path (``/instabase/api``)."""
+        return self.vendor.prefix + self.spec.base_path
 
     def handle(self, request: IncomingRequest) -> Outcome:
         """Answers ``request`` and records it in the journal; never raises."""
@@ -86,62 +103,60 @@ class VendorPipeline:
     def _answer(self, request: IncomingRequest) -> Outcome:
         match = self.routes.match(request.method, request.path)
         if match is None:
-            info = RequestInfo(request.method, request.path, request.headers, self.sources)
-            return _outcome(self.vendor.errors.no_route(info))
+            unrouted = request.routed(self.sources, {}, None)
+            return _outcome(self.vendor.errors.no_route(unrouted))
         operation_id = match.operation.operation_id
-        info = RequestInfo(
-            request.method,
-            request.path,
-            request.headers,
-            self.sources,
-            match.path_params,
-            operation_id,
-        )
+        request = request.routed(self.sources, match.path_params, operation_id)
         try:
-            return self._answer_operation(match, request, info)
+            return self._answer_operation(match, request)
         except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
             log.exception("%s %s failed", self.vendor.name, operation_id)
-            return _outcome(self.vendor.errors.internal(info), operation_id)
+            return _outcome(self.vendor.errors.internal(request), operation_id)
 
-    def _answer_operation(
-        self, match: Match, request: IncomingRequest, info: RequestInfo
-    ) -> Outcome:
+    def _answer_operation(self, match: Match, request: IncomingRequest) -> Outcome:
         principal: Principal | None = None
         violations: tuple[Violation, ...] = ()
         body: Any = None
         try:
-            principal = self.vendor.authenticate(info, self.store.credential)
-            body = self._parsed_body(request, info)
-            checked = self._checked(match, request, info, body)
+            if request.body_too_large:
+                raise self._too_large(request)
+            principal = self.vendor.authenticate(request, self.store.credential)
+            body = self._parsed_body(request)
+            checked = self._checked(match, request, body)
             reply = self._dispatch(match, request, principal, checked)
         except VendorError as error:
             reply = error.reply
         except _Refused as refused:
             reply, violations = refused.reply, refused.violations
         data = encode(reply.body)
-        broken = self.validator.check_response(
-            match.operation, request, reply.status, data, reply.body
-        )
+        validator = self.validator[match.operation.operation_id]
+        broken = validator.check_response(reply.status, data, reply.body)
         if broken:
-            reply, violations = self._emulator_bug(info, broken), (*violations, *broken)
+            reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
         tenant = principal.tenant_id if principal else None
-        return Outcome(reply, data, info.operation_id, tenant, violations, body)
+        return Outcome(reply, data, request.operation_id, tenant, violations, body)
 
-    def _parsed_body(self, request: IncomingRequest, info: RequestInfo) -> Any:
+    def _too_large(self, request: IncomingRequest) -> _Refused:
+        """The refusal of a body over the limit, the one place that answers it (with the
+        vendor's malformed-body answer, for now). It comes before authentication: a
+        server stops reading such a body before its authentication runs."""
+        reply = self.vendor.errors.malformed_body(request, "the request body is too large")
+        return _Refused(reply, ())
+
+    def _parsed_body(self, request: IncomingRequest) -> Any:
         try:
             return parse_json_body(request)
         except MalformedBody as error:
-            violation = Violation("body", "", "json", f"the body is not valid JSON: {error.detail}")
-            reply = self.vendor.errors.malformed_body(info, error.detail)
+            violation = malformed_json(error.detail)
+            reply = self.vendor.errors.malformed_body(request, error.detail)
             raise _Refused(reply, (violation,)) from error
 
-    def _checked(
-        self, match: Match, request: IncomingRequest, info: RequestInfo, body: Any
-    ) -> CheckedRequest:
-        checked = self.validator.check_request(match.operation, match.path_params, request, body)
+    def _checked(self, match: Match, request: IncomingRequest, body: Any) -> CheckedRequest:
+        validator = self.validator[match.operation.operation_id]
+        checked = validator.check_request(request, match.path_params, body)
         if checked.violations:
-            reply = self.vendor.errors.invalid_request(info, checked.violations)
+            reply = self.vendor.errors.invalid_request(request, checked.violations)
             raise _Refused(reply, tuple(checked.violations))
         return checked
 
@@ -149,7 +164,7 @@ class VendorPipeline:
         self, match: Match, request: IncomingRequest, principal: Principal, checked: CheckedRequest
     ) -> Reply:
         operation_id = match.operation.operation_id
-        with self.store.lock:
+        with self.store.transaction():
             call = Call(
                 operation_id=operation_id,
                 principal=principal,
@@ -162,12 +177,15 @@ class VendorPipeline:
             )
             return self.vendor.handlers[operation_id](call)
 
-    def _emulator_bug(self, info: RequestInfo, broken: list[Violation]) -> Reply:
+    def _emulator_bug(self, request: IncomingRequest, broken: list[Violation]) -> Reply:
         described = "; ".join(v.describe() for v in broken)
         log.error(
-            "%s %s answered outside its spec: %s", self.vendor.name, info.operation_id, described
+            "%s %s answered outside its spec: %s",
+            self.vendor.name,
+            request.operation_id,
+            described,
         )
-        return self.vendor.errors.internal(info)
+        return self.vendor.errors.internal(request)
 
     def _record(self, request: IncomingRequest, outcome: Outcome, duration_ms: float) -> None:
         self.journal.record(
@@ -182,7 +200,7 @@ class VendorPipeline:
             query=request.query_string,
             status=outcome.reply.status,
             duration_ms=round(duration_ms, 3),
-            body=redact(outcome.body, self.vendor.secret_fields),
+            body=redact(outcome.request_body, self.vendor.secret_fields),
             violations=outcome.violations,
         )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 from xml.etree import ElementTree
@@ -84,9 +85,17 @@ def junit_xml(report: dict[str, Any]) -> str:
             )
             failure.text = (
                 f"{violation['method']} {violation['path']} -> {violation['status']}: "
-                f"{violation['message']} (expected {violation['expected'] or '-'}, "
-                f"got {violation['actual'] or '-'})"
+                f"{violation['message']} ({_expected_and_found(violation)})"
             )
     suite.set("tests", str(len(cases)))
     suite.set("failures", str(failures))
     return ElementTree.tostring(suite, encoding="unicode", xml_declaration=True)
+
+
+def _expected_and_found(violation: dict[str, Any]) -> str:
+    """``expected <the spec's value>, got <JSON type and size>`` of a violation record."""
+    expected = json.dumps(violation.get("expected"))
+    found = violation.get("actual") or "nothing"
+    if violation.get("size") is not None:
+        found += f" (size {violation['size']})"
+    return f"expected {expected}, got {found}"

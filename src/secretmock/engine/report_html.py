@@ -8,6 +8,7 @@ report (request paths above all: a client chooses them) is HTML-escaped.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from html import escape
 from typing import Any
@@ -133,6 +134,25 @@ def _violations(violations: Iterable[dict[str, Any]]) -> list[str]:
     return blocks or ['<p class="none">No request broke a spec.</p>']
 
 
+def expected_text(expected: Any) -> str:
+    """The spec's value for the rule, as JSON unless it is a plain string."""
+    if expected is None:
+        return "-"
+    return expected if isinstance(expected, str) else json.dumps(expected)
+
+
+def found_text(actual: str | None, size: int | None) -> str:
+    """What was there, by JSON type and size (as ``Violation.found`` says it)."""
+    if actual is None:
+        return "nothing"
+    if actual == "":
+        return "(none)"
+    if size is None:
+        return actual
+    unit = {"string": "of length {}", "array": "of {} items", "object": "with {} properties"}
+    return f"{actual} {unit.get(actual, 'of size {}').format(size)}"
+
+
 def _violation(v: dict[str, Any]) -> str:
     fields = [
         ("request", f"{v['method']} {v['path']} → {v['status']}"),
@@ -140,8 +160,8 @@ def _violation(v: dict[str, Any]) -> str:
         ("operation", v["operationId"] or "(no such route)"),
         ("location", f"{v['part']} {v['location'] or '/'}"),
         ("rule", v["rule"]),
-        ("expected", v["expected"] or "-"),
-        ("actual", v["actual"] or "-"),
+        ("expected", expected_text(v.get("expected"))),
+        ("actual", found_text(v.get("actual"), v.get("size"))),
     ]
     details = "".join(
         f'<dt>{_e(label)}</dt><dd class="mono v-{label}">{_e(value)}</dd>'

@@ -44,8 +44,8 @@ class LoadedSpec:
     path: Path
     document: dict[str, Any]
     operations: tuple[Operation, ...]
-    host_url: str
-    """Scheme and host of the first server, for openapi-core's server matching."""
+    host_url: str | None
+    """Scheme and host of the first server URL; ``None`` when it has none (a bare path)."""
     base_path: str
     """Path part of the first server URL ('' or e.g. '/api'): clients put it after the mount."""
 
@@ -103,10 +103,10 @@ def _stamp(path: Path) -> Path | None:
     return Path(root) / "checked-specs" / digest
 
 
-def _first_server(document: dict[str, Any]) -> tuple[str, str]:
+def _first_server(document: dict[str, Any]) -> tuple[str | None, str]:
     servers = document.get("servers") or [{"url": "/"}]
     parts = urlsplit(servers[0]["url"])
-    host_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else "http://localhost"
+    host_url = f"{parts.scheme}://{parts.netloc}" if parts.netloc else None
     return host_url, parts.path.rstrip("/")
 
 
@@ -121,3 +121,17 @@ def _operations(path: Path, document: dict[str, Any]) -> tuple[Operation, ...]:
                 raise SpecError(f"{path}: {method.upper()} {template} has no operationId")
             found.append(Operation(operation_id, method, template))
     return tuple(found)
+
+
+def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
+    """``node``, following local references (``{"$ref": "#/..."}``) in ``document`` to
+    what they name; raises ``ValueError`` for any other kind of reference."""
+    seen = 0
+    while isinstance(node, dict) and "$ref" in node:
+        if len(node) > 1 or not str(node["$ref"]).startswith("#/") or seen > 32:
+            raise ValueError(f"unsupported reference {node!r}")
+        target: Any = document
+        for part in node["$ref"][2:].split("/"):
+            target = target[part.replace("~1", "/").replace("~0", "~")]
+        node, seen = target, seen + 1
+    return node

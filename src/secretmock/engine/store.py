@@ -8,8 +8,12 @@ as the secret's identity (a name, an id, an alias).
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
+
+Record = TypeVar("Record")
+"""A vendor's secret record: the engine stores it and never looks inside."""
 
 
 @dataclass(frozen=True)
@@ -23,34 +27,42 @@ class Credential:
 
 
 @dataclass
-class TenantState:
-    """Everything one tenant of one vendor has."""
+class TenantState(Generic[Record]):
+    """Everything one tenant of one vendor has. A vendor's models name it with their own
+    record type (``TenantState[Secret]``); the engine, which knows no record, with Any."""
 
     tenant_id: str
     credentials: dict[str, Credential] = field(default_factory=dict)
-    secrets: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Record] = field(default_factory=dict)
     indexes: dict[str, Any] = field(default_factory=dict)
     """Lookups a vendor derives from ``secrets`` to stay fast with many of them (a
     sorted key list, a reverse map); the vendor's models keep them in step."""
 
 
 class VendorStore:
-    """The tenants of one vendor. Handlers run under ``lock``, one at a time."""
+    """The tenants of one vendor. Whatever reads or changes them runs inside
+    :meth:`transaction`, one at a time (handlers, resets, the admin API)."""
 
     def __init__(self) -> None:
-        self.lock = threading.RLock()
-        self._tenants: dict[str, TenantState] = {}
+        self._lock = threading.RLock()
+        self._tenants: dict[str, TenantState[Any]] = {}
         self._tokens: dict[str, Credential] = {}
 
-    def get(self, tenant_id: str) -> TenantState | None:
+    def transaction(self) -> AbstractContextManager[bool]:
+        """``with store.transaction():`` holds the store's lock for the block (re-entrant):
+        nothing else reads or writes this vendor's tenants meanwhile. The lock itself is
+        the context manager: no wrapper on the request path."""
+        return self._lock
+
+    def get(self, tenant_id: str) -> TenantState[Any] | None:
         return self._tenants.get(tenant_id)
 
-    def get_or_empty(self, tenant_id: str) -> TenantState:
+    def get_or_empty(self, tenant_id: str) -> TenantState[Any]:
         """The tenant, or a detached empty one: a request on an unknown tenant sees nothing
         and its writes go nowhere the rest of the store can see."""
         return self._tenants.get(tenant_id) or TenantState(tenant_id)
 
-    def put(self, tenant: TenantState) -> None:
+    def put(self, tenant: TenantState[Any]) -> None:
         """Adds ``tenant``, replacing any tenant with the same id and its credentials."""
         old = self._tenants.get(tenant.tenant_id)
         if old is not None:
@@ -59,7 +71,7 @@ class VendorStore:
         self._tenants[tenant.tenant_id] = tenant
         self._tokens.update(tenant.credentials)
 
-    def tenants(self) -> list[TenantState]:
+    def tenants(self) -> list[TenantState[Any]]:
         """Every tenant, in the order they were first put."""
         return list(self._tenants.values())
 

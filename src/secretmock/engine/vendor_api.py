@@ -3,8 +3,9 @@
 The engine knows no vendor and a vendor knows no HTTP. Everything that crosses the
 line between them is defined here, as plain data:
 
-* the engine hands a vendor's ``authenticate`` a :class:`RequestInfo` (method, path,
-  headers, raw path parameters, operationId) and a way to look credentials up; the
+* the engine hands a vendor's ``authenticate`` the routed request context, an
+  :class:`~secretmock.engine.incoming.IncomingRequest` (method, path, lower-cased
+  headers, raw path parameters, operationId), and a way to look credentials up; the
   vendor answers a :class:`Principal` or raises :class:`VendorError` with its own 401;
 * the engine hands a handler a :class:`Call` (validated parameters, parsed body, the
   tenant's state) and the handler answers a :class:`Reply` or raises
@@ -12,7 +13,7 @@ line between them is defined here, as plain data:
 * when the engine itself finds a problem (no such route, malformed body, a request
   that breaks the spec, an emulator bug) it asks the vendor's :class:`ErrorEnvelope`
   for the body and status the real service would give, telling it what is known of
-  the request (the same :class:`RequestInfo`).
+  the request (the same ``IncomingRequest``).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.violations import Violation
@@ -43,22 +45,6 @@ class VendorError(Exception):
     def __init__(self, reply: Reply) -> None:
         super().__init__(f"{reply.status}")
         self.reply = reply
-
-
-@dataclass(frozen=True, slots=True)
-class RequestInfo:
-    """What a vendor may know of a request before (or without) its handler: what
-    authentication looks at, and what an error answer may depend on."""
-
-    method: str
-    path: str
-    headers: Mapping[str, str]
-    """Lower-cased names."""
-    sources: Sources
-    path_params: Mapping[str, str] = field(default_factory=dict)
-    """Raw (unvalidated, percent-decoded) path parameters; empty when no route matched."""
-    operation_id: str | None = None
-    """The matched operation; ``None`` when no route matched."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +72,7 @@ class Call:
 
     operation_id: str
     principal: Principal
-    tenant: TenantState
+    tenant: TenantState[Any]
     path: Mapping[str, Any]
     query: Mapping[str, Any]
     headers: Mapping[str, str]
@@ -100,19 +86,20 @@ Handler = Callable[[Call], Reply]
 class ErrorEnvelope(Protocol):
     """The vendor's answers to problems the engine detects before or after a handler."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         """No operation of the spec has this path (or this method on it)."""
         ...
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
-        """The body is not parseable as the declared media type (or is too large)."""
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
+        """The body is not parseable as the declared media type, or larger than the
+        pipeline reads (``request.body_too_large``)."""
         ...
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         """The request breaks the spec; ``violations`` says where and how."""
         ...
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         """The emulator failed (a bug); the real service's 500 answer."""
         ...
 
@@ -124,15 +111,15 @@ class Vendor:
     name: str
     spec_file: str
     roles: frozenset[str]
-    authenticate: Callable[[RequestInfo, CredentialLookup], Principal]
+    authenticate: Callable[[IncomingRequest, CredentialLookup], Principal]
     handlers: Mapping[str, Handler]
     errors: ErrorEnvelope
-    seed_secret: Callable[[TenantState, Mapping[str, Any], Sources], None]
+    seed_secret: Callable[[TenantState[Any], Mapping[str, Any], Sources], None]
     """Adds one fixtures entry (the vendor's create-request fields) to a tenant;
     raises ``ValueError`` naming the problem when the entry is not acceptable."""
     export_secret: Callable[[Any], Mapping[str, Any]]
     """A stored record as the admin API shows it, value included."""
-    init_tenant: Callable[[TenantState, Sources], None] = lambda tenant, sources: None
+    init_tenant: Callable[[TenantState[Any], Sources], None] = lambda tenant, sources: None
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
     secret_fields: frozenset[str] = frozenset({"value"})
     """Request-body keys whose values are secrets: redacted in the journal and reports."""

@@ -1,18 +1,106 @@
-"""Credential parsing shared by several vendors (the header forms, not their rules)."""
+"""What several vendors share: their domain errors' base class, the credential header
+forms (not the vendors' rules) and the timestamp formats."""
 
 from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.store import Credential
+from secretmock.engine.vendor_api import CredentialLookup, Reply, VendorError
+from secretmock.engine.violations import Violation
 
 
-def bearer_token(headers: Mapping[str, str]) -> str | None:
-    """The token of ``Authorization: Bearer <token>``, or ``None`` (also for an empty one)."""
+class DomainError(VendorError):
+    """A vendor's own refusal, raised by its authentication or models and answered as is.
+
+    Each vendor derives one base class that writes its envelope (:meth:`answer`), then
+    one class per error it names, setting ``status`` (and, where the envelope has one,
+    its code). ``message`` defaults to ``default_message``; ``details`` is whatever
+    else the vendor's envelope carries (``None``: nothing).
+    """
+
+    status: ClassVar[int] = 500
+    default_message: ClassVar[str] = "Internal error"
+
+    def __init__(self, message: str | None = None, details: Any = None) -> None:
+        self.message = message or self.default_message
+        super().__init__(self.answer(self.message, details))
+
+    def answer(self, message: str, details: Any) -> Reply:
+        """The vendor's error reply with ``self.status``, ``message`` and ``details``."""
+        raise NotImplementedError
+
+
+@dataclass(frozen=True)
+class MessageEnvelope:
+    """The :class:`~secretmock.engine.vendor_api.ErrorEnvelope` of a vendor whose every
+    error body carries one message (written by ``reply``): the answers differ only in
+    the wording the vendor gives them."""
+
+    reply: Callable[[int, str], Reply]
+    describe: Callable[[Violation], str]
+    """One sentence for the first violation of a request that breaks the spec."""
+    malformed: str
+    """What precedes the parser's message for a body that does not parse."""
+    internal_error: str
+    not_found: str = "Not Found"
+
+    def no_route(self, request: IncomingRequest) -> Reply:
+        return self.reply(404, self.not_found)
+
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
+        return self.reply(400, f"{self.malformed}: {detail}")
+
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
+        return self.reply(400, self.describe(violations[0]))
+
+    def internal(self, request: IncomingRequest) -> Reply:
+        return self.reply(500, self.internal_error)
+
+
+class MessageError(DomainError):
+    """A :class:`DomainError` of a vendor whose errors carry a message alone: its
+    ``envelope`` writes the body, as for the problems the engine finds."""
+
+    envelope: ClassVar[MessageEnvelope]
+
+    def answer(self, message: str, details: Any) -> Reply:
+        return self.envelope.reply(self.status, message)
+
+
+def lenient_bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of ``Authorization: Bearer <token>``, or ``None`` (also for an empty one).
+
+    Lenient, as the vendors that use it are documented or observed to be: the scheme in
+    any case, blanks around the token ignored (``docs/vendors/instabase.md``: "scheme
+    case-insensitive"). InsForge reads the header to the letter: see its ``auth.py``."""
     scheme, _, token = headers.get("authorization", "").strip().partition(" ")
     token = token.strip()
     return token if scheme.lower() == "bearer" and token else None
+
+
+def bearer_credential(
+    headers: Mapping[str, str],
+    lookup: CredentialLookup,
+    refusal: Callable[[str], Exception],
+    token_name: str,
+    placeholder: str,
+) -> Credential:
+    """The credential of a required lenient Bearer token; raises ``refusal`` (the
+    vendor's 401) naming ``token_name`` when it is missing or unknown."""
+    token = lenient_bearer_token(headers)
+    if token is None:
+        raise refusal(f"missing {token_name}: send Authorization: Bearer <{placeholder}>")
+    credential = lookup(token)
+    if credential is None:
+        raise refusal(f"invalid {token_name}")
+    return credential
 
 
 def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:

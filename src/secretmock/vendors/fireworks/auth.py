@@ -6,19 +6,17 @@ path is refused with PERMISSION_DENIED (403): it never sees that account's secre
 
 from __future__ import annotations
 
-from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
-from secretmock.vendors.common import bearer_token
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import CredentialLookup, Principal
+from secretmock.vendors.common import bearer_credential
 from secretmock.vendors.fireworks.errors import PermissionDenied, Unauthenticated
 
 
-def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
-    token = bearer_token(auth.headers)
-    if token is None:
-        raise Unauthenticated("missing API key: send Authorization: Bearer <FIREWORKS_API_KEY>")
-    credential = lookup(token)
-    if credential is None:
-        raise Unauthenticated("invalid API key")
-    account_id = auth.path_params.get("account_id", credential.tenant_id)
+def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
+    credential = bearer_credential(
+        request.headers, lookup, Unauthenticated, "API key", "FIREWORKS_API_KEY"
+    )
+    account_id = request.path_params.get("account_id", credential.tenant_id)
     if account_id != credential.tenant_id:
         raise PermissionDenied(f"permission denied on account {account_id!r}")
     return Principal(account_id, credential.role, credential.user)

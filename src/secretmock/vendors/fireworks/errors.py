@@ -7,10 +7,9 @@ default body this is. ``code`` is the gRPC status code that matches the HTTP sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import MessageEnvelope, MessageError
 
 GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
 """HTTP status -> gRPC code: INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED,
@@ -21,13 +20,21 @@ def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"code": GRPC_CODES[status], "message": message, "details": []})
 
 
-class FireworksError(VendorError):
-    """A domain error, raised by the models and answered as is."""
+def describe_violation(violation: Violation) -> str:
+    """grpc-gateway's sentence for a field that breaks the spec."""
+    return f"invalid {violation.part} field {violation.field!r}: {violation.message}"
 
-    status = 500
 
-    def __init__(self, message: str) -> None:
-        super().__init__(error_reply(self.status, message))
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid character in request body", "internal error"
+)
+"""Answers to the problems the engine finds."""
+
+
+class FireworksError(MessageError):
+    """A domain error, raised by auth and the models and answered as is."""
+
+    envelope = ENVELOPE
 
 
 class InvalidArgument(FireworksError):
@@ -48,20 +55,3 @@ class NotFound(FireworksError):
 
 class AlreadyExists(FireworksError):
     status = 409
-
-
-class Envelope:
-    """Answers to the problems the engine finds."""
-
-    def no_route(self, request: RequestInfo) -> Reply:
-        return error_reply(404, "Not Found")
-
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
-        return error_reply(400, f"invalid character in request body: {detail}")
-
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
-        first = violations[0]
-        return error_reply(400, f"invalid {first.part} field {first.field!r}: {first.message}")
-
-    def internal(self, request: RequestInfo) -> Reply:
-        return error_reply(500, "internal error")

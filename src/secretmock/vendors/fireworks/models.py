@@ -33,6 +33,10 @@ class Secret:
     value: str | None
 
 
+Tenant = TenantState[Secret]
+"""A tenant of this vendor: its records are :class:`Secret`."""
+
+
 def resource(account_id: str, secret: Secret) -> dict[str, str]:
     """The ``gatewaySecret`` the API returns: name and keyName, never the value."""
     return {"name": f"accounts/{account_id}/secrets/{secret.secret_id}", "keyName": secret.key_name}
@@ -73,17 +77,16 @@ class _Index:
     key_names: dict[str, str]
 
 
-def _index(tenant: TenantState) -> _Index:
-    index = tenant.indexes.get(INDEX)
+def _index(tenant: Tenant) -> _Index:
+    index: _Index | None = tenant.indexes.get(INDEX)
     if index is None:
         secrets = tenant.secrets.values()
         index = _Index(sorted(tenant.secrets), {s.key_name: s.secret_id for s in secrets})
         tenant.indexes[INDEX] = index
-    assert isinstance(index, _Index)
     return index
 
 
-def create(tenant: TenantState, body: Mapping[str, Any]) -> Secret:
+def create(tenant: Tenant, body: Mapping[str, Any]) -> Secret:
     secret_id = secret_id_from_name(tenant.tenant_id, body["name"])
     check_key_name(body["keyName"])
     if secret_id in tenant.secrets:
@@ -99,15 +102,14 @@ def create(tenant: TenantState, body: Mapping[str, Any]) -> Secret:
     return secret
 
 
-def get(tenant: TenantState, secret_id: str) -> Secret:
+def get(tenant: Tenant, secret_id: str) -> Secret:
     secret = tenant.secrets.get(secret_id)
     if secret is None:
         raise NotFound(f"secret accounts/{tenant.tenant_id}/secrets/{secret_id} not found")
-    assert isinstance(secret, Secret)
     return secret
 
 
-def update(tenant: TenantState, secret_id: str, body: Mapping[str, Any]) -> Secret:
+def update(tenant: Tenant, secret_id: str, body: Mapping[str, Any]) -> Secret:
     secret = get(tenant, secret_id)
     check_key_name(body["keyName"])
     index = _index(tenant)
@@ -120,7 +122,7 @@ def update(tenant: TenantState, secret_id: str, body: Mapping[str, Any]) -> Secr
     return secret
 
 
-def delete(tenant: TenantState, secret_id: str) -> None:
+def delete(tenant: Tenant, secret_id: str) -> None:
     secret = get(tenant, secret_id)
     index = _index(tenant)
     del tenant.secrets[secret_id]
@@ -128,9 +130,7 @@ def delete(tenant: TenantState, secret_id: str) -> None:
     del index.key_names[secret.key_name]
 
 
-def page(
-    tenant: TenantState, page_size: int | None, page_token: str | None
-) -> tuple[list[Secret], str]:
+def page(tenant: Tenant, page_size: int | None, page_token: str | None) -> tuple[list[Secret], str]:
     """One page of secrets in order of their ids, and the token of the next page ('' at
     the end). The token names the last id given, so a page is found by bisection and
     secrets created or deleted meanwhile neither repeat nor hide others."""
@@ -144,7 +144,7 @@ def page(
     return [tenant.secrets[i] for i in chosen], (_token(chosen[-1]) if more else "")
 
 
-def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
+def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> None:
     """Adds a fixtures entry given in create-request fields: name, keyName, value."""
     for field in ("name", "keyName"):
         if not isinstance(entry.get(field), str):

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.store import Credential
-from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
+from secretmock.engine.vendor_api import CredentialLookup, Principal
 from secretmock.vendors.insforge.errors import (
     CHECK_ADMIN_TOKEN,
     CHECK_API_KEY,
@@ -31,10 +32,10 @@ ADMIN = "admin"
 API_KEY_PREFIX = "ik_"
 
 
-def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
-    bearer = bearer_token(auth.headers)
+def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
+    bearer = exact_bearer_token(request.headers)
     api_key = bearer if bearer and bearer.startswith(API_KEY_PREFIX) else None
-    api_key = api_key or auth.headers.get("x-api-key") or None
+    api_key = api_key or request.headers.get("x-api-key") or None
     if api_key is not None:
         credential = lookup(api_key)
         if credential is None:
@@ -48,11 +49,12 @@ def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
     return _admin(credential)
 
 
-def bearer_token(headers: Mapping[str, str]) -> str | None:
+def exact_bearer_token(headers: Mapping[str, str]) -> str | None:
     """The token of ``Authorization: Bearer <token>``, or ``None``.
 
-    Exactly as the server reads it: the scheme is case-sensitive and followed by one
-    space; an empty token counts as none."""
+    Exactly as the server reads it (``startsWith('Bearer ')``, docs/vendors/insforge.md):
+    the scheme is case-sensitive and followed by one space; an empty token counts as
+    none. The other vendors read it leniently (``common.lenient_bearer_token``)."""
     header = headers.get("authorization", "")
     token = header[len("Bearer ") :] if header.startswith("Bearer ") else ""
     return token or None

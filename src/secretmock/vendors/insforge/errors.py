@@ -10,9 +10,12 @@ docs/vendors/insforge.md.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any, ClassVar
 
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError
 
 CHECK_TOKEN = "Check the token is valid or login to get a new token."
 CHECK_ADMIN_TOKEN = "Check the admin token is valid or login as admin to get a new token."
@@ -35,15 +38,14 @@ def error_reply(status: int, code: str, message: str, next_actions: str | None =
     return Reply(status, body)
 
 
-class InsForgeError(VendorError):
-    """A domain error, raised by the models or authentication and answered as is."""
+class InsForgeError(DomainError):
+    """A domain error, raised by the models or authentication and answered as is; its
+    ``details`` are the ``nextActions`` sentence."""
 
-    status = 500
-    code = "INTERNAL_ERROR"
+    code: ClassVar[str] = "INTERNAL_ERROR"
 
-    def __init__(self, message: str, next_actions: str | None = None) -> None:
-        super().__init__(error_reply(self.status, self.code, message, next_actions))
-        self.message = message
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, self.code, message, details)
 
 
 class InvalidInput(InsForgeError):
@@ -83,14 +85,14 @@ class SecretAlreadyExists(InsForgeError):
 class Envelope:
     """Answers to the problems the engine finds, as the InsForge server gives them."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         # Express's catch-all: an unknown path and a known path with another method alike.
         return error_reply(404, "NOT_FOUND", f"Endpoint {request.path} not found", CHECK_ENDPOINT)
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         return error_reply(400, InvalidInput.code, detail, CHECK_JSON)
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         if any(v.part == "path" for v in violations):
             # The server does not check the path key: a malformed one is simply not found.
             return SecretNotFound(request.path_params.get("key", "")).reply
@@ -98,7 +100,7 @@ class Envelope:
             return _create_refusal(violations)
         return _invalid(violations[0])
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
 
 

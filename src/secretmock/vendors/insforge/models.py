@@ -53,6 +53,10 @@ class Secret:
         return self.is_active and (self.expires_at is None or self.expires_at > now)
 
 
+Tenant = TenantState[Secret]
+"""A tenant of this vendor: its records are :class:`Secret`."""
+
+
 def metadata(secret: Secret) -> dict[str, Any]:
     """A ``SecretMetadata`` list item: everything but the value."""
     return {
@@ -67,14 +71,14 @@ def metadata(secret: Secret) -> dict[str, Any]:
     }
 
 
-def newest_first(tenant: TenantState) -> list[Secret]:
+def newest_first(tenant: Tenant) -> list[Secret]:
     """Every secret, inactive ones included, newest first (``ORDER BY created_at DESC``;
     among equal times the later created comes first)."""
     rows: list[Secret] = list(reversed(tenant.secrets.values()))
     return sorted(rows, key=lambda s: s.created_at, reverse=True)
 
 
-def create(tenant: TenantState, body: Mapping[str, Any], sources: Sources) -> Secret:
+def create(tenant: Tenant, body: Mapping[str, Any], sources: Sources) -> Secret:
     """Creates ``body["key"]``, or revives it if soft-deleted; an active one is a 409.
 
     A revived secret keeps its id, creation time and, when the request gives no
@@ -100,7 +104,7 @@ def create(tenant: TenantState, body: Mapping[str, Any], sources: Sources) -> Se
     return secret
 
 
-def read_value(tenant: TenantState, key: str, now: datetime) -> Secret:
+def read_value(tenant: Tenant, key: str, now: datetime) -> Secret:
     """The secret, if active and unexpired; stamps ``lastUsedAt`` (and, as the server's
     update trigger does for every write to the row, ``updatedAt``)."""
     secret = _find(tenant, key)
@@ -110,7 +114,7 @@ def read_value(tenant: TenantState, key: str, now: datetime) -> Secret:
     return secret
 
 
-def update(tenant: TenantState, key: str, body: Mapping[str, Any], now: datetime) -> Secret:
+def update(tenant: Tenant, key: str, body: Mapping[str, Any], now: datetime) -> Secret:
     """Applies the fields ``body`` gives, inactive secrets included; ``expiresAt: null``
     clears the expiry. Reserved secrets are refused, as is a body with nothing to change."""
     secret = _existing(tenant, key)
@@ -135,7 +139,7 @@ def update(tenant: TenantState, key: str, body: Mapping[str, Any], now: datetime
     return secret
 
 
-def delete(tenant: TenantState, key: str, now: datetime) -> Secret:
+def delete(tenant: Tenant, key: str, now: datetime) -> Secret:
     """Marks the secret inactive (again, if it already is); reserved secrets are refused."""
     secret = _existing(tenant, key)
     if secret.is_reserved:
@@ -161,7 +165,7 @@ def parse_expiry(raw: Any) -> datetime | None:
         raise InvalidInput("Invalid request: expiresAt is not a valid date-time") from exc
 
 
-def init_tenant(tenant: TenantState, sources: Sources) -> None:
+def init_tenant(tenant: Tenant, sources: Sources) -> None:
     """The reserved secrets every project has, with values made from ``sources``."""
     builtins = {
         "API_KEY": "ik_" + sources.hex(64),
@@ -173,7 +177,7 @@ def init_tenant(tenant: TenantState, sources: Sources) -> None:
         create(tenant, {"key": key, "value": value, "isReserved": True}, sources)
 
 
-def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
+def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> None:
     """Adds a fixtures entry given in create-request fields: key, value, isReserved?,
     expiresAt?; raises ``ValueError`` naming the problem."""
     unknown = set(entry) - CREATE_FIELDS
@@ -202,7 +206,7 @@ def export(secret: Secret) -> dict[str, Any]:
     return {**metadata(secret), "value": secret.value}
 
 
-def _existing(tenant: TenantState, key: str) -> Secret:
+def _existing(tenant: Tenant, key: str) -> Secret:
     """The secret with ``key``, active or not."""
     secret = _find(tenant, key)
     if secret is None:
@@ -210,10 +214,8 @@ def _existing(tenant: TenantState, key: str) -> Secret:
     return secret
 
 
-def _find(tenant: TenantState, key: str) -> Secret | None:
-    secret = tenant.secrets.get(key)
-    assert secret is None or isinstance(secret, Secret)
-    return secret
+def _find(tenant: Tenant, key: str) -> Secret | None:
+    return tenant.secrets.get(key)
 
 
 def _timestamp(moment: datetime | None) -> str | None:

@@ -9,7 +9,7 @@ VENDOR = Vendor(
     roles=models.ROLES,
     authenticate=auth.authenticate,
     handlers=handlers.HANDLERS,
-    errors=errors.Envelope(),
+    errors=errors.ENVELOPE,
     seed_secret=models.seed_secret,
     export_secret=models.export,
 )

@@ -10,21 +10,17 @@ organization's secrets.
 
 from __future__ import annotations
 
-from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
-from secretmock.vendors.common import bearer_token
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import CredentialLookup, Principal
+from secretmock.vendors.common import bearer_credential
 from secretmock.vendors.instabase.errors import Unauthorized
 
 IB_CONTEXT = "ib-context"
 
 
-def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
-    token = bearer_token(auth.headers)
-    if token is None:
-        raise Unauthorized("missing API token: send Authorization: Bearer <API token>")
-    credential = lookup(token)
-    if credential is None:
-        raise Unauthorized("invalid API token")
-    context = auth.headers.get(IB_CONTEXT, "").strip()
+def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
+    credential = bearer_credential(request.headers, lookup, Unauthorized, "API token", "API token")
+    context = request.headers.get(IB_CONTEXT, "").strip()
     if context and context not in (credential.tenant_id, credential.user):
         raise Unauthorized(f"invalid IB-Context {context!r}: not an account of this token")
     return Principal(credential.tenant_id, credential.role, credential.user)

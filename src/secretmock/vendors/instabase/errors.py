@@ -8,23 +8,34 @@ for a duplicate alias are INFERRED (the docs do not say).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import MessageEnvelope, MessageError
 
 
 def error_reply(status: int, message: str) -> Reply:
     return Reply(status, {"message": message})
 
 
-class InstabaseError(VendorError):
+def describe_violation(violation: Violation) -> str:
+    """One sentence naming the failing field, never its value."""
+    if violation.part == "content-type":
+        return f"{violation.message}: send Content-Type: application/json"
+    if violation.field:
+        return f"invalid {violation.part} field '{violation.field}': {violation.message}"
+    return f"invalid request {violation.part}: {violation.message}"
+
+
+ENVELOPE = MessageEnvelope(
+    error_reply, describe_violation, "invalid JSON in request body", "Internal server error"
+)
+"""Answers to the problems the engine finds."""
+
+
+class InstabaseError(MessageError):
     """A domain error, raised by auth and the models and answered as is."""
 
-    status = 500
-
-    def __init__(self, message: str) -> None:
-        super().__init__(error_reply(self.status, message))
+    envelope = ENVELOPE
 
 
 class BadRequest(InstabaseError):
@@ -43,28 +54,3 @@ class NotFound(InstabaseError):
 
 class Conflict(InstabaseError):
     status = 409
-
-
-def describe_violation(violation: Violation) -> str:
-    """One sentence naming the failing field, never its value."""
-    if violation.part == "content-type":
-        return f"{violation.message}: send Content-Type: application/json"
-    if violation.field:
-        return f"invalid {violation.part} field '{violation.field}': {violation.message}"
-    return f"invalid request {violation.part}: {violation.message}"
-
-
-class Envelope:
-    """Answers to the problems the engine finds."""
-
-    def no_route(self, request: RequestInfo) -> Reply:
-        return error_reply(404, "Not Found")
-
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
-        return error_reply(400, f"invalid JSON in request body: {detail}")
-
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
-        return error_reply(400, describe_violation(violations[0]))
-
-    def internal(self, request: RequestInfo) -> Reply:
-        return error_reply(500, "Internal server error")

@@ -44,6 +44,10 @@ class Secret:
     last_updated_by: str
 
 
+Tenant = TenantState[Secret]
+"""A tenant of this vendor: its records are :class:`Secret`."""
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who makes a change, and when (Unix milliseconds)."""
@@ -77,7 +81,7 @@ def require_admin(role: str | None, action: str) -> None:
         raise Unauthorized(f"missing permissions: only organization admins can {action}")
 
 
-def create(tenant: TenantState, body: Mapping[str, Any], actor: Actor) -> Secret:
+def create(tenant: Tenant, body: Mapping[str, Any], actor: Actor) -> Secret:
     alias = body["alias"]
     if not alias:
         raise BadRequest("invalid body field 'alias': must not be empty")
@@ -100,15 +104,14 @@ def create(tenant: TenantState, body: Mapping[str, Any], actor: Actor) -> Secret
     return secret
 
 
-def get(tenant: TenantState, alias: str) -> Secret:
+def get(tenant: Tenant, alias: str) -> Secret:
     secret = tenant.secrets.get(alias)
     if secret is None:
         raise NotFound(f"secret with alias {alias!r} not found")
-    assert isinstance(secret, Secret)
     return secret
 
 
-def update(tenant: TenantState, body: Mapping[str, Any], actor: Actor) -> Secret:
+def update(tenant: Tenant, body: Mapping[str, Any], actor: Actor) -> Secret:
     """Changes the fields ``body`` gives; every other field stays. Checks all first."""
     secret = get(tenant, body["alias"])
     kind = body.get("allowed_workspaces_type", secret.allowed_workspaces_type)
@@ -122,15 +125,15 @@ def update(tenant: TenantState, body: Mapping[str, Any], actor: Actor) -> Secret
     return secret
 
 
-def delete(tenant: TenantState, alias: str) -> None:
+def delete(tenant: Tenant, alias: str) -> None:
     get(tenant, alias)
     del tenant.secrets[alias]
 
 
-def visible(tenant: TenantState, workspace: str | None, alias: str | None) -> list[Secret]:
+def visible(tenant: Tenant, workspace: str | None, alias: str | None) -> list[Secret]:
     """The secrets, in creation order, narrowed to those usable in ``workspace`` (type
     ``ALL``, or ``SOME`` listing it) and to the one named ``alias``."""
-    found = [s for s in tenant.secrets.values() if isinstance(s, Secret)]
+    found = list(tenant.secrets.values())
     if workspace is not None:
         found = [s for s in found if _usable_in(s, workspace)]
     if alias is not None:
@@ -138,7 +141,7 @@ def visible(tenant: TenantState, workspace: str | None, alias: str | None) -> li
     return found
 
 
-def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
+def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> None:
     """Adds a fixtures entry given in create-request fields; the tenant's first admin
     (credentials are loaded first) is its creator."""
     unknown = set(entry) - CREATE_FIELDS
@@ -192,6 +195,6 @@ def _usable_in(secret: Secret, workspace: str) -> bool:
     return kind == "ALL" or (kind == "SOME" and workspace in secret.allowed_workspaces)
 
 
-def _seeding_user(tenant: TenantState) -> str:
+def _seeding_user(tenant: Tenant) -> str:
     admins = [c.user for c in tenant.credentials.values() if c.role == ADMIN]
     return admins[0] if admins else tenant.tenant_id

@@ -20,8 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from secretmock.engine.vendor_api import CredentialLookup, Principal, RequestInfo
-from secretmock.vendors.common import basic_credentials, bearer_token
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import CredentialLookup, Principal
+from secretmock.vendors.common import basic_credentials, lenient_bearer_token
 from secretmock.vendors.langwatch.errors import (
     AUTH_REQUIRED,
     INVALID_CREDENTIALS,
@@ -45,17 +46,17 @@ PERMISSION_OF: dict[str, str] = {
 """The permission each operation requires (app.ts ``requires(...)``)."""
 
 
-def authenticate(auth: RequestInfo, lookup: CredentialLookup) -> Principal:
+def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
     """The caller, on its key's project, holding the operation's permission; raises the
     middleware's 401, or the 403 ``api_key_permission_denied``, otherwise."""
-    found = extract_credentials(auth.headers)
+    found = extract_credentials(request.headers)
     if found is None:
         raise Unauthorized(AUTH_REQUIRED)
     token, project_id = found
     credential = lookup(token)
     if credential is None or project_id not in (None, credential.tenant_id):
         raise Unauthorized(INVALID_CREDENTIALS)
-    require(credential.role, PERMISSION_OF[auth.operation_id or ""])
+    require(credential.role, PERMISSION_OF[request.operation_id or ""])
     return Principal(credential.tenant_id, credential.role, credential.user)
 
 
@@ -65,7 +66,7 @@ def extract_credentials(headers: Mapping[str, str]) -> tuple[str, str | None] | 
     if basic is not None:
         named_project, basic_token = basic
         return basic_token, named_project
-    token = bearer_token(headers) or headers.get("x-auth-token")
+    token = lenient_bearer_token(headers) or headers.get("x-auth-token")
     return (token, headers.get("x-project-id") or None) if token else None
 
 

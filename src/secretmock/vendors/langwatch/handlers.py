@@ -6,7 +6,8 @@ from typing import Any
 
 from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.langwatch import models
-from secretmock.vendors.langwatch.errors import MalformedBody, SchemaFailure, missing_fields
+from secretmock.vendors.langwatch.errors import MalformedRequest, SchemaFailure
+from secretmock.vendors.langwatch.zod import missing_fields
 
 
 def list_secrets(call: Call) -> Reply:
@@ -45,7 +46,7 @@ def _body(call: Call) -> dict[str, Any]:
         return call.body
     content_type = call.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if content_type == "application/json" or content_type.endswith("+json"):
-        raise MalformedBody()
+        raise MalformedRequest()
     raise SchemaFailure(missing_fields(call.operation_id))
 
 

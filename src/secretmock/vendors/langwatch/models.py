@@ -46,6 +46,10 @@ class Secret:
         return self.name in RESERVED_NAMES
 
 
+Tenant = TenantState[Secret]
+"""A tenant of this vendor: its records are :class:`Secret`."""
+
+
 def resource(project_id: str, secret: Secret) -> dict[str, str]:
     """The SecretResponse the API returns: metadata, never the value."""
     return {
@@ -57,22 +61,22 @@ def resource(project_id: str, secret: Secret) -> dict[str, str]:
     }
 
 
-def listing(tenant: TenantState) -> list[Secret]:
+def listing(tenant: Tenant) -> list[Secret]:
     """The project's secrets as the list shows them: reserved ones hidden, by name."""
-    visible = [s for s in _secrets(tenant) if not s.reserved]
+    visible = [s for s in tenant.secrets.values() if not s.reserved]
     return sorted(visible, key=lambda s: s.name)
 
 
-def get(tenant: TenantState, secret_id: str) -> Secret:
+def get(tenant: Tenant, secret_id: str) -> Secret:
     """The secret ``secret_id`` of this project; reserved ones read as not found."""
     secret = tenant.secrets.get(secret_id)
-    if not isinstance(secret, Secret) or secret.reserved:
+    if secret is None or secret.reserved:
         raise NotFound()
     return secret
 
 
 def create(
-    tenant: TenantState, name: str, value: str, sources: Sources, secret_id: str | None = None
+    tenant: Tenant, name: str, value: str, sources: Sources, secret_id: str | None = None
 ) -> Secret:
     """Creates a secret after the service's checks, in its order: reserved name (422),
     50 secrets reached (422), name taken (409). Nothing changes when one fails.
@@ -85,7 +89,7 @@ def create(
     return _add(tenant, secret_id or _new_id(tenant, sources), name, value, sources.now())
 
 
-def update(tenant: TenantState, secret_id: str, value: str, sources: Sources) -> Secret:
+def update(tenant: Tenant, secret_id: str, value: str, sources: Sources) -> Secret:
     """Replaces the value; the name and ``created_at`` stay, ``updated_at`` moves."""
     secret = get(tenant, secret_id)
     secret.value = value
@@ -93,13 +97,13 @@ def update(tenant: TenantState, secret_id: str, value: str, sources: Sources) ->
     return secret
 
 
-def delete(tenant: TenantState, secret_id: str) -> None:
+def delete(tenant: Tenant, secret_id: str) -> None:
     """Removes the secret for good: its name can be used again."""
     get(tenant, secret_id)
     del tenant.secrets[secret_id]
 
 
-def seed_secret(tenant: TenantState, entry: Mapping[str, Any], sources: Sources) -> None:
+def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> None:
     """Adds a fixtures entry: the create-request fields ``name`` and ``value``, and
     optionally ``id`` (so tests and docs can address a known secret).
 
@@ -126,22 +130,18 @@ def export(secret: Secret) -> dict[str, Any]:
     return {"id": secret.id, "name": secret.name, "value": secret.value}
 
 
-def _secrets(tenant: TenantState) -> list[Secret]:
-    return [s for s in tenant.secrets.values() if isinstance(s, Secret)]
-
-
-def _add(tenant: TenantState, secret_id: str, name: str, value: str, now: datetime) -> Secret:
+def _add(tenant: Tenant, secret_id: str, name: str, value: str, now: datetime) -> Secret:
     secret = Secret(secret_id, name, value, now, now)
     tenant.secrets[secret_id] = secret
     return secret
 
 
-def _check_name_free(tenant: TenantState, name: str) -> None:
-    if any(s.name == name for s in _secrets(tenant)):
+def _check_name_free(tenant: Tenant, name: str) -> None:
+    if any(s.name == name for s in tenant.secrets.values()):
         raise Conflict(f'A secret with the name "{name}" already exists')
 
 
-def _new_id(tenant: TenantState, sources: Sources) -> str:
+def _new_id(tenant: Tenant, sources: Sources) -> str:
     """A fresh nanoid (21 URL-safe characters), unused in this project."""
     while True:
         candidate = sources.token(NANOID_LENGTH, NANOID_ALPHABET)
@@ -166,7 +166,7 @@ def _check_seed_fields(name: str, value: str) -> None:
         raise ValueError(f"'value' must hold 1 to {MAX_VALUE_LENGTH} characters")
 
 
-def _seed_id(tenant: TenantState, entry: Mapping[str, Any]) -> str | None:
+def _seed_id(tenant: Tenant, entry: Mapping[str, Any]) -> str | None:
     if "id" not in entry:
         return None
     secret_id = entry["id"]

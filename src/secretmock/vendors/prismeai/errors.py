@@ -14,9 +14,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
+from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
-from secretmock.engine.vendor_api import Reply, RequestInfo, VendorError
+from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
+from secretmock.vendors.common import DomainError
 
 CORRELATION_HEADER = "x-correlation-id"
 SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
@@ -37,22 +39,19 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
     return Reply(status, body)
 
 
-def traced(reply: Reply, request: RequestInfo) -> Reply:
+def traced(reply: Reply, request: IncomingRequest) -> Reply:
     """``reply`` with a correlation header, for answers given outside a handler."""
     return replace(reply, headers=correlation_headers(request.headers, request.sources))
 
 
-class PrismeError(VendorError):
-    """A domain error, raised by the models and answered as is."""
+class PrismeError(DomainError):
+    """A domain error, raised by auth and the models and answered as is: ``error`` is
+    the class's name, as ``PrismeError.toJSON()`` writes it."""
 
-    status = 500
-    default_message = "Internal error"
+    def answer(self, message: str, details: Any) -> Reply:
+        return error_reply(self.status, type(self).__name__, message, details)
 
-    def __init__(self, message: str | None = None, details: Any = None) -> None:
-        error = type(self).__name__
-        super().__init__(error_reply(self.status, error, message or self.default_message, details))
-
-    def with_correlation(self, request: RequestInfo) -> VendorError:
+    def with_correlation(self, request: IncomingRequest) -> VendorError:
         """The same answer with a correlation header, for errors raised outside a handler."""
         return VendorError(traced(self.reply, request))
 
@@ -96,7 +95,7 @@ def describe_violation(violation: Violation) -> dict[str, str]:
     if violation.part == "content-type":
         return {
             "path": "/headers/content-type",
-            "message": f"unsupported media type {violation.actual}",
+            "message": f"unsupported media type {violation.actual or 'none'}",
         }
     where = {"body": "/body", "path": "/params", "query": "/query", "header": "/headers"}
     path = where.get(violation.part, f"/{violation.part}") + violation.location
@@ -108,18 +107,20 @@ def describe_violation(violation: Violation) -> dict[str, str]:
 
 
 def _ajv_message(violation: Violation) -> str:
-    missing = violation.location.rsplit("/", 1)[-1]
     if violation.rule == "required":
-        return f"must have required property '{missing}'" if missing else "is required"
-    if violation.rule == "type" and violation.expected.startswith("type "):
-        return f"must be {violation.expected.removeprefix('type ')}"
+        return (
+            f"must have required property '{violation.name}'" if violation.name else "is required"
+        )
+    if violation.rule == "type":  # ajv names a list of types joined by commas
+        expected = violation.expected
+        return f"must be {','.join(expected) if isinstance(expected, list) else expected}"
     return violation.message
 
 
 class Envelope:
     """Answers to the problems the engine finds before or after a handler."""
 
-    def no_route(self, request: RequestInfo) -> Reply:
+    def no_route(self, request: IncomingRequest) -> Reply:
         # express-openapi-validator: a known path with another method is a 405, which the
         # service's error handler turns into a 400; an unknown path is its 'not found' 404.
         if SECRETS_PATH.fullmatch(request.path):
@@ -129,13 +130,13 @@ class Envelope:
         details = [{"path": request.path, "message": "not found"}]
         return traced(error_reply(404, "RequestValidationError", "not found", details), request)
 
-    def malformed_body(self, request: RequestInfo, detail: str) -> Reply:
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         problem = {"path": "/body", "message": f"could not be parsed: {detail}"}
         return traced(validation_error([problem]).reply, request)
 
-    def invalid_request(self, request: RequestInfo, violations: Sequence[Violation]) -> Reply:
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
         problems = [describe_violation(v) for v in violations]
         return traced(validation_error(problems).reply, request)
 
-    def internal(self, request: RequestInfo) -> Reply:
+    def internal(self, request: IncomingRequest) -> Reply:
         return traced(error_reply(500, "Internal", "Internal error"), request)

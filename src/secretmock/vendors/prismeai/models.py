@@ -42,6 +42,10 @@ class Secret:
     updated_by: str
 
 
+Tenant = TenantState[Secret]
+"""A tenant of this vendor: its records are :class:`Secret`."""
+
+
 @dataclass
 class Plan:
     """What a write changes, by name: each list in the order the server would act."""
@@ -117,12 +121,12 @@ def entry(secret: Secret) -> dict[str, Any]:
     return shown
 
 
-def visible(tenant: TenantState, role: str | None) -> dict[str, Secret]:
+def visible(tenant: Tenant, role: str | None) -> dict[str, Secret]:
     """The secrets ``role`` may read, in storage order."""
     return {name: s for name, s in tenant.secrets.items() if can_read(role, name)}
 
 
-def read_map(tenant: TenantState, role: str | None) -> dict[str, dict[str, Any]]:
+def read_map(tenant: Tenant, role: str | None) -> dict[str, dict[str, Any]]:
     """The ``WorkspaceSecrets`` map ``role`` sees."""
     return {name: entry(secret) for name, secret in visible(tenant, role).items()}
 
@@ -142,7 +146,7 @@ def plan(current: Mapping[str, Secret], body: Mapping[str, Any], replace: bool) 
 
 
 def write(
-    tenant: TenantState,
+    tenant: Tenant,
     role: str | None,
     user: str,
     body: Mapping[str, Any],
@@ -165,7 +169,7 @@ def write(
     return read_map(tenant, role)
 
 
-def delete(tenant: TenantState, role: str | None, name: str) -> None:
+def delete(tenant: Tenant, role: str | None, name: str) -> None:
     """Deletes one secret. A name the caller cannot see or may not delete is not found,
     because the service deletes only among the rows the caller may delete."""
     if name not in visible(tenant, role) or not can_write(role, name):
@@ -173,7 +177,7 @@ def delete(tenant: TenantState, role: str | None, name: str) -> None:
     del tenant.secrets[name]
 
 
-def seed_secret(tenant: TenantState, fixture: Mapping[str, Any], sources: Sources) -> None:
+def seed_secret(tenant: Tenant, fixture: Mapping[str, Any], sources: Sources) -> None:
     """Adds a fixtures entry ``{name, value, description?}``. Names starting with
     ``prismeai_`` are accepted here: they seed system secrets no workspace role sees."""
     unknown = set(fixture) - {"name", "value", "description"}
@@ -225,7 +229,7 @@ def _check_names(body: Mapping[str, Any]) -> None:
 
 
 def _apply(
-    tenant: TenantState,
+    tenant: Tenant,
     changes: Plan,
     body: Mapping[str, Any],
     user: str,
@@ -246,7 +250,7 @@ def _apply(
 def _new_secret(
     name: str,
     given: Mapping[str, Any],
-    tenant: TenantState,
+    tenant: Tenant,
     user: str,
     now: str,
     sources: Sources,
@@ -263,7 +267,7 @@ def _new_secret(
     )
 
 
-def _new_id(given: Any, tenant: TenantState, sources: Sources) -> str:
+def _new_id(given: Any, tenant: Tenant, sources: Sources) -> str:
     """The id a client gave a new secret (the service keeps it) when it is a non-empty
     string no other secret of the workspace has; else a new MongoDB-style id."""
     taken = {secret.id for secret in tenant.secrets.values()}

@@ -16,6 +16,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from secretmock.engine.specs import resolve_refs
+
 Accept = Callable[[Any], bool]
 
 # Keywords that describe but never constrain a value.
@@ -233,17 +235,3 @@ _BUILDERS: dict[str, Callable[[Any, dict[str, Any], dict[str, Any], int], Accept
     "format": _format,
     "nullable": _nullable,
 }
-
-
-def resolve_refs(node: Any, document: dict[str, Any]) -> Any:
-    """``node``, following local references (``{"$ref": "#/..."}``) in ``document`` to
-    what they name; raises ``ValueError`` for any other kind of reference."""
-    seen = 0
-    while isinstance(node, dict) and "$ref" in node:
-        if len(node) > 1 or not str(node["$ref"]).startswith("#/") or seen > 32:
-            raise ValueError(f"unsupported reference {node!r}")
-        target: Any = document
-        for part in node["$ref"][2:].split("/"):
-            target = target[part.replace("~1", "/").replace("~0", "~")]
-        node, seen = target, seen + 1
-    return node

@@ -1,4 +1,4 @@
-"""The fast path: each operation's checks compiled once, at start-up.
+"""The one validation path: each operation's checks compiled once, at start-up.
 
 Plain openapi-core spends about a millisecond per request re-reading the spec:
 resolving schema paths, copying a format checker and building schema validators, on
@@ -8,16 +8,17 @@ the schema checks.
 
 A schema check is two-staged (``fastcheck.py``): closures that accept what is
 certainly valid, and, for anything else, the JSON Schema validator openapi-core
-itself builds for that schema (with its factories and settings), which gives the
-verdict and the errors. That validator is built on first need, so neither
-openapi-core nor jsonschema is imported before a request needs them.
+itself builds for that schema (``schema_factory.py``), which gives the verdict and the
+errors. That validator is built on first need, so neither openapi-core nor jsonschema
+is imported before a request needs them.
 
-:func:`compile_operation` compiles what it fully understands and answers ``None``
-for anything else (parameters with ``content`` or a non-default style, arrays,
-formats that unmarshal to other types, non-JSON media types, response headers); such
-an operation stays with openapi-core (``reference.py``). ``tests/engine/test_compiled.py``
-runs a corpus of requests and responses through both and requires the same verdict
-and the same failing locations.
+:func:`compile_operation` compiles what it fully understands and raises
+:class:`NotCompilable` naming anything else (parameters with ``content``, a
+non-default style or an array schema, formats that unmarshal to other types, non-JSON
+media types, response headers): the spec cannot be served, and start-up says why.
+``tests/engine/test_compiled.py`` runs a corpus of requests and responses of every
+operation through this and through openapi-core's whole-operation validation, and
+requires the same verdict and the same failing locations.
 """
 
 from __future__ import annotations
@@ -29,9 +30,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from secretmock.engine.fastcheck import Accept, compile_acceptance, resolve_refs
-from secretmock.engine.incoming import CheckedParameters, IncomingRequest, is_json
-from secretmock.engine.specs import Operation
+from secretmock.engine.incoming import IncomingRequest, is_json
+from secretmock.engine.specs import Operation, resolve_refs
+from secretmock.engine.validation.contract import CheckedRequest
+from secretmock.engine.validation.fastcheck import Accept, compile_acceptance
+from secretmock.engine.validation.schema_factory import Pointer, SchemaValidatorFactory
 from secretmock.engine.violations import (
     Violation,
     empty_parameter,
@@ -44,12 +47,6 @@ from secretmock.engine.violations import (
     unsupported_media_type,
 )
 
-Pointer = tuple[str | int, ...]
-"""Keys from the spec document's root to a schema, as written (``$ref`` not followed)."""
-ValidatorBuilder = Callable[[Pointer, str], Any]
-"""Builds openapi-core's JSON Schema validator for the schema at a pointer, for the
-``"request"`` or ``"response"`` side."""
-
 _CASTS: dict[str, Callable[[str], Any]] = {"string": str, "integer": int, "number": float}
 # Formats that only constrain a value (the validator checks them) and do not unmarshal
 # it into another type, as "date-time" or "byte" would.
@@ -58,17 +55,19 @@ _NO_VALUE = object()
 
 
 class NotCompilable(Exception):
-    """The operation uses a feature the fast path leaves to openapi-core."""
+    """The operation uses a feature the compiler does not cover; the message names it."""
 
 
 class SchemaCheck:
     """One schema: fast acceptance, then openapi-core's validator for the rest."""
 
-    def __init__(self, accept: Accept, pointer: Pointer, side: str, build: ValidatorBuilder):
+    def __init__(
+        self, accept: Accept, pointer: Pointer, side: str, factory: SchemaValidatorFactory
+    ) -> None:
         self._accept = accept
         self._pointer = pointer
         self._side = side
-        self._build = build
+        self._factory = factory
         self._validator: Any = None
         self._lock = threading.Lock()
 
@@ -85,7 +84,7 @@ class SchemaCheck:
         if self._validator is None:
             with self._lock:
                 if self._validator is None:
-                    self._validator = self._build(self._pointer, self._side)
+                    self._validator = self._factory.validator(self._pointer, self._side)
         return self._validator
 
 
@@ -119,7 +118,8 @@ class _Content:
 
 
 class CompiledOperation:
-    """One operation's request and response checks, ready to run."""
+    """One operation's request and response checks, ready to run (an
+    :class:`~secretmock.engine.validation.contract.OperationValidator`)."""
 
     def __init__(
         self,
@@ -143,8 +143,8 @@ class CompiledOperation:
         return found
 
     def check_request(
-        self, path_params: Mapping[str, str], request: IncomingRequest, body: Any
-    ) -> CheckedParameters:
+        self, request: IncomingRequest, path_params: Mapping[str, str], body: Any
+    ) -> CheckedRequest:
         """Parameters cast and checked, then the body (``body`` is its parsed JSON)."""
         query = (  # the first value of a repeated name wins, as in openapi-core
             dict(parse_qsl(request.query_string, keep_blank_values=True)[::-1])
@@ -159,7 +159,7 @@ class CompiledOperation:
             if value is not _NO_VALUE:
                 found[parameter.location][parameter.name] = value
         violations += self._body_violations(request, body)
-        return CheckedParameters(found["path"], found["query"], violations)
+        return CheckedRequest(found["path"], found["query"], body, violations)
 
     def _body_violations(self, request: IncomingRequest, body: Any) -> list[Violation]:
         if self._body is None:
@@ -180,17 +180,14 @@ class CompiledOperation:
                 content = self._responses[key]
                 break
         else:
-            return [undeclared_status(status)]
+            return [undeclared_status(status, list(self._responses))]
         if content is None:
             return []
         if not data:
             return [missing_response_body()]
         media_key = content.find("application/json")
         if media_key is None:
-            wrong = unsupported_media_type("application/json", list(content.media))
-            return [
-                Violation("response", "", wrong.rule, wrong.message, wrong.expected, wrong.actual)
-            ]
+            return [unsupported_media_type("application/json", list(content.media), "response")]
         check = content.media[media_key]
         return check.violations(body, "response") if check is not None else []
 
@@ -231,12 +228,12 @@ def _parameter_value(
 @dataclass(frozen=True)
 class _Compiler:
     document: dict[str, Any]
-    build: ValidatorBuilder
+    factory: SchemaValidatorFactory
 
     def check(self, pointer: Pointer, side: str) -> SchemaCheck:
         schema = self.at(pointer)
         accept = compile_acceptance(schema, self.document) or _never
-        return SchemaCheck(accept, pointer, side, self.build)
+        return SchemaCheck(accept, pointer, side, self.factory)
 
     def at(self, pointer: Pointer) -> Any:
         node: Any = self.document
@@ -250,22 +247,20 @@ def _never(value: Any) -> bool:
 
 
 def compile_operation(
-    document: dict[str, Any], operation: Operation, build: ValidatorBuilder
-) -> CompiledOperation | None:
-    """``operation`` of the spec ``document`` compiled, or ``None`` if it needs
-    openapi-core itself. ``build`` makes openapi-core's validators when first needed."""
-    compiler = _Compiler(document, build)
+    document: dict[str, Any], operation: Operation, factory: SchemaValidatorFactory
+) -> CompiledOperation:
+    """``operation`` of the spec ``document`` compiled; ``factory`` makes openapi-core's
+    validators when first needed. Raises :class:`NotCompilable` naming what the
+    operation uses that the compiler does not cover."""
+    compiler = _Compiler(document, factory)
     at_operation: Pointer = ("paths", operation.path_template, operation.method)
     spec_operation = compiler.at(at_operation)
-    try:
-        parameters = _parameters(compiler, operation)
-        body, required = _request_body(compiler, at_operation, spec_operation)
-        responses = {
-            str(status): _content(compiler, (*at_operation, "responses", status), "response")
-            for status in spec_operation["responses"]
-        }
-    except NotCompilable:
-        return None
+    parameters = _parameters(compiler, operation)
+    body, required = _request_body(compiler, at_operation, spec_operation)
+    responses = {
+        str(status): _content(compiler, (*at_operation, "responses", status), "response")
+        for status in spec_operation["responses"]
+    }
     return CompiledOperation(parameters, body, required, responses)
 
 
@@ -288,22 +283,25 @@ def _parameters(compiler: _Compiler, operation: Operation) -> tuple[_Parameter, 
 
 def _parameter(compiler: _Compiler, pointer: Pointer, raw: dict[str, Any]) -> _Parameter:
     location = raw["in"]
+    described = f"the {location} parameter {raw['name']!r}"
     default_style = {"path": "simple", "header": "simple", "query": "form"}.get(location)
-    if (
-        "content" in raw
-        or default_style is None
-        or raw.get("style", default_style) != default_style
-        or raw.get("explode", location == "query") != (location == "query")
-        or "allowEmptyValue" in raw
+    if default_style is None:
+        raise NotCompilable(f"{described} (only path, query and header parameters)")
+    for key, default in (
+        ("style", default_style),
+        ("explode", location == "query"),
+        ("content", _NO_VALUE),
+        ("allowEmptyValue", _NO_VALUE),
     ):
-        raise NotCompilable(f"parameter {raw['name']}")
+        if raw.get(key, default) != default:
+            raise NotCompilable(f"{described} with {key!r}")
     schema = compiler.at((*pointer, "schema"))
     schema_type = schema.get("type")
-    if schema_type not in _CASTS or schema.get("format", "") not in {
-        "",
-        *_PLAIN_FORMATS[schema_type],
-    }:
-        raise NotCompilable(f"parameter {raw['name']} type {schema_type}")
+    schema_format = schema.get("format", "")
+    if schema_type not in _CASTS:
+        raise NotCompilable(f"{described} of type {schema_type!r}")
+    if schema_format not in {"", *_PLAIN_FORMATS[schema_type]}:
+        raise NotCompilable(f"{described} of format {schema_format!r}")
     return _Parameter(
         name=raw["name"],
         location=location,
@@ -327,13 +325,13 @@ def _request_body(
 def _content(compiler: _Compiler, pointer: Pointer, side: str) -> _Content | None:
     holder = compiler.at(pointer)
     if side == "response" and "headers" in holder:
-        raise NotCompilable("response headers")
+        raise NotCompilable(f"response headers ({'/'.join(map(str, pointer[-2:]))})")
     if "content" not in holder:
         return None
     media: dict[str, SchemaCheck | None] = {}
     for mimetype, media_type in holder["content"].items():
         if not is_json(mimetype):
-            raise NotCompilable(f"media type {mimetype}")
+            raise NotCompilable(f"the media type {mimetype!r}")
         has_schema = "schema" in resolve_refs(media_type, compiler.document)
         schema_pointer: Pointer = (*pointer, "content", mimetype, "schema")
         media[mimetype] = compiler.check(schema_pointer, side) if has_schema else None

@@ -1,0 +1,271 @@
+"""The vendor pipeline itself: each step that can answer, seen through a fake vendor.
+
+The fake vendor (a one-operation spec in ``tests/data/specs/tiny.yaml``) answers every
+engine-found problem with an ``error`` naming the envelope method that wrote it, so a
+row shows which step answered; each row then checks the status, the envelope, the
+journal entry and that a refused request stored nothing. The last tests send a body
+over the limit to a real vendor, in-process, over a socket and through interception.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+import requests
+
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.incoming import IncomingRequest, incoming_request
+from secretmock.engine.journal import REDACTED, Journal, JournalEntry
+from secretmock.engine.pipeline import Outcome, VendorPipeline
+from secretmock.engine.sources import Sources
+from secretmock.engine.specs import load_spec
+from secretmock.engine.store import Credential, TenantState, VendorStore
+from secretmock.engine.vendor_api import (
+    Call,
+    CredentialLookup,
+    Principal,
+    Reply,
+    Vendor,
+    VendorError,
+)
+from secretmock.engine.violations import Violation
+from secretmock.intercept import Interceptor
+from tests.conftest import Api
+
+TINY_SPEC = Path(__file__).parent.parent / "data" / "specs" / "tiny.yaml"
+TOKEN = "good-token"
+LIMIT = 64
+AUTH = {"authorization": f"Bearer {TOKEN}"}
+JSON = {"content-type": "application/json"}
+
+
+def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
+    header = request.headers.get("authorization", "")
+    credential = lookup(header.removeprefix("Bearer ")) if header.startswith("Bearer ") else None
+    if credential is None:
+        raise VendorError(Reply(401, {"error": "authenticate"}))
+    return Principal(credential.tenant_id, credential.role, credential.user)
+
+
+def put_item(call: Call) -> Reply:
+    """Stores the value; some names stand for a handler's failures."""
+    name = call.path["name"]
+    if name == "boom":
+        raise RuntimeError("a handler bug, with a secret in its trace")
+    if name == "missing":
+        raise VendorError(Reply(404, {"error": "handler"}))
+    if name == "offspec":
+        return Reply(200, {"name": name})  # the spec requires "value": an emulator bug
+    call.tenant.secrets[name] = call.body["value"]
+    return Reply(200, {"name": name, "value": call.body["value"]})
+
+
+class Envelope:
+    """Every answer names the envelope method that wrote it."""
+
+    def no_route(self, request: IncomingRequest) -> Reply:
+        return Reply(404, {"error": "no_route", "detail": f"{request.method} {request.path}"})
+
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
+        return Reply(400, {"error": "malformed_body", "detail": detail})
+
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
+        return Reply(400, {"error": "invalid_request", "detail": str(request.operation_id)})
+
+    def internal(self, request: IncomingRequest) -> Reply:
+        return Reply(500, {"error": "internal"})
+
+
+TINY = Vendor(
+    name="tiny",
+    spec_file="tiny.yaml",
+    roles=frozenset({"admin"}),
+    authenticate=authenticate,
+    handlers={"putItem": put_item},
+    errors=Envelope(),
+    seed_secret=lambda tenant, entry, sources: None,
+    export_secret=lambda record: {"value": record},
+)
+
+
+@pytest.fixture
+def pipeline() -> VendorPipeline:
+    store = VendorStore()
+    credential = Credential(TOKEN, "t1", "admin", "ada")
+    store.put(TenantState("t1", credentials={TOKEN: credential}))
+    spec = load_spec(TINY_SPEC)
+    return VendorPipeline(TINY, spec, store, Sources(seed=1), Journal(), max_body_bytes=LIMIT)
+
+
+def send(
+    pipeline: VendorPipeline, method: str, path: str, headers: dict[str, str], body: bytes
+) -> tuple[Outcome, JournalEntry]:
+    """What a transport does: build the request (flagging a body over the limit), hand it
+    over, and return the outcome with the journal's one new entry."""
+    request = incoming_request(
+        method, path, "", headers.items(), body, len(body) > pipeline.max_body_bytes
+    )
+    outcome = pipeline.handle(request)
+    (entry,) = pipeline.journal.entries()
+    return outcome, entry
+
+
+@pytest.mark.parametrize(
+    "method, path, headers, body, status, answer, operation_id, tenant, broke_spec",
+    [
+        pytest.param(
+            "GET", "/api/items/a", AUTH, b"",
+            404, {"error": "no_route", "detail": "GET /api/items/a"}, None, None, False,
+            id="route-miss",
+        ),
+        pytest.param(
+            "PUT", "/api/items/a", JSON, b'{"value": "v"}',
+            401, {"error": "authenticate"}, "putItem", None, False,
+            id="auth-failure",
+        ),
+        pytest.param(
+            "PUT", "/api/items/a", AUTH | JSON, b'{"value": ',
+            400, {"error": "malformed_body"}, "putItem", "t1", True,
+            id="malformed-body",
+        ),
+        pytest.param(
+            # Refused before authentication: no credential, and still the body's answer.
+            "PUT", "/api/items/a", JSON, b'{"value": "' + b"v" * LIMIT + b'"}',
+            400, {"error": "malformed_body", "detail": "the request body is too large"},
+            "putItem", None, False,
+            id="too-large-body",
+        ),
+        pytest.param(
+            "PUT", "/api/items/a", AUTH | JSON, b'{"value": 1}',
+            400, {"error": "invalid_request", "detail": "putItem"}, "putItem", "t1", True,
+            id="invalid-request",
+        ),
+        pytest.param(
+            "PUT", "/api/items/missing", AUTH | JSON, b'{"value": "v"}',
+            404, {"error": "handler"}, "putItem", "t1", False,
+            id="handler-vendor-error",
+        ),
+        pytest.param(
+            "PUT", "/api/items/boom", AUTH | JSON, b'{"value": "v"}',
+            500, {"error": "internal"}, "putItem", None, False,
+            id="handler-exception",
+        ),
+        pytest.param(
+            "PUT", "/api/items/offspec", AUTH | JSON, b'{"value": "v"}',
+            500, {"error": "internal"}, "putItem", "t1", True,
+            id="response-outside-spec",
+        ),
+        pytest.param(
+            "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}',
+            200, {"name": "a", "value": "v"}, "putItem", "t1", False,
+            id="success",
+        ),
+    ],
+)  # fmt: skip
+def test_each_step_answers_in_the_envelope_and_is_journaled(
+    pipeline: VendorPipeline,
+    method: str,
+    path: str,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    answer: dict[str, str],
+    operation_id: str | None,
+    tenant: str | None,
+    broke_spec: bool,
+) -> None:
+    outcome, entry = send(pipeline, method, path, headers, body)
+    assert outcome.reply.status == status
+    assert {k: outcome.reply.body.get(k) for k in answer} == answer, outcome.reply.body
+    assert b"Traceback" not in outcome.data and b"secret" not in outcome.data
+    assert (entry.status, entry.operation_id, entry.tenant) == (status, operation_id, tenant)
+    assert (entry.method, entry.path, entry.vendor) == (method, path, "tiny")
+    assert bool(entry.violations) is broke_spec, entry.violations
+    stored = pipeline.store.get("t1")
+    assert stored is not None
+    assert stored.secrets == ({"a": "v"} if status == 200 else {}), "a refusal stores nothing"
+
+
+def test_the_journal_keeps_the_parsed_body_redacted(pipeline: VendorPipeline) -> None:
+    outcome, entry = send(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
+    assert outcome.request_body == {"value": "v"}
+    assert entry.body == {"value": REDACTED}
+
+
+def test_a_response_outside_the_spec_is_recorded_as_a_response_violation(
+    pipeline: VendorPipeline,
+) -> None:
+    _, entry = send(pipeline, "PUT", "/api/items/offspec", AUTH | JSON, b'{"value": "v"}')
+    assert [v.part for v in entry.violations] == ["response"]
+    assert pipeline.journal.violating() == [entry]
+
+
+def test_routing_hands_the_vendor_the_operation_and_raw_path_parameters(
+    pipeline: VendorPipeline,
+) -> None:
+    seen: list[IncomingRequest] = []
+
+    def spy(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
+        seen.append(request)
+        return authenticate(request, lookup)
+
+    pipeline.vendor = replace(TINY, authenticate=spy)
+    send(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
+    (request,) = seen
+    assert (request.operation_id, dict(request.path_params)) == ("putItem", {"name": "a"})
+    assert request.sources is pipeline.sources
+
+
+def test_the_base_path_is_the_mount_prefix_then_the_specs_server_path(
+    pipeline: VendorPipeline,
+) -> None:
+    assert pipeline.base_path == "/tiny/api"
+
+
+# -- a body over the limit, to a real vendor, through every transport ------------------
+
+CREATE = "/v1/accounts/acme/secrets"
+FIREWORKS_AUTH = {"authorization": "Bearer fw-test-acme", "content-type": "application/json"}
+TOO_LARGE_ANSWER = {
+    "code": 3,
+    "message": "invalid character in request body: the request body is too large",
+    "details": [],
+}
+
+
+def _last_entry(emulator: Emulator) -> JournalEntry:
+    return emulator.journal.entries()[-1]
+
+
+def _oversized() -> bytes:
+    return b'{"name": "big", "keyName": "BIG", "value": "' + b"v" * LIMIT + b'"}'
+
+
+def test_a_body_over_the_limit_is_refused_and_journaled(
+    api: Api, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emulator.pipelines["fireworks"], "max_body_bytes", LIMIT)
+    before = emulator.tenant_snapshot("fireworks", "acme")
+    response = api.request("POST", "/fireworks" + CREATE, headers=FIREWORKS_AUTH, data=_oversized())
+    assert (response.status_code, response.json()) == (400, TOO_LARGE_ANSWER)
+    entry = _last_entry(emulator)
+    assert (entry.status, entry.operation_id, entry.path) == (400, "Gateway_CreateSecret", CREATE)
+    assert emulator.tenant_snapshot("fireworks", "acme") == before
+
+
+def test_an_intercepted_body_over_the_limit_is_refused_and_journaled(
+    emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(emulator.pipelines["fireworks"], "max_body_bytes", LIMIT)
+    before = emulator.tenant_snapshot("fireworks", "acme")
+    with Interceptor(emulator), requests.Session() as session:
+        response = session.post(
+            "https://api.fireworks.ai" + CREATE, headers=FIREWORKS_AUTH, data=_oversized()
+        )
+    assert (response.status_code, response.json()) == (400, TOO_LARGE_ANSWER)
+    entry = _last_entry(emulator)
+    assert (entry.status, entry.operation_id, entry.path) == (400, "Gateway_CreateSecret", CREATE)
+    assert emulator.tenant_snapshot("fireworks", "acme") == before

@@ -1,4 +1,4 @@
-"""The admin API, outside every vendor mount (see design.md, "Admin API")."""
+"""The admin API, outside every vendor mount (the README's "Admin API" section)."""
 
 from __future__ import annotations
 

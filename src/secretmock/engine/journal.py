@@ -69,7 +69,8 @@ class Journal:
             if entry.violations:
                 self._violating.append(entry)
             key = (entry.vendor, entry.operation_id)
-            self._coverage.setdefault(key, Counter())[entry.status] += 1
+            if entry.status:  # 0: a dropped connection answered nothing
+                self._coverage.setdefault(key, Counter())[entry.status] += 1
             return entry
 
     def violating(self, since: int = 0) -> list[JournalEntry]:

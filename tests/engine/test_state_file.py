@@ -14,6 +14,7 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.state import state_document
 from secretmock.engine.state_file import (
     MIN_INTERVAL_S,
+    WRITING_SHARE,
     StateFileError,
     StateWriter,
     load_state_file,
@@ -184,3 +185,23 @@ def test_what_the_writer_writes_loads_back(tmp_path: Path, emulator: Emulator) -
     emulator.reset()
     assert load_state_file(emulator, target) is True
     assert state_document(emulator) == saved
+
+
+def test_a_state_that_is_slow_to_write_is_written_less_often(tmp_path: Path) -> None:
+    script = Scripted([i * 0.01 for i in range(1, 2000)], stop_at=20)
+    slow = script.snapshot
+
+    def half_a_second_to_write() -> bytes:
+        script.now += 0.5  # a state so large that writing it takes half a second
+        return slow()
+
+    writer = StateWriter(
+        tmp_path / "state.json",
+        lambda: script.version,
+        half_a_second_to_write,
+        clock=lambda: script.now,
+    )
+    writer.wait = script.wait
+    writer.run()
+    gaps = [b - a for a, b in zip(script.write_times, script.write_times[1:], strict=False)]
+    assert gaps and all(gap >= 0.5 / WRITING_SHARE - 1e-9 for gap in gaps)

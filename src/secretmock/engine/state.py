@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import types
 import typing
 from collections.abc import Callable, Mapping
@@ -137,13 +138,24 @@ def dump_record(record: Any) -> Any:
     """A record's fields, or (for a vendor whose records are plain JSON values) itself."""
     if not dataclasses.is_dataclass(record):
         return copy.deepcopy(record)
-    return {f.name: _dump_value(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    record_type: Any = type(record)
+    names = _field_names(record_type)
+    return {name: _dump_value(getattr(record, name)) for name in names}
+
+
+@functools.cache
+def _field_names(record_type: Any) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(record_type))
 
 
 def _dump_value(value: Any) -> Any:
+    """A field's value for the document: a time as text, containers copied (they may be
+    changed in the store later), everything else as it is (immutable)."""
     if isinstance(value, datetime):
         return format_time(value)
-    return copy.deepcopy(value)
+    if isinstance(value, list | dict):
+        return copy.deepcopy(value)
+    return value
 
 
 # -- reading ------------------------------------------------------------------------

@@ -183,14 +183,14 @@ def test_marker_refuses_unknown_and_positional_arguments(
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_misspelt_option*",
-            "@pytest.mark.secretmock got unknown argument(s) 'strcit' (accepted: fixtures, strict)",
+            "@pytest.mark.secretmock got unknown argument(s) 'strcit' (accepted: fixtures, strict, vendor_versions)",
         ]
     )
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_positional_option*",
             "@pytest.mark.secretmock takes keyword arguments only, got positional "
-            "'extra.yaml' (accepted: fixtures, strict)",
+            "'extra.yaml' (accepted: fixtures, strict, vendor_versions)",
         ]
     )
 

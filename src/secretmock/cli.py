@@ -16,6 +16,7 @@ from secretmock import __version__
 from secretmock.cli_options import add_options, apply_environment, serve_options
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.vendor_api import CURRENT_VERSION
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.engine.validation import SpecValidator
 from secretmock.resources import default_fixtures_path, spec_path
@@ -73,7 +74,11 @@ def _serve(args: argparse.Namespace) -> int:
 
     fixture_files = args.fixtures or [default_fixtures_path()]
     emulator = Emulator(
-        all_vendors(), fixture_files, Sources(seed=args.seed), only_vendor=args.vendor
+        all_vendors(),
+        fixture_files,
+        Sources(seed=args.seed),
+        only_vendor=args.vendor,
+        vendor_versions=dict(args.vendor_version or ()),
     )
     app: ASGIApp = build_app(emulator, only_vendor=args.vendor)
     if args.access_log:
@@ -116,7 +121,9 @@ def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> Non
     print(f"secretmock {__version__} on {root}  (admin API: {root}/__admin__/health)")
     for name, pipeline in emulator.pipelines.items():
         base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
-        print(f"  {name:<10} base URL {root}{base_path}")
+        version = pipeline.vendor.version
+        shown = "" if version == CURRENT_VERSION else f"  (server version {version})"
+        print(f"  {name:<10} base URL {root}{base_path}{shown}")
         for fixture in emulator.fixtures:
             if fixture.vendor == name:
                 for cred in fixture.entry.get("credentials") or []:

@@ -708,9 +708,7 @@ PROJECT_CASES = [
     ProjectCase("api-key-own-project", {"X-Auth-Token": API_KEY, "X-Project-Id": PROJECT}, 200),
     ProjectCase("api-key-no-project-self-scopes", {"X-Auth-Token": API_KEY}, 200),
     ProjectCase("api-key-other-project", {"X-Auth-Token": API_KEY, "X-Project-Id": "other"}, 401),
-    ProjectCase(
-        "api-key-basic-other-project", {"Authorization": basic("other", API_KEY)}, 401
-    ),
+    ProjectCase("api-key-basic-other-project", {"Authorization": basic("other", API_KEY)}, 401),
 ]
 
 
@@ -771,10 +769,21 @@ LEGACY_CASES = [
         BASE,
         400,
         zod_result(
-            {"validation": "regex", "code": "invalid_string", "message": NAME_RULE,
-             "path": ["name"]},
-            {"code": "too_small", "minimum": 1, "type": "string", "inclusive": True,
-             "exact": False, "path": ["value"], "message": "value is required"},
+            {
+                "validation": "regex",
+                "code": "invalid_string",
+                "message": NAME_RULE,
+                "path": ["name"],
+            },
+            {
+                "code": "too_small",
+                "minimum": 1,
+                "type": "string",
+                "inclusive": True,
+                "exact": False,
+                "path": ["value"],
+                "message": "value is required",
+            },
         ),
         json={"name": "lower", "value": ""},
     ),
@@ -784,8 +793,13 @@ LEGACY_CASES = [
         f"{BASE}/{SEEDED_ID}",
         400,
         zod_result(
-            {"code": "invalid_type", "expected": "string", "received": "number",
-             "path": ["value"], "message": "Expected string, received number"}
+            {
+                "code": "invalid_type",
+                "expected": "string",
+                "received": "number",
+                "path": ["value"],
+                "message": "Expected string, received number",
+            }
         ),
         json={"value": 5},
     ),

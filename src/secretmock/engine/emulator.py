@@ -83,8 +83,7 @@ class Emulator:
                 f"known: {sorted(self.known_vendors)}"
             )
         chosen = {
-            name: self.known_vendors[name].at_version(version)
-            for name, version in versions.items()
+            name: self.known_vendors[name].at_version(version) for name, version in versions.items()
         }
         for name, pipeline in self.pipelines.items():
             pipeline.vendor = chosen.get(name, self.vendors[name])

@@ -91,9 +91,7 @@ def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
         if not isinstance(found, dict) or not all(
             isinstance(k, str) and isinstance(v, str) for k, v in found.items()
         ):
-            raise FixtureError(
-                f"{path}: 'vendor_versions' must map vendor names to version names"
-            )
+            raise FixtureError(f"{path}: 'vendor_versions' must map vendor names to version names")
         versions.update(found)
     return versions
 

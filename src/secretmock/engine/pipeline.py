@@ -133,7 +133,9 @@ class VendorPipeline:
             reply, violations = refused.reply, refused.violations
         data = encode(reply.body)
         validator = self.validator[match.operation.operation_id]
-        broken = [] if reply.beyond_spec else validator.check_response(reply.status, data, reply.body)
+        broken = (
+            [] if reply.beyond_spec else validator.check_response(reply.status, data, reply.body)
+        )
         if broken:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)

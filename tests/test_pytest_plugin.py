@@ -183,7 +183,8 @@ def test_marker_refuses_unknown_and_positional_arguments(
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_misspelt_option*",
-            "@pytest.mark.secretmock got unknown argument(s) 'strcit' (accepted: fixtures, strict, vendor_versions)",
+            "@pytest.mark.secretmock got unknown argument(s) 'strcit' "
+            "(accepted: fixtures, strict, vendor_versions)",
         ]
     )
     result.stdout.fnmatch_lines(

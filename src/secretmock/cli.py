@@ -16,9 +16,9 @@ from secretmock import __version__
 from secretmock.cli_options import add_options, apply_environment, serve_options
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.vendor_api import CURRENT_VERSION
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.engine.validation import SpecValidator
+from secretmock.engine.vendor_api import CURRENT_VERSION
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
 

@@ -1177,7 +1177,7 @@ def test_grace_period_is_read_as_the_zod_schema_reads_it(
     expires_in_hours: float | None,
     message: str | None,
 ) -> None:
-    api, clock = rotation
+    api, _ = rotation
     kwargs = {} if body is None else {"json": body}
     answer = api.request("POST", f"{BASE}/api-key/rotate", headers=AUTH, **kwargs)
     assert answer.status_code == status, answer.json()
@@ -1194,7 +1194,7 @@ def test_grace_period_is_read_as_the_zod_schema_reads_it(
 def test_anon_key_rotation(rotation: tuple[Api, MovableClock]) -> None:
     """POST /anon-key/rotate (index.routes.ts, rotateAnonKey): default grace 168 hours, an
     ANON_KEY_OLD_<ms> row; an anon key is no admin credential either way."""
-    api, clock = rotation
+    api, _ = rotation
     old = api.request("GET", f"{BASE}/ANON_KEY", headers=AUTH).json()["value"]
     answer = api.request("POST", f"{BASE}/anon-key/rotate", headers=AUTH)
     assert answer.status_code == 200, answer.json()
@@ -1236,7 +1236,7 @@ def test_two_rotations_in_one_millisecond_fail_as_the_server_does(
 def test_reserved_rotation_rows_refuse_update_and_delete(
     rotation: tuple[Api, MovableClock],
 ) -> None:
-    api, clock = rotation
+    api, _ = rotation
     new_key = api.request("POST", f"{BASE}/api-key/rotate", headers=AUTH).json()["apiKey"]
     old_row = f"API_KEY_OLD_{int(START.timestamp() * 1000)}"
     new = {"Authorization": f"Bearer {new_key}"}

@@ -743,7 +743,7 @@ def zod_result(*issues: dict[str, Any]) -> dict[str, Any]:
     return {"success": False, "error": {"issues": list(issues), "name": "ZodError"}}
 
 
-REQUIRED_NAME = {
+ZOD_REQUIRED_NAME = {
     "code": "invalid_type",
     "expected": "string",
     "received": "undefined",
@@ -760,7 +760,7 @@ LEGACY_CASES = [
         "POST",
         BASE,
         400,
-        zod_result(REQUIRED_NAME),
+        zod_result(ZOD_REQUIRED_NAME),
         json={"value": "v"},
     ),
     case(
@@ -808,7 +808,7 @@ LEGACY_CASES = [
         "PUT",
         f"{BASE}/{SEEDED_ID}",
         400,
-        zod_result({**REQUIRED_NAME, "path": ["value"]}),
+        zod_result({**ZOD_REQUIRED_NAME, "path": ["value"]}),
         data="x",
         headers={"Content-Type": "text/plain"},
     ),

@@ -23,7 +23,6 @@ from collections.abc import Mapping
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.store import Credential
 from secretmock.engine.vendor_api import CredentialLookup, Principal
-from secretmock.vendors.insforge.keys import ADMIN, API_KEY_PREFIX, is_admin_key
 from secretmock.vendors.insforge.errors import (
     CHECK_ADMIN_TOKEN,
     CHECK_API_KEY,
@@ -32,6 +31,7 @@ from secretmock.vendors.insforge.errors import (
     InvalidApiKey,
     InvalidCredentials,
 )
+from secretmock.vendors.insforge.keys import ADMIN, API_KEY_PREFIX, is_admin_key
 
 
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:

@@ -272,7 +272,7 @@ def test_the_access_log_names_requests_but_never_a_credential_or_a_value() -> No
         )
         requests.get(
             f"{root}/instabase/api/v2/aihub/secrets?alias=my_secret",
-            headers={"Authorization": "Bearer ib-test-admin"},
+            headers={"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
             timeout=5,
         )
         process.terminate()

@@ -56,7 +56,7 @@ def test_prismeai(secretmock):
 
 def test_instabase(secretmock):
     base = secretmock.url("instabase")
-    auth = {"Authorization": "Bearer ib-test-admin"}
+    auth = {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"}
     created = requests.post(f"{base}/v2/aihub/secrets", headers=auth,
                             json={"alias": "db", "value": "pw", "allowed_workspaces_type": "ALL"})
     assert created.status_code == 200

@@ -333,3 +333,33 @@ def test_report_command_writes_junit_and_fails_on_violations(
     assert '<testcase classname="fireworks" name="Gateway_UpdateSecret"><failure' in junit
     assert "body /keyName: required" in junit
     assert json.loads((tmp_path / "report.json").read_text())["violations"][0]["rule"] == "required"
+
+
+VERSION_TESTS = """
+import pytest
+import requests
+
+HEADERS = {"X-Auth-Token": "sk-lw-test-demo"}
+
+
+@pytest.mark.secretmock(vendor_versions={"langwatch": "before-2026-07-22"})
+def test_older_server(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=HEADERS, json={"value": "v"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["name"] == "ZodError"
+
+
+def test_next_test_is_back_to_the_current_server(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=HEADERS, json={"value": "v"})
+    assert answer.status_code == 422
+"""
+
+
+def test_marker_selects_a_vendor_version_for_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_versions=VERSION_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=2)

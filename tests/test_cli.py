@@ -325,3 +325,10 @@ def test_serve_refuses_a_bad_vendor_version(value: str, status: int, problem: st
     )
     assert result.returncode == status
     assert problem in result.stderr
+
+
+def test_one_vendor_at_the_root_has_its_base_url_at_the_root() -> None:
+    with serving("--vendor", "instabase") as (root, _):
+        [vendor] = requests.get(f"{root}/__admin__/vendors", timeout=5).json()["vendors"]
+        assert vendor["baseUrl"] == f"{root}/api"
+        assert requests.get(f"{root}/__admin__/", timeout=5).status_code == 200

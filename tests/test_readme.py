@@ -123,6 +123,8 @@ def test_ci_example_reports_violations(tmp_path: Path) -> None:
         result = subprocess.run(report, cwd=tmp_path, capture_output=True, text=True, timeout=60)
         assert result.returncode == 1, result.stdout + result.stderr
         assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
+        html = (tmp_path / "secretmock-report.html").read_text()
+        assert "Violations (1)" in html and "body /keyName" in html
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=20)

@@ -67,7 +67,11 @@ async def _not_found(send: Send, prefixes: list[str]) -> None:
 def build_app(emulator: Emulator, only_vendor: str | None = None) -> PrefixDispatcher:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way."""
-    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin_app(emulator)}
+    prefixes = {
+        name: "" if only_vendor else pipeline.vendor.prefix
+        for name, pipeline in emulator.pipelines.items()
+    }
+    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin_app(emulator, prefixes)}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))
     for pipeline in emulator.pipelines.values():

@@ -2,7 +2,7 @@
 
 The workspaces service answers ``PrismeError.toJSON()``: ``error`` is the error class
 name, ``details`` is left out when it has no value; any unexpected failure is
-``{"error": "Internal", "message": "Internal error"}`` (vendor-apis.md 1.5). Every
+``{"error": "Internal", "message": "Internal error"}`` (docs/vendors/prismeai.md). Every
 answer carries an ``x-correlation-id`` header with a new UUID: the API gateway overwrites
 the client's own outside debug mode (``traceability.ts`` ``extractRequestCorrelationId``,
 ``OVERWRITE_CORRELATION_ID_HEADER`` defaults to ``!DEBUG``).

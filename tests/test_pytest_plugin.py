@@ -336,6 +336,9 @@ def test_report_command_writes_junit_and_fails_on_violations(
     assert "body /keyName: required" in junit
     assert json.loads((tmp_path / "report.json").read_text())["violations"][0]["rule"] == "required"
 
+    html = (tmp_path / "report.html").read_text()
+    assert "Violations (1)" in html and '<dd class="mono v-location">body /keyName</dd>' in html
+
 
 VERSION_TESTS = """
 import pytest
@@ -365,10 +368,6 @@ def test_marker_selects_a_vendor_version_for_one_test(pytester: pytest.Pytester)
     pytester.makepyfile(test_versions=VERSION_TESTS)
     result = run(pytester)
     result.assert_outcomes(passed=2)
-
-
-    html = (tmp_path / "report.html").read_text()
-    assert "Violations (1)" in html and '<dd class="mono v-location">body /keyName</dd>' in html
 
 
 def test_session_html_report_has_coverage_and_violations(pytester: pytest.Pytester) -> None:

@@ -1363,3 +1363,24 @@ LEGACY_CASES = [
 @cases(LEGACY_CASES)
 def test_servers_before_2026_05_16(api: Api, before_2026_05_16: None, row: Case) -> None:
     send(api, row, AUTH)
+
+
+def test_mode_strict_is_no_field_of_the_server(api: Api) -> None:
+    """mode: "strict" exists only in 152cc22b6, on unmerged pull requests (#1766, #1973):
+    main (268d79d27) ignores it, so creating a soft-deleted key revives it (201)."""
+    assert api.request("DELETE", f"{BASE}/STRIPE_API_KEY", headers=AUTH).status_code == 200
+    body = {"key": "STRIPE_API_KEY", "value": "again", "mode": "strict"}
+    revived = api.request("POST", BASE, headers=AUTH, json=body)
+    assert revived.status_code == 201, revived.json()
+    assert api.request("GET", f"{BASE}/STRIPE_API_KEY", headers=AUTH).json()["value"] == "again"
+
+
+def test_put_with_nothing_to_update_has_no_next_actions(api: Api) -> None:
+    """index.routes.ts: AppError('Failed to update secret: KEY', 500, INTERNAL_ERROR) has no
+    nextActions, and errorResponse leaves the field out."""
+    answer = api.request("PUT", f"{BASE}/STRIPE_API_KEY", headers=AUTH, json={})
+    assert answer.json() == {
+        "error": "INTERNAL_ERROR",
+        "message": "Failed to update secret: STRIPE_API_KEY",
+        "statusCode": 500,
+    }

@@ -849,3 +849,15 @@ def test_an_unknown_version_is_refused(emulator: Emulator) -> None:
         emulator.use_versions({"langwatch": "2020"})
     with pytest.raises(ValueError, match="unknown vendor"):
         emulator.use_versions({"nope": "current"})
+
+
+def test_no_versioned_secrets_api_in_the_code_read(api: Api) -> None:
+    """langwatch/langwatch up to 6ce6cbb33f (every branch and pull request): no
+    /api/v1/secret, no by-name value route, no Deprecation or Warning header on
+    /api/secrets (docs/vendors/langwatch.md). The emulator invents none of them."""
+    listed = api.request("GET", BASE, headers=ADMIN)
+    assert listed.status_code == 200
+    assert "deprecation" not in {k.lower() for k in listed.headers}
+    assert "warning" not in {k.lower() for k in listed.headers}
+    for path in ("/langwatch/api/v1/secret", f"{BASE}/by-name/OPENAI_API_KEY/value"):
+        assert api.request("GET", path, headers=ADMIN).status_code == 404

@@ -72,14 +72,19 @@ def is_admin_key(credential: Credential | None, now: datetime) -> bool:
 def rotate(tenant: Tenant, key: str, hours: float, sources: Sources) -> tuple[str, datetime]:
     """Rotates ``API_KEY`` or ``ANON_KEY``: ``(new value, end of the old one's grace)``.
 
-    Two rotations in the same millisecond (a frozen clock) collide on the old row's
-    name, as the server's unique key does: 500, nothing changed."""
+    The old row is named after the millisecond of the rotation. On the real server two
+    rotations never share one (its clock moves; were they to, the unique key would fail
+    the second with a 500); under a frozen emulated clock every second rotation would, so
+    the name takes the next free millisecond instead (chosen, docs/vendors/insforge.md)."""
     what = "API key" if key == API_KEY else "anon key"
     now = sources.now()
     current = tenant.secrets.get(key)
-    old_key = f"{key}_OLD_{unix_millis(now)}"
-    if current is None or not current.is_active or old_key in tenant.secrets:
+    if current is None or not current.is_active:
         raise InternalError(f"Failed to rotate {what}")
+    millis = unix_millis(now)
+    while f"{key}_OLD_{millis}" in tenant.secrets:
+        millis += 1
+    old_key = f"{key}_OLD_{millis}"
     expires_at = now + timedelta(hours=hours)
     prefix = API_KEY_PREFIX if key == API_KEY else ANON_KEY_PREFIX
     new_value = prefix + sources.hex(64)

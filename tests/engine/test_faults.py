@@ -4,6 +4,7 @@ envelope, commit, latency and dropped connections, in-process and over a real so
 from __future__ import annotations
 
 import asyncio
+import re
 from typing import Any, NamedTuple
 
 import httpx
@@ -263,10 +264,13 @@ def test_every_vendor_answers_every_outage_status_within_its_spec(
         assert entry.violations == (), [v.describe() for v in entry.violations]
 
 
-def test_prismeai_fault_answers_carry_a_correlation_id(api: Api) -> None:
-    add_rule(api, vendor="prismeai", status=503)
-    answer = CREATES["prismeai"].send(api, **{"x-correlation-id": "trace-1"})
-    assert answer.status_code == 503 and answer.headers["x-correlation-id"] == "trace-1"
+def test_prismeai_fault_answers_carry_a_correlation_id_like_every_answer(api: Api) -> None:
+    add_rule(api, vendor="prismeai", status=503, times=1)
+    faulted = CREATES["prismeai"].send(api, **{"x-correlation-id": "trace-1"})
+    served = CREATES["prismeai"].send(api, **{"x-correlation-id": "trace-1"})
+    assert (faulted.status_code, served.status_code) == (503, 200)
+    for answer in (faulted, served):
+        assert re.fullmatch(r"[0-9a-f-]{36}|trace-1", answer.headers["x-correlation-id"])
 
 
 # -- which requests a rule hits ---------------------------------------------------------

@@ -210,6 +210,11 @@ BAD_DOCUMENTS = [
         "credentials[0].role: 'owner' is not one of ['admin']",
     ),
     BadDocument(
+        "credential-expiry-not-a-time",
+        edited(*FIREWORKS, "credentials", value=[{**ACME_CREDENTIAL, "expires_at": "soon"}]),
+        "credentials[0].expires_at: 'soon' is not an ISO-8601 time",
+    ),
+    BadDocument(
         "token-in-two-tenants",
         edited(
             "vendors",
@@ -286,3 +291,27 @@ def test_nan_in_a_document_is_refused_as_malformed(api: Api) -> None:
     )
     assert answer.status_code == 400 and answer.json()["error"] == "malformed_json"
     assert state(api) == before
+
+
+def test_a_rotated_key_keeps_its_grace_period_through_a_round_trip(api: Api) -> None:
+    """InsForge's rotation leaves the old key valid until its grace period ends on the
+    emulated clock: the document keeps that end (the credential's ``expires_at``)."""
+    api.request("PUT", "/__admin__/clock", json={"now": FROZEN})
+    rotated = api.request(
+        "POST",
+        "/insforge/api/secrets/api-key/rotate",
+        headers=INSFORGE,
+        json={"gracePeriodHours": 2},
+    )
+    assert rotated.status_code == 200, rotated.json()
+    saved = state(api)
+    credentials = saved["vendors"]["insforge"]["tenants"]["demo-project"]["credentials"]
+    old = next(c for c in credentials if c["token"] == "ik_test_demo_admin")
+    assert old["expires_at"] == "2031-05-06T09:08:09.123456Z"
+    api.request("POST", "/__admin__/reset")
+    assert put_state(api, saved) == saved
+    assert api.request("GET", "/insforge/api/secrets", headers=INSFORGE).status_code == 200
+    api.request("PUT", "/__admin__/clock", json={"advance": 7200})
+    assert api.request("GET", "/insforge/api/secrets", headers=INSFORGE).status_code == 401
+    new_key = {"Authorization": f"Bearer {rotated.json()['apiKey']}"}
+    assert api.request("GET", "/insforge/api/secrets", headers=new_key).status_code == 200

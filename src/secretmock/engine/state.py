@@ -127,11 +127,18 @@ def dump_clock(setting: ClockSetting) -> dict[str, Any]:
 def dump_tenant(tenant: TenantState[Any]) -> dict[str, Any]:
     """A tenant as the document holds it (a deep copy: nothing shared with the store)."""
     return {
-        "credentials": [
-            {"token": c.token, "role": c.role, "user": c.user} for c in tenant.credentials.values()
-        ],
+        "credentials": [dump_credential(c) for c in tenant.credentials.values()],
         "secrets": {key: dump_record(record) for key, record in tenant.secrets.items()},
     }
+
+
+def dump_credential(credential: Credential) -> dict[str, Any]:
+    """``{token, role, user}``, and ``expires_at`` for a credential that expires (a
+    rotated key in its grace period)."""
+    shown = {"token": credential.token, "role": credential.role, "user": credential.user}
+    if credential.expires_at is not None:
+        shown["expires_at"] = format_time(credential.expires_at)
+    return shown
 
 
 def dump_record(record: Any) -> Any:
@@ -235,13 +242,14 @@ def read_tenant(
 
 def _credential(raw: Any, where: str, tenant_id: str, roles: frozenset[str]) -> Credential:
     fields = {"token", "role", "user"}
-    document = _object(raw, where, required=fields, allowed=fields)
+    document = _object(raw, where, required=fields, allowed={*fields, "expires_at"})
     for name in ("token", "role", "user"):
         if not isinstance(document[name], str) or not document[name]:
             raise StateError(f"{where}.{name}: expected a non-empty string")
     if document["role"] not in roles:
         raise StateError(f"{where}.role: {document['role']!r} is not one of {sorted(roles)}")
-    return Credential(document["token"], tenant_id, document["role"], document["user"])
+    expires_at = _value_reader(datetime | None)(document.get("expires_at"), f"{where}.expires_at")
+    return Credential(document["token"], tenant_id, document["role"], document["user"], expires_at)
 
 
 def _object(

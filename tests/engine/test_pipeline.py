@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.incoming import IncomingRequest, incoming_request
 from secretmock.engine.journal import REDACTED, Journal, JournalEntry
 from secretmock.engine.pipeline import Outcome, VendorPipeline
@@ -272,3 +273,73 @@ def test_an_intercepted_body_over_the_limit_is_refused_and_journaled(
     entry = _last_entry(emulator)
     assert (entry.status, entry.operation_id, entry.path) == (400, "Gateway_CreateSecret", CREATE)
     assert emulator.tenant_snapshot("fireworks", "acme") == before
+
+
+# -- fault rules: what the pipeline hands the transport ----------------------------------
+
+GOOD_PUT = ("PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
+
+
+@pytest.mark.parametrize(
+    "rule, status, answer, headers, delay, disconnect, stored",
+    [
+        pytest.param(
+            {"status": 500, "retry_after": 3},
+            500, {"error": "status_error", "detail": "3"}, {"retry-after": "3"}, 0.0, False, False,
+            id="status-and-retry-after",
+        ),
+        pytest.param(
+            {"status": 500, "commit": True},
+            500, {"error": "status_error", "detail": "None"}, {}, 0.0, False, True,
+            id="commit-then-status",
+        ),
+        pytest.param(
+            {"delay_ms": 1500},
+            200, {"name": "a", "value": "v"}, {}, 1.5, False, True,
+            id="latency-alone-serves",
+        ),
+        pytest.param(
+            {"disconnect": True, "delay_ms": 10},
+            0, None, {}, 0.01, True, False,
+            id="disconnect-without-commit",
+        ),
+        pytest.param(
+            {"disconnect": True, "commit": True},
+            0, None, {}, 0.0, True, True,
+            id="disconnect-after-commit",
+        ),
+    ],
+)  # fmt: skip
+def test_a_fault_rule_shapes_the_outcome(
+    pipeline: VendorPipeline,
+    rule: dict[str, object],
+    status: int,
+    answer: object,
+    headers: dict[str, str],
+    delay: float,
+    disconnect: bool,
+    stored: bool,
+) -> None:
+    added = pipeline.faults.add({"vendor": "tiny", "operation": "putItem", **rule})
+    outcome, entry = send(pipeline, *GOOD_PUT)
+    assert (outcome.reply.status, outcome.reply.body) == (status, answer)
+    assert dict(outcome.reply.headers) == headers
+    assert (outcome.fault_id, outcome.delay, outcome.disconnect) == (added.id, delay, disconnect)
+    assert (entry.fault, entry.status, entry.violations) == (added.id, status, ())
+    tenant = pipeline.store.get("t1")
+    assert tenant is not None and ("a" in tenant.secrets) is stored
+
+
+def test_no_rule_no_fault(pipeline: VendorPipeline) -> None:
+    outcome, entry = send(pipeline, *GOOD_PUT)
+    assert (outcome.fault_id, outcome.delay, outcome.disconnect, entry.fault) == (
+        None,
+        0.0,
+        False,
+        None,
+    )
+
+
+def test_a_status_the_operation_does_not_declare_is_refused(pipeline: VendorPipeline) -> None:
+    with pytest.raises(FaultRuleError, match="'status' 503 is not a response tiny putItem"):
+        pipeline.faults.add({"vendor": "tiny", "status": 503})

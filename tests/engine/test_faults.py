@@ -539,3 +539,12 @@ def test_interception_answers_a_fault_status_and_waits_out_latency(
     assert (answer.status_code, answer.headers["retry-after"]) == (429, "3")
     assert httpx.get(FIREWORKS_HOST_LIST, headers=FIREWORKS).status_code == 429
     assert slept == [0.25, 0.25]
+
+
+def test_a_rule_as_listed_can_be_posted_back(api: Api) -> None:
+    first = add_rule(api, vendor="fireworks", status=503, times=1)
+    LISTS["fireworks"].send(api)
+    [listed] = rules(api)
+    api.request("DELETE", "/__admin__/faults")
+    again = add_rule(api, **listed)  # its id, hits and remaining are the emulator's own
+    assert again["id"] != first["id"] and (again["hits"], again["remaining"]) == (0, 1)

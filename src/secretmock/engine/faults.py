@@ -118,21 +118,22 @@ class FaultRules:
 
     def add(self, raw: Any) -> FaultRule:
         """Checks ``raw`` (a rule as JSON or YAML gives it) and adds it last."""
-        fields = check_rule(raw, self._catalog)
-        with self._lock:
-            self._next_id += 1
-            rule = FaultRule(id=f"f{self._next_id}", **fields)
-            self.active = (*self.active, rule)
+        [rule] = self._append([check_rule(raw, self._catalog)])
         return rule
 
     def add_all(self, raws: Iterable[Any], where: str = "") -> list[FaultRule]:
-        """Checks every rule first, then adds them all (or none)."""
+        """Checks every rule first, then adds them all (or none); a problem is named by
+        ``where`` and the rule's index."""
         checked = []
         for index, raw in enumerate(raws):
             try:
                 checked.append(check_rule(raw, self._catalog))
             except FaultRuleError as exc:
                 raise FaultRuleError(f"{where}[{index}]: {exc}") from exc
+        return self._append(checked)
+
+    def _append(self, checked: list[dict[str, Any]]) -> list[FaultRule]:
+        """Adds checked rules last, each with a new id (ids are never reused)."""
         added = []
         with self._lock:
             for fields in checked:

@@ -24,11 +24,16 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
     rows = [("floor (bare Starlette)", results["floor"])]
     rows += [(f"{name} seed update", r) for name, r in results["vendors"].items()]
     rows += [("fireworks mixed CRUD", results["mixed"])]
+    if "mixed_state" in results:
+        rows += [("  the same, --state", results["mixed_state"])]
     for label, r in rows:
         print(
             f"{label:<22}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
             f"{r['rps'] / floor:>10.2f}{r['non_2xx']:>9}"
         )
+    if "mixed_state" in results:
+        ratio = results["mixed_state"]["rps"] / results["mixed"]["rps"]
+        print(f"mixed CRUD with --state: {ratio:.2f} of its req/s without (target >= 0.90)")
     print(f"\nstart-up to first 200 (five specs): {results['startup_s']:.3f} s")
     print(f"RSS after load: {results['rss_mb']} MB")
     costs = results["in_process"]

@@ -11,6 +11,8 @@ Nothing here is part of `make test`; wrk comes from `make bench-deps`.
 from __future__ import annotations
 
 import sys
+import tempfile
+from pathlib import Path
 from typing import Any
 
 from bench import inprocess, report, servers
@@ -38,11 +40,25 @@ def main() -> int:
         results["rss_mb"] = servers.rss_mb(server.pid)
     finally:
         servers.stop(server)
+    results["mixed_state"] = mixed_with_state_file(wrk, port)
     results["in_process"] = inprocess.in_process_costs()
     results["scaling"] = inprocess.scaling()
     report.write_results(results)
     report.print_table(results)
     return 0
+
+
+def mixed_with_state_file(wrk: str, port: int) -> dict[str, Any]:
+    """The mixed workload again, with ``--state`` on: the state file's writer must stay
+    off the request path (one write a second at most, however many changes)."""
+    with tempfile.TemporaryDirectory() as directory:
+        state_file = Path(directory) / "state.json"
+        server = servers.serve(servers.secretmock_command(port, "--state", str(state_file)), port)
+        servers.wait_until_warm(port)
+        try:
+            return run_wrk(wrk, port, None, MIXED_LUA)
+        finally:
+            servers.stop(server)
 
 
 if __name__ == "__main__":

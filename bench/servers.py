@@ -15,8 +15,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def secretmock_command(port: int) -> list[str]:
-    return [sys.executable, "-m", "secretmock", "serve", "--port", str(port)]
+def secretmock_command(port: int, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "secretmock", "serve", "--port", str(port), *extra]
 
 
 def floor_command(port: int) -> list[str]:

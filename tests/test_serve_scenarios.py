@@ -65,6 +65,10 @@ def test_faults_and_clock_given_at_start(tmp_path: Path) -> None:
         assert got == [200, 429, 429, 200]
         clock = requests.get(root + "/__admin__/clock", timeout=10).json()
         assert clock == {"now": "2031-05-06T07:08:09.000000Z", "frozen": True}
+        insforge = {"Authorization": "Bearer ik_test_demo_admin"}
+        listed = requests.get(root + "/insforge/api/secrets", headers=insforge, timeout=10)
+        stripe = next(s for s in listed.json()["secrets"] if s["key"] == "STRIPE_API_KEY")
+        assert stripe["createdAt"] == "2031-05-06T07:08:09.000Z", "fixtures made at that time"
         # A reset puts the start-up rules back, counters at zero; the clock runs again.
         requests.post(root + "/__admin__/reset", timeout=10)
         [rule] = requests.get(root + "/__admin__/faults", timeout=10).json()["faults"]

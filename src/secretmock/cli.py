@@ -120,19 +120,22 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _set_scenario(emulator: Emulator, args: argparse.Namespace) -> list[str]:
     """``--faults``, ``--state`` (loaded if the file exists) and ``--clock`` (which wins
-    over a clock the state file holds); raises naming the file and the problem. Returns
-    a line for the banner per option given."""
+    over a clock the state file holds; without a state file, the fixtures are made at
+    that time); raises naming the file and the problem. Returns a line for the banner
+    per option given."""
     lines = []
     if args.faults:
         emulator.set_startup_faults(load_fault_file(args.faults), where=str(args.faults))
         lines.append(f"  fault rules: {len(emulator.startup_faults)} from {args.faults}")
-    if args.state:
-        loaded = load_state_file(emulator, args.state)
-        how = "loaded from" if loaded else "new (from the fixtures), kept in"
-        lines.append(f"  state: {how} {args.state}")
+    loaded = bool(args.state) and load_state_file(emulator, args.state)
     if args.clock:
         emulator.clock.freeze_at(args.clock)
+        if not loaded:
+            emulator.load_fixtures()  # made at the emulated time, not the real one
         lines.append(f"  clock: frozen at {format_time(args.clock)}")
+    if args.state:
+        how = "loaded from" if loaded else "new (from the fixtures), kept in"
+        lines.append(f"  state: {how} {args.state}")
     return lines
 
 

@@ -113,6 +113,11 @@ class Emulator:
         self.clock.restore(REAL_TIME)
         self.faults.clear()
         self.faults.add_all(self.startup_faults)
+        self.load_fixtures()
+
+    def load_fixtures(self) -> None:
+        """Every tenant rebuilt from the fixtures (their times from the clock as it
+        stands), every other tenant gone."""
         for pipeline in self.pipelines.values():
             with pipeline.store.transaction():
                 pipeline.store.clear()

@@ -181,6 +181,11 @@ def test_screenshot_of_a_busy_dashboard(
     assert fireworks(server, "GET", "") == 200
     assert fireworks(server, "PATCH", "/s1", json={"keyName": "WOLFRAM_ALPHA_API_KEY"}) == 200
     assert fireworks(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
+    # A fault rule (the Instabase list below gets its 503) and a frozen clock, for the
+    # scenario panels.
+    rule = {"vendor": "instabase", "operation": "list_secrets", "status": 503, "times": 2}
+    requests.post(f"{server.url}/__admin__/faults", json=rule, timeout=10)
+    requests.put(f"{server.url}/__admin__/clock", json={"now": "2031-05-06T07:08:09Z"}, timeout=10)
     requests.get(
         f"{server.url}/instabase/api/v2/aihub/secrets",
         headers={"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
@@ -190,6 +195,8 @@ def test_screenshot_of_a_busy_dashboard(
         f"{server.url}/langwatch/api/secrets", headers={"X-Auth-Token": "wrong"}, timeout=10
     )
     expect(dashboard.locator("#journal tr.entry")).to_have_count(5)
+    expect(dashboard.locator("#faults .hits")).to_have_text("1")
+    expect(dashboard.locator("#clock-mode")).to_have_text("frozen")
     dashboard.locator('.vendor[data-vendor="fireworks"] .credential .masked').click()
     expect(dashboard.locator("#stat-coverage")).to_have_text("4 / 25")
     path = screenshots / "dashboard.png"

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import json
+import re
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from secretmock import __version__
+from secretmock.engine import json_values
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.report import build_report, violation_records
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 def admin_app(emulator: Emulator) -> Router:
@@ -36,7 +39,7 @@ def admin_app(emulator: Emulator) -> Router:
         if vendor not in emulator.vendors:
             return _error(404, "unknown_vendor", f"unknown vendor {vendor!r}")
         try:
-            entry = json.loads(await request.body() or b"{}")
+            entry = json_values.loads(await request.body() or b"{}")
         except ValueError as exc:
             return _error(400, "malformed_json", f"the body is not valid JSON: {exc}")
         if not isinstance(entry, dict):
@@ -92,8 +95,10 @@ def admin_app(emulator: Emulator) -> Router:
 
 
 def _int_param(request: Request, name: str) -> int | None:
+    """The parameter as a whole number of ASCII digits (``str.isdigit`` would take "²"),
+    ``0`` when absent, ``None`` when it is anything else."""
     raw = request.query_params.get(name, "0")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if WHOLE_NUMBER.fullmatch(raw) else None
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:

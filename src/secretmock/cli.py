@@ -70,6 +70,7 @@ def _serve(args: argparse.Namespace) -> int:
     from secretmock import standalone
     from secretmock.engine.app import build_app
     from secretmock.engine.sources import Sources
+    from secretmock.http_protocol import ConnectionLimits
 
     fixture_files = args.fixtures or [default_fixtures_path()]
     emulator = Emulator(
@@ -94,11 +95,13 @@ def _serve(args: argparse.Namespace) -> int:
     warm_up = threading.Timer(WARM_UP_AFTER_S, _warm_up, args=(emulator,))
     warm_up.daemon = True
     warm_up.start()
-    standalone.run(app, sock, args.log_level, args.ready_file)
+    limits = ConnectionLimits(idle_timeout=args.idle_timeout)
+    standalone.run(app, sock, args.log_level, args.ready_file, limits)
     if args.report:
         from secretmock.engine.report import build_report
 
-        args.report.write_text(json.dumps(build_report(emulator), indent=2))
+        report = json.dumps(build_report(emulator), indent=2)
+        standalone.write_atomically(args.report, report)
     return 0
 
 

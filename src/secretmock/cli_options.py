@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from secretmock.http_protocol import IDLE_TIMEOUT_S
+
 ENV_PREFIX = "SECRETMOCK_"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off", ""})
@@ -58,6 +60,14 @@ def port(text: str) -> int:
     return number
 
 
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    number = float(text)
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return number
+
+
 def switch(text: str) -> bool:
     word = text.strip().lower()
     if word in TRUE_WORDS:
@@ -91,6 +101,14 @@ def serve_options(vendor_names: Sequence[str]) -> list[Option]:
             'once the server answers, write {"url": ..., "pid": ...} to FILE (atomically)',
             Path,
             metavar="FILE",
+        ),
+        Option(
+            "--idle-timeout",
+            "close a connection whose client sends nothing for this many seconds while "
+            "the server waits on it (before its request, or amid its headers or body)",
+            seconds,
+            IDLE_TIMEOUT_S,
+            metavar="SECONDS",
         ),
         Option(
             "--access-log",

@@ -17,7 +17,10 @@ class VendorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body, too_large = await _read_body(receive, self.pipeline.max_body_bytes)
+        read = await _read_body(receive, self.pipeline.max_body_bytes)
+        if read is None:
+            return  # the client left mid-body: nothing to run, no one to answer
+        body, too_large = read
         request = incoming_request(
             scope["method"],
             _route_path(scope),
@@ -30,14 +33,15 @@ class VendorApp:
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
 
 
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
     """The body, and whether it was larger than ``limit`` (then what came past the limit
-    was read and dropped, never kept)."""
+    was read and dropped, never kept); ``None`` when the client went away before the
+    body ended: a request with part of its body is never acted on."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
         if size <= limit:

@@ -124,6 +124,9 @@ def test_ci_example_stops_with_sigterm_and_writes_its_report(tmp_path: Path) -> 
     assert [v["location"] for v in written["violations"]] == ["/keyName"]
 
 
+REPOSITORY = Path(__file__).resolve().parent.parent
+
+
 def test_every_serve_option_and_its_variable_is_in_the_readme() -> None:
     for option in serve_options([v.name for v in all_vendors()]):
         assert f"| `{option.flag}" in README and f"`{option.env}`" in README, option.flag

@@ -180,3 +180,33 @@ def test_ready_file_example_finds_the_server(tmp_path: Path, command: str) -> No
         server.send_signal(signal.SIGINT)
         server.wait(timeout=20)
     assert not ready.exists()
+
+
+def test_admin_token_example(tmp_path: Path) -> None:
+    """The README's admin-token block: its server, then its curl, which resets (and the
+    same curl without the header gets 401)."""
+    block = next(b for b in code_blocks("bash") if "--admin-token s3cret" in b)
+    serve_line, curl_line = (line.split("#")[0].strip() for line in block.splitlines()[:2])
+    words = shlex.split(serve_line.rstrip("&"))
+    ready = tmp_path / "ready.json"
+    server = subprocess.Popen(
+        [sys.executable, "-m", *words, "--port", "0", "--ready-file", str(ready)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert server.poll() is None and time.monotonic() < deadline, "no ready file"
+            time.sleep(0.05)
+        root = json.loads(ready.read_text())["url"]
+        curl = shlex.split(curl_line.replace("http://127.0.0.1:8080", root))
+        reset = subprocess.run(curl, capture_output=True, text=True, timeout=30)
+        assert json.loads(reset.stdout) == {"status": "reset"}
+        bare = [w for w in curl if w not in {"-H", "Authorization: Bearer s3cret"}]
+        refused = subprocess.run(bare, capture_output=True, text=True, timeout=30)
+        assert json.loads(refused.stdout)["error"] == "unauthorized"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0

@@ -68,6 +68,14 @@ def seconds(text: str) -> float:
     return number
 
 
+def byte_count(text: str) -> int:
+    """A positive whole number of bytes."""
+    number = int(text)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of bytes")
+    return number
+
+
 def switch(text: str) -> bool:
     word = text.strip().lower()
     if word in TRUE_WORDS:
@@ -103,12 +111,32 @@ def serve_options(vendor_names: Sequence[str]) -> list[Option]:
             metavar="FILE",
         ),
         Option(
+            "--max-body",
+            "largest request body, for every vendor and the admin API (a larger one gets "
+            "413); default: each vendor's real limit where known, else 1 MiB",
+            byte_count,
+            metavar="BYTES",
+        ),
+        Option(
             "--idle-timeout",
             "close a connection whose client sends nothing for this many seconds while "
             "the server waits on it (before its request, or amid its headers or body)",
             seconds,
             IDLE_TIMEOUT_S,
             metavar="SECONDS",
+        ),
+        Option(
+            "--admin-token",
+            "make every admin call but health need 'Authorization: Bearer TOKEN'",
+            metavar="TOKEN",
+        ),
+        Option(
+            "--admin-open",
+            "serve the admin API without a token on an address other than loopback "
+            "(refused otherwise: anyone who reaches the address could read every secret)",
+            switch,
+            False,
+            kind="switch",
         ),
         Option(
             "--access-log",

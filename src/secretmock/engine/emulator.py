@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
+from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
@@ -33,8 +34,12 @@ class Emulator:
         fixture_files: Sequence[Path] = (),
         sources: Sources | None = None,
         only_vendor: str | None = None,
+        max_body_bytes: int | None = None,
     ) -> None:
+        """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
+        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
         self.sources = sources or Sources()
+        self.max_body_bytes = max_body_bytes
         known = {vendor.name: vendor for vendor in vendors}
         self.vendors: dict[str, Vendor] = {
             name: vendor
@@ -44,7 +49,12 @@ class Emulator:
         self.journal = Journal()
         self.pipelines = {
             name: VendorPipeline(
-                vendor, _checked_spec(vendor), VendorStore(), self.sources, self.journal
+                vendor,
+                _checked_spec(vendor),
+                VendorStore(),
+                self.sources,
+                self.journal,
+                max_body_bytes or vendor.max_body_bytes or MAX_BODY_BYTES,
             )
             for name, vendor in self.vendors.items()
         }

@@ -18,9 +18,11 @@ from secretmock.engine.sources import Sources
 
 JSON_TYPES = ("application/json",)
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
-"""The largest body a vendor pipeline reads; a larger one is refused (see
-``VendorPipeline.max_body_bytes``, which a transport reads it from)."""
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest body a vendor pipeline reads when neither the vendor's declaration
+(``Vendor.max_body_bytes``, the real service's limit where known) nor ``--max-body``
+says otherwise; a larger one is refused with 413 (see ``VendorPipeline.max_body_bytes``,
+which a transport reads it from)."""
 
 _NOT_ROUTED = Sources(seed=0)
 """Stands in for the pipeline's sources until the pipeline routes the request."""

@@ -25,7 +25,7 @@ from secretmock.engine.incoming import (
     MalformedBody,
     parse_json_body,
 )
-from secretmock.engine.journal import Journal, redact
+from secretmock.engine.journal import Journal, redact, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec
@@ -54,6 +54,9 @@ class Outcome:
     violations: tuple[Violation, ...] = ()
     request_body: Any = None
     """The request's JSON body, parsed (``None`` when absent, malformed or too large)."""
+    body_valid: bool = False
+    """The body passed request validation for an operation that declares one: the
+    journal keeps it (secret fields redacted); otherwise only its shape."""
 
 
 class _Refused(Exception):
@@ -86,6 +89,11 @@ class VendorPipeline:
         self.validator = SpecValidator(spec, vendor.name)
         self.max_body_bytes = max_body_bytes
         """A larger body is refused; a transport stops reading it there."""
+        self._takes_body = frozenset(
+            op.operation_id
+            for op in spec.operations
+            if "requestBody" in spec.document["paths"][op.path_template][op.method]
+        )
 
     @property
     def base_path(self) -> str:
@@ -117,12 +125,14 @@ class VendorPipeline:
         principal: Principal | None = None
         violations: tuple[Violation, ...] = ()
         body: Any = None
+        body_valid = False
         try:
             if request.body_too_large:
                 raise self._too_large(request)
             principal = self.vendor.authenticate(request, self.store.credential)
             body = self._parsed_body(request)
             checked = self._checked(match, request, body)
+            body_valid = request.operation_id in self._takes_body
             reply = self._dispatch(match, request, principal, checked)
         except VendorError as error:
             reply = error.reply
@@ -135,7 +145,7 @@ class VendorPipeline:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
         tenant = principal.tenant_id if principal else None
-        return Outcome(reply, data, request.operation_id, tenant, violations, body)
+        return Outcome(reply, data, request.operation_id, tenant, violations, body, body_valid)
 
     def _too_large(self, request: IncomingRequest) -> _Refused:
         """The refusal of a body over the limit, the one place that answers it (with the
@@ -200,9 +210,20 @@ class VendorPipeline:
             query=request.query_string,
             status=outcome.reply.status,
             duration_ms=round(duration_ms, 3),
-            body=redact(outcome.request_body, self.vendor.secret_fields),
+            body=self._recorded_body(request, outcome),
             violations=outcome.violations,
         )
+
+    def _recorded_body(self, request: IncomingRequest, outcome: Outcome) -> Any:
+        """What the journal keeps of the request's body: never a secret value (see
+        :mod:`secretmock.engine.journal`)."""
+        if request.body_too_large:
+            return f"<not read: over {self.max_body_bytes} bytes>"
+        if outcome.request_body is None:
+            return f"<not parsed: {len(request.body)} bytes>" if request.body else None
+        if outcome.body_valid:
+            return redact(outcome.request_body, self.vendor.secret_fields)
+        return shape(outcome.request_body)
 
 
 def encode(body: object) -> bytes:

@@ -18,4 +18,6 @@ VENDOR = Vendor(
     seed_secret=models.seed_secret,
     init_tenant=models.init_tenant,
     export_secret=models.export,
+    # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
+    max_body_bytes=100 * 1024 * 1024,
 )

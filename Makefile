@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-deps clean
+.PHONY: run test lint bench bench-deps clean browser-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,8 +18,23 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/secretmock serve $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser-deps
 	$(BIN)/python -m pytest
+
+# The browser tests (tests/browser/) drive a real headless Chromium: Debian's package,
+# installed here when missing (about 113 MB to download; Playwright's own browser
+# download is never used). Needs root or sudo, as on CI.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+browser-deps:
+	@command -v chromium >/dev/null || { \
+	  echo "installing Debian's chromium for the browser tests (tests/browser/)"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
+	    chromium fonts-dejavu-core; }
+
+# Regenerates the screenshots the README shows (docs/img/), from the browser tests.
+screenshots: $(STAMP) browser-deps
+	SECRETMOCK_UPDATE_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/browser
 
 bench: $(STAMP) bench-deps
 	$(BIN)/python -m bench.run

@@ -289,3 +289,10 @@ def test_without_access_log_the_server_is_quiet() -> None:
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "GET /__admin__/health" not in output
+
+
+def test_one_vendor_at_the_root_has_its_base_url_at_the_root() -> None:
+    with serving("--vendor", "instabase") as (root, _):
+        [vendor] = requests.get(f"{root}/__admin__/vendors", timeout=5).json()["vendors"]
+        assert vendor["baseUrl"] == f"{root}/api"
+        assert requests.get(f"{root}/__admin__/", timeout=5).status_code == 200

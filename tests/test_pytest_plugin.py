@@ -316,6 +316,8 @@ def test_report_command_writes_junit_and_fails_on_violations(
         str(tmp_path / "junit.xml"),
         "--json",
         str(tmp_path / "report.json"),
+        "--html",
+        str(tmp_path / "report.html"),
     ]
     clean = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert clean.returncode == 0 and "0 contract violation(s)" in clean.stdout
@@ -332,3 +334,16 @@ def test_report_command_writes_junit_and_fails_on_violations(
     assert '<testcase classname="fireworks" name="Gateway_UpdateSecret"><failure' in junit
     assert "body /keyName: required" in junit
     assert json.loads((tmp_path / "report.json").read_text())["violations"][0]["rule"] == "required"
+    html = (tmp_path / "report.html").read_text()
+    assert "Violations (1)" in html and '<dd class="mono v-location">body /keyName</dd>' in html
+
+
+def test_session_html_report_has_coverage_and_violations(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_contract=VIOLATING_TESTS)
+    html_path = pytester.path / "report.html"
+    run(pytester, f"--secretmock-report-html={html_path}")
+    html = html_path.read_text()
+    assert html.startswith("<!doctype html>")
+    assert 'data-operation="Gateway_CreateSecret"><td><span class="mono">' in html
+    assert "Violations (3)" in html and "/pageSize" in html and "/keyName" in html
+    assert "no key name" not in html

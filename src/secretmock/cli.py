@@ -76,6 +76,9 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
     report.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
     report.add_argument(
+        "--html", type=Path, metavar="FILE", help="write the report as one static HTML page here"
+    )
+    report.add_argument(
         "--admin-token",
         default=os.environ.get("SECRETMOCK_ADMIN_TOKEN"),
         metavar="TOKEN",
@@ -169,7 +172,7 @@ def _warm_up(emulator: Emulator) -> None:
 def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> None:
     """The root URL, then each vendor's base URL and the credentials its tenants hold
     (the loaded fixtures' tokens, never a secret value)."""
-    print(f"secretmock {__version__} on {root}  (admin API: {root}/__admin__/health)")
+    print(f"secretmock {__version__} on {root}  (dashboard: {root}/__admin__/)")
     for name, pipeline in emulator.pipelines.items():
         base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
         print(f"  {name:<10} base URL {root}{base_path}")
@@ -199,6 +202,10 @@ def _report(args: argparse.Namespace) -> int:
         args.json.write_text(json.dumps(report, indent=2))
     if args.junit:
         args.junit.write_text(junit_xml(report))
+    if args.html:
+        from secretmock.engine.report_html import report_html
+
+        args.html.write_text(report_html(report), encoding="utf-8")
     count = len(report["violations"])
     for name, vendor in report["vendors"].items():
         print(f"{name}: {vendor['exercised']}/{vendor['total']} operations exercised")

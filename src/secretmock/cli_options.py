@@ -209,6 +209,8 @@ def _help_text(option: Option) -> str:
     text = f"{option.help} [env {option.env}"
     if option.kind == "list":
         text += f", {os.pathsep!r}-separated"
+    if option.kind == "switch":
+        text += "=1 or 0"
     if option.default not in (None, False):
         text += f"; default {option.default}"
     return text + "]"

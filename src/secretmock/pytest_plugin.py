@@ -49,6 +49,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="write the JSON contract report (coverage and violations) at session end",
     )
     group.addoption(
+        "--secretmock-report-html",
+        metavar="FILE",
+        help="write the contract report as one static HTML page at session end",
+    )
+    group.addoption(
         "--secretmock-lenient",
         action="store_true",
         help="do not fail tests whose requests break a vendor's spec",
@@ -113,6 +118,11 @@ def secretmock_server(pytestconfig: pytest.Config) -> Iterator[SessionEmulator]:
         report_path = pytestconfig.getoption("secretmock_report")
         if report_path:
             Path(report_path).write_text(json.dumps(build_report(emulator), indent=2))
+        html_path = pytestconfig.getoption("secretmock_report_html")
+        if html_path:
+            from secretmock.engine.report_html import report_html
+
+            Path(html_path).write_text(report_html(build_report(emulator)), encoding="utf-8")
 
 
 @pytest.fixture

@@ -1,14 +1,17 @@
-"""The admin API, outside every vendor mount (see design.md, "Admin API")."""
+"""The admin API, outside every vendor mount (the README's "Admin API" section)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from secretmock import __version__
+from secretmock.dashboard import dashboard_page
 from secretmock.engine import json_values
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
@@ -17,8 +20,11 @@ from secretmock.engine.report import build_report, violation_records
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
-def admin_app(emulator: Emulator) -> Router:
-    """A router for ``/__admin__``: health, reset, tenants, journal, violations, report."""
+def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
+    """A router for ``/__admin__``: the dashboard page, health, vendors, reset, tenants,
+    journal, violations, report. ``prefixes`` maps each vendor to the path it is mounted
+    at ("" when served alone at the root); by default each vendor's own prefix."""
+    mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}
 
     async def health(request: Request) -> JSONResponse:
         return JSONResponse(
@@ -29,6 +35,10 @@ def admin_app(emulator: Emulator) -> Router:
                 "warm": emulator.warm,
             }
         )
+
+    async def vendors(request: Request) -> JSONResponse:
+        root = f"{request.url.scheme}://{request.url.netloc}"
+        return JSONResponse({"vendors": vendor_overview(emulator, root, mounted_at)})
 
     async def reset(request: Request) -> JSONResponse:
         emulator.reset()
@@ -85,13 +95,32 @@ def admin_app(emulator: Emulator) -> Router:
             Route("/journal", clear_journal, methods=["DELETE"]),
             Route("/violations", violations, methods=["GET"]),
             Route("/report", report, methods=["GET"]),
+            Route("/", dashboard_page, methods=["GET"]),
             Route("/health", health, methods=["GET"]),
+            Route("/vendors", vendors, methods=["GET"]),
             Route("/reset", reset, methods=["POST"]),
             Route("/tenants", list_tenants, methods=["GET"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
         ]
     )
+
+
+def vendor_overview(
+    emulator: Emulator, root: str, prefixes: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """Each vendor: name, spec title, the base URL a client is given, how many
+    operations its spec has, and the body fields whose values are secrets."""
+    return [
+        {
+            "name": name,
+            "title": pipeline.spec.document.get("info", {}).get("title", name),
+            "baseUrl": root + prefixes.get(name, pipeline.vendor.prefix) + pipeline.spec.base_path,
+            "operations": len(pipeline.spec.operations),
+            "secretFields": sorted(pipeline.vendor.secret_fields),
+        }
+        for name, pipeline in emulator.pipelines.items()
+    ]
 
 
 def _int_param(request: Request, name: str) -> int | None:

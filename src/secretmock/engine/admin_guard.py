@@ -10,8 +10,8 @@ routes themselves stay plain:
   refused (415): together they keep a page in a browser from resetting or rewriting a
   running emulator, by form or by ``fetch``;
 * a body over the limit is refused (413) without being read past the limit;
-* every answer is JSON: the router's plain-text 404 and 405 are rewritten, and an
-  exception becomes a JSON 500 (logged), never a trace.
+* every answer but the dashboard's page is JSON: the router's plain-text 404 and 405
+  are rewritten, and an exception becomes a JSON 500 (logged), never a trace.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ from secretmock.engine.incoming import is_json
 
 log = logging.getLogger("secretmock")
 
-OPEN_CALLS = frozenset({("GET", "/health")})
-"""What an admin token does not guard: a harness polls health before it knows anything."""
+OPEN_CALLS = frozenset({("GET", "/health"), ("GET", "/")})
+"""What an admin token does not guard: health (a harness polls it before it knows
+anything) and the dashboard's page (it holds no data, and asks for the token itself)."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
@@ -114,8 +115,9 @@ class AdminGuard:
 
 
 class _JsonAnswers:
-    """Passes the router's answers on, rewriting any that is not JSON (Starlette's
-    plain-text 404 and 405) into ``{"error", "message"}`` with the same status."""
+    """Passes the router's answers on, rewriting any error that is not JSON (Starlette's
+    plain-text 404 and 405) into ``{"error", "message"}`` with the same status (the
+    dashboard's page, a 200, stays HTML)."""
 
     def __init__(self, send: Send, call: str) -> None:
         self._send = send
@@ -127,7 +129,7 @@ class _JsonAnswers:
     async def send(self, message: Message) -> None:
         if message["type"] == "http.response.start":
             self.started = True
-            if _is_json_answer(message):
+            if message["status"] < 400 or _is_json_answer(message):
                 await self._send(message)
             else:
                 self._held = message

@@ -72,8 +72,12 @@ def build_app(
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way, behind its guard (``admin_token``: see
     :mod:`secretmock.engine.admin_guard`)."""
+    prefixes = {
+        name: "" if only_vendor else pipeline.vendor.prefix
+        for name, pipeline in emulator.pipelines.items()
+    }
     admin_limit = emulator.max_body_bytes or MAX_BODY_BYTES
-    admin = AdminGuard(admin_app(emulator), admin_token, admin_limit)
+    admin = AdminGuard(admin_app(emulator, prefixes), admin_token, admin_limit)
     mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))

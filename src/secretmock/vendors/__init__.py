@@ -13,7 +13,7 @@ from secretmock.engine.vendor_api import Vendor
 
 
 def all_vendors() -> list[Vendor]:
-    """Every vendor, in the order the URL table of design.md lists them."""
+    """Every vendor, in the order the README's URL table lists them."""
     from secretmock.vendors import fireworks, insforge, instabase, langwatch, prismeai
 
     return [prismeai.VENDOR, langwatch.VENDOR, instabase.VENDOR, insforge.VENDOR, fireworks.VENDOR]

@@ -1,6 +1,6 @@
 """Fireworks' error envelope: the grpc-gateway default ``{code, message, details}``.
 
-The control plane's error body is UNKNOWN (vendor-apis.md 5.5); the API is served by
+The control plane's error body is UNKNOWN (docs/vendors/fireworks.md); the API is served by
 grpc-gateway (``Gateway_*`` operation ids, ``gatewaySecret``, ``readMask``), whose
 default body this is. ``code`` is the gRPC status code that matches the HTTP status.
 """

@@ -1,7 +1,7 @@
 """Instabase's error envelope: ``{"message": <string>}`` for every error.
 
-The body is the SDK's ``Error`` model and the spec's ``error`` schema (vendor-apis.md
-3.5, CONFIRMED). Statuses follow the docs' response-statuses page: 401 covers a bad
+The body is the SDK's ``Error`` model and the spec's ``error`` schema (CONFIRMED;
+docs/vendors/instabase.md). Statuses follow the docs' response-statuses page: 401 covers a bad
 token, a bad ``IB-Context`` and missing permissions. 404 for an unknown alias and 409
 for a duplicate alias are INFERRED (the docs do not say).
 """

@@ -1,7 +1,7 @@
 """Instabase AI Hub operations, keyed by operationId: a Call in, a Reply out.
 
 All four verbs share ``/v2/aihub/secrets``; create, update and delete answer ``{}``.
-Permission checks come after request validation (design.md: auth, validation, rules).
+Permission checks come after request validation (docs/architecture.md: auth, validation, rules).
 """
 
 from __future__ import annotations

@@ -1,6 +1,7 @@
 """LangWatch authentication: a project API key, in one of three header forms.
 
-The server reads, in this order (vendor-apis.md 2.2, ``extractCredentials``):
+The server reads, in this order (``auth-middleware.ts`` ``extractCredentials``;
+docs/vendors/langwatch.md):
 
 1. ``Authorization: Basic base64(projectId:token)``;
 2. ``Authorization: Bearer <token>``, with an optional ``X-Project-Id``;

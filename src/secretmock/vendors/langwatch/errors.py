@@ -1,6 +1,6 @@
 """LangWatch's error bodies: ``{"error": ..., "message"?: ...}``, open for more fields.
 
-Three families, each as the real server writes it (vendor-apis.md 2.5):
+Three families, each as the real server writes it (docs/vendors/langwatch.md):
 
 * the secrets routes' own answers: ``{"error": "<sentence>"}`` (404, 409, 422);
 * the auth middleware: ``{"error": "Unauthorized", "message": ...}`` (401);

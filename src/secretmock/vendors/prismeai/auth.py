@@ -1,6 +1,6 @@
 """Prisme.ai authentication: ``Authorization: Bearer <token>`` or ``x-prismeai-api-key``.
 
-Both headers name a credential of the same table (vendor-apis.md 1.2). The tenant is
+Both headers name a credential of the same table (docs/vendors/prismeai.md). The tenant is
 the ``workspaceId`` path segment; a credential of another workspace is still
 authenticated, with no role there (``Principal.role is None``): the handlers then
 filter its reads to nothing and refuse its writes, as the permissions layer does.

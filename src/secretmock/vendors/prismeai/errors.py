@@ -2,7 +2,7 @@
 
 The workspaces service answers ``PrismeError.toJSON()``: ``error`` is the error class
 name, ``details`` is left out when it has no value; any unexpected failure is
-``{"error": "Internal", "message": "Internal error"}`` (vendor-apis.md 1.5). Every
+``{"error": "Internal", "message": "Internal error"}`` (docs/vendors/prismeai.md). Every
 answer carries an ``x-correlation-id`` header: the client's own when it sent one (the
 service adopts the incoming header), a new UUID otherwise.
 """

@@ -1,6 +1,6 @@
 """Prisme.ai workspace secrets: records and rules, free of HTTP.
 
-A workspace's secrets are one map keyed by secret name (vendor-apis.md 1.3). PUT
+A workspace's secrets are one map keyed by secret name (docs/vendors/prismeai.md). PUT
 replaces the map, PATCH merges into it; both compare the body with the map the
 caller can see and change only what differs (1.6). Permissions follow the
 workspaces service: the owner (``admin``) reads and writes every secret whose name

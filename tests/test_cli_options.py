@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -75,6 +76,25 @@ def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
         ),
         pytest.param([], {}, "log_level", "warning", id="log-level-default"),
         pytest.param([], {"SECRETMOCK_LOG_LEVEL": "info"}, "log_level", "info", id="log-level-env"),
+        pytest.param(
+            [], {"SECRETMOCK_FAULTS": "f.yaml"}, "faults", Path("f.yaml"), id="env-faults"
+        ),
+        pytest.param([], {"SECRETMOCK_STATE": "s.json"}, "state", Path("s.json"), id="env-state"),
+        pytest.param(
+            ["--clock", "2031-05-06T09:08:09+02:00"],
+            {},
+            "clock",
+            datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC),
+            id="clock-flag-in-utc",
+        ),
+        pytest.param(
+            [],
+            {"SECRETMOCK_CLOCK": "2031-05-06T07:08:09Z"},
+            "clock",
+            datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC),
+            id="env-clock",
+        ),
+        pytest.param([], {}, "clock", None, id="clock-runs-by-default"),
     ],
 )
 def test_flag_then_variable_then_default(
@@ -88,6 +108,13 @@ def test_a_bad_variable_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) ->
         parse([], {"SECRETMOCK_PORT": "-1"})
     assert stopped.value.code == 2
     assert "SECRETMOCK_PORT='-1': -1 is not a port number" in capsys.readouterr().err
+
+
+def test_a_clock_without_offset_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        parse(["--clock", "2031-05-06T07:08:09"], {})
+    assert stopped.value.code == 2
+    assert "needs a UTC offset" in capsys.readouterr().err
 
 
 def test_every_variable_is_named_after_its_flag() -> None:

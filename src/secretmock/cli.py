@@ -18,8 +18,11 @@ from typing import TYPE_CHECKING
 from secretmock import __version__
 from secretmock.cli_options import add_options, apply_environment, serve_options
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.faults import FaultRuleError, load_fault_file
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.sources import format_time
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
+from secretmock.engine.state_file import StateFileError, load_state_file, writer_for
 from secretmock.engine.validation import SpecValidator
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
@@ -40,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         apply_environment(parser, args, serve_options([v.name for v in all_vendors()]))
     try:
         return int(args.run(args))
-    except (SpecError, FixtureError) as exc:
+    except (SpecError, FixtureError, FaultRuleError, StateFileError) as exc:
         print(f"secretmock: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -108,6 +111,7 @@ def _serve(args: argparse.Namespace) -> int:
     if refusal is not None:
         print(f"secretmock: {refusal}", file=sys.stderr)
         return 2
+    scenario = _set_scenario(emulator, args)
     app: ASGIApp = build_app(emulator, only_vendor=args.vendor, admin_token=args.admin_token)
     if args.access_log:
         from secretmock.access_log import AccessLog, access_logger
@@ -119,6 +123,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"secretmock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
         return 1
     _print_banner(emulator, standalone.root_url(sock), args.vendor)
+    print(*scenario, sep="\n", flush=True)
     # Start-up built a large, long-lived heap (specs, validators). Out of the collector's
     # sight it is no longer walked by every full collection: without this, those pauses
     # put p99 latency at tens of milliseconds (see make bench).
@@ -127,6 +132,7 @@ def _serve(args: argparse.Namespace) -> int:
     warm_up = threading.Timer(WARM_UP_AFTER_S, _warm_up, args=(emulator,))
     warm_up.daemon = True
     warm_up.start()
+    state_writer = writer_for(emulator, args.state).start() if args.state else None
     limits = ConnectionLimits(idle_timeout=args.idle_timeout)
     standalone.run(app, sock, args.log_level, args.ready_file, limits)
     if args.report:
@@ -134,6 +140,8 @@ def _serve(args: argparse.Namespace) -> int:
 
         report = json.dumps(build_report(emulator), indent=2)
         standalone.write_atomically(args.report, report)
+    if state_writer is not None:
+        state_writer.stop()  # and writes what changed since its last write
     return 0
 
 
@@ -159,6 +167,24 @@ def _is_loopback(host: str) -> bool:
     except OSError:
         return False
     return bool(found) and all(ipaddress.ip_address(a[4][0]).is_loopback for a in found)
+
+
+def _set_scenario(emulator: Emulator, args: argparse.Namespace) -> list[str]:
+    """``--faults``, ``--state`` (loaded if the file exists) and ``--clock`` (which wins
+    over a clock the state file holds); raises naming the file and the problem. Returns
+    a line for the banner per option given."""
+    lines = []
+    if args.faults:
+        emulator.set_startup_faults(load_fault_file(args.faults), where=str(args.faults))
+        lines.append(f"  fault rules: {len(emulator.startup_faults)} from {args.faults}")
+    if args.state:
+        loaded = load_state_file(emulator, args.state)
+        how = "loaded from" if loaded else "new (from the fixtures), kept in"
+        lines.append(f"  state: {how} {args.state}")
+    if args.clock:
+        emulator.clock.freeze_at(args.clock)
+        lines.append(f"  clock: frozen at {format_time(args.clock)}")
+    return lines
 
 
 def _warm_up(emulator: Emulator) -> None:

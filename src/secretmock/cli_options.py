@@ -14,9 +14,11 @@ import argparse
 import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.sources import parse_time
 from secretmock.http_protocol import IDLE_TIMEOUT_S
 
 ENV_PREFIX = "SECRETMOCK_"
@@ -76,6 +78,14 @@ def byte_count(text: str) -> int:
     return number
 
 
+def moment(text: str) -> datetime:
+    """An ISO-8601 time with its UTC offset (``2031-05-06T07:08:09Z``)."""
+    try:
+        return parse_time(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def switch(text: str) -> bool:
     word = text.strip().lower()
     if word in TRUE_WORDS:
@@ -104,6 +114,26 @@ def serve_options(vendor_names: Sequence[str]) -> list[Option]:
         ),
         Option("--seed", "seed for ids, for repeatable runs", int, metavar="N"),
         Option("--report", "write the JSON contract report at shutdown", Path, metavar="FILE"),
+        Option(
+            "--faults",
+            "fault rules (a YAML list) loaded at start and after each reset; see docs/scenarios.md",
+            Path,
+            metavar="FILE",
+        ),
+        Option(
+            "--clock",
+            "start with the emulated clock frozen at this ISO-8601 time (e.g. "
+            "2031-05-06T07:08:09Z)",
+            moment,
+            metavar="TIME",
+        ),
+        Option(
+            "--state",
+            "keep the whole state in FILE: loaded at start if it exists, written within a "
+            "second of each change and at shutdown",
+            Path,
+            metavar="FILE",
+        ),
         Option(
             "--ready-file",
             'once the server answers, write {"url": ..., "pid": ...} to FILE (atomically)',

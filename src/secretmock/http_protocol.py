@@ -18,7 +18,9 @@ subclass adds, per connection:
 * and JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP.
 
 It is passed to ``uvicorn.Config(http=...)`` by :func:`guarded_protocol`, for
-``secretmock serve`` and for the background server of the tests and the pytest plugin.
+``secretmock serve`` and for the background server of the tests and the pytest plugin,
+and offers each request the ``secretmock.drop`` extension of
+:class:`~secretmock.dropping.DroppingProtocol` too.
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ from typing import Any
 import httptools
 import uvicorn
 from starlette.types import ASGIApp
-from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+from secretmock.dropping import DroppingProtocol
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
@@ -58,9 +61,11 @@ def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]
     return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits})
 
 
-class GuardedHttpToolsProtocol(HttpToolsProtocol):
-    """See the module. Relies on ``HttpToolsProtocol``'s parser callbacks and its
-    ``cycle`` (the request being served), as of uvicorn 0.30 to 0.54."""
+class GuardedHttpToolsProtocol(DroppingProtocol):
+    """See the module. Built on :class:`~secretmock.dropping.DroppingProtocol` (uvicorn's
+    ``HttpToolsProtocol`` offering the ``disconnect`` fault's drop extension); relies on
+    its parser callbacks and its ``cycle`` (the request being served), as of uvicorn
+    0.30 to 0.54."""
 
     limits = ConnectionLimits()
 

@@ -9,10 +9,19 @@ The base URLs are the first server URL of each vendor's spec (``https://api.fire
 ``https://app.langwatch.ai``, ``https://aihub.instabase.com/api``,
 ``https://api.eda.prisme.ai``) plus any the test names (InsForge has one host per
 project, so a test names its own).
+
+A fault rule's latency is slept in the caller (``time.sleep``, or ``asyncio.sleep`` for
+httpx's async client), and a dropped connection is the error the client library
+raises for a real one: ``requests.exceptions.ConnectionError`` (wrapping urllib3's
+``ProtocolError`` and ``RemoteDisconnected``, as over a socket) and
+``httpx.RemoteProtocolError``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import http.client
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -120,6 +129,10 @@ def _requests_patchers(interceptor: Interceptor) -> Iterator[Any]:
         )
         if outcome is None:
             return original(self, request, *args, **kwargs)
+        if outcome.fault_id is not None:
+            time.sleep(outcome.delay)
+            if outcome.disconnect:
+                raise _requests_dropped(request)
         response = requests.Response()
         response.status_code = outcome.reply.status
         response._content = outcome.data
@@ -137,12 +150,14 @@ def _httpx_patchers(interceptor: Interceptor) -> Iterator[Any]:
     except ImportError:
         return
 
-    def respond(request: httpx.Request) -> httpx.Response | None:
-        outcome = interceptor.answer(
+    def answer(request: httpx.Request) -> Outcome | None:
+        return interceptor.answer(
             request.method, str(request.url), dict(request.headers), request.read()
         )
-        if outcome is None:
-            return None
+
+    def response(request: httpx.Request, outcome: Outcome) -> httpx.Response:
+        if outcome.disconnect:
+            raise httpx.RemoteProtocolError(DROPPED_BY_HTTPX, request=request)
         return httpx.Response(
             outcome.reply.status, headers=_headers(outcome), content=outcome.data, request=request
         )
@@ -151,17 +166,42 @@ def _httpx_patchers(interceptor: Interceptor) -> Iterator[Any]:
     async_original = httpx.AsyncHTTPTransport.handle_async_request
 
     def handle_request(self: httpx.HTTPTransport, request: httpx.Request) -> httpx.Response:
-        return respond(request) or sync_original(self, request)
+        outcome = answer(request)
+        if outcome is None:
+            return sync_original(self, request)
+        if outcome.fault_id is not None:
+            time.sleep(outcome.delay)
+        return response(request, outcome)
 
     async def handle_async_request(
         self: httpx.AsyncHTTPTransport, request: httpx.Request
     ) -> httpx.Response:
         if request.stream is not None:
             await request.aread()
-        return respond(request) or await async_original(self, request)
+        outcome = answer(request)
+        if outcome is None:
+            return await async_original(self, request)
+        if outcome.fault_id is not None:
+            await asyncio.sleep(outcome.delay)
+        return response(request, outcome)
 
     yield mock.patch.object(httpx.HTTPTransport, "handle_request", handle_request)
     yield mock.patch.object(httpx.AsyncHTTPTransport, "handle_async_request", handle_async_request)
+
+
+DROPPED_BY_HTTPX = "Server disconnected without sending a response."
+"""httpx's (httpcore's) message for a connection closed before any answer."""
+
+
+def _requests_dropped(request: Any) -> Exception:
+    """What ``requests`` raises when the server closes the connection with no answer."""
+    import requests
+    from urllib3.exceptions import ProtocolError
+
+    cause = http.client.RemoteDisconnected("Remote end closed connection without response")
+    return requests.exceptions.ConnectionError(
+        ProtocolError("Connection aborted.", cause), request=request
+    )
 
 
 def _headers(outcome: Outcome) -> dict[str, str]:

@@ -2,19 +2,23 @@
 
 It sees one running emulator from one moment on (the start of the test): the base URL of
 each vendor, the tenants' state, the requests made since, and the spec violations they
-caused.
+caused. It also drives the scenario: fault rules (:meth:`SecretMock.fault`), the
+emulated clock (:attr:`SecretMock.clock`) and whole-state snapshots.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.journal import REDACTED, JournalEntry
+from secretmock.engine.state import restore_state, state_document
 from secretmock.engine.violations import Violation
 from secretmock.intercept import Interceptor
+from secretmock.scenarios import ClockHandle, FaultHandle, add_fault
 
 
 class SpecViolationError(AssertionError):
@@ -30,6 +34,8 @@ class SecretMock:
         self.strict = strict
         self._start = emulator.journal.last_seq()
         self._expected: list[tuple[int, int]] = []  # seq ranges where violations are expected
+        self.clock = ClockHandle(emulator.clock)
+        """The emulated clock: ``now``, ``set(moment)``, ``advance(seconds)``."""
 
     # -- where things are --------------------------------------------------------------
 
@@ -59,6 +65,49 @@ class SecretMock:
         """The tenant's stored secrets, values included; ``[]`` for an unknown tenant."""
         snapshot = self.emulator.tenant_snapshot(vendor, tenant)
         return list(snapshot["secrets"]) if snapshot else []
+
+    def snapshot(self) -> dict[str, Any]:
+        """The whole state (every vendor, tenant, credential, record and the clock) as the
+        JSON document ``GET /__admin__/state`` answers; nothing shared with the live state."""
+        return state_document(self.emulator)
+
+    def restore(self, document: Any) -> None:
+        """Puts a :meth:`snapshot` back (or any state document); raises
+        :class:`~secretmock.engine.state.StateError` naming a problem, changing nothing."""
+        restore_state(self.emulator, document)
+
+    # -- scenario: faults -----------------------------------------------------------------
+
+    def fault(
+        self,
+        vendor: str,
+        operation: str | None = None,
+        *,
+        tenant: str | None = None,
+        status: int | None = None,
+        retry_after: int | None = None,
+        delay: float | timedelta | None = None,
+        disconnect: bool = False,
+        after: int = 0,
+        times: int | None = None,
+        commit: bool = False,
+    ) -> FaultHandle:
+        """Adds a fault rule (docs/scenarios.md; ``delay`` in seconds) and returns its
+        handle: ``id``, ``hits``, ``remaining``, ``remove()``; as a context manager it
+        removes the rule at the end of the block. Every test starts with no rules."""
+        return add_fault(
+            self.emulator.faults,
+            vendor,
+            operation,
+            tenant=tenant,
+            status=status,
+            retry_after=retry_after,
+            delay=delay,
+            disconnect=disconnect,
+            after=after,
+            times=times,
+            commit=commit,
+        )
 
     # -- what happened -----------------------------------------------------------------
 

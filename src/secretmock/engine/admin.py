@@ -13,6 +13,7 @@ from starlette.routing import Route, Router
 from secretmock import __version__
 from secretmock.dashboard import dashboard_page
 from secretmock.engine import json_values
+from secretmock.engine.admin_scenarios import scenario_routes
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.report import build_report, violation_records
@@ -22,8 +23,10 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
     """A router for ``/__admin__``: the dashboard page, health, vendors, reset, tenants,
-    journal, violations, report. ``prefixes`` maps each vendor to the path it is mounted
-    at ("" when served alone at the root); by default each vendor's own prefix."""
+    journal, violations, report, and the scenario control of
+    :mod:`secretmock.engine.admin_scenarios`. ``prefixes`` maps each vendor to the path
+    it is mounted at ("" when served alone at the root); by default each vendor's own
+    prefix."""
     mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}
 
     async def health(request: Request) -> JSONResponse:
@@ -102,6 +105,7 @@ def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> 
             Route("/tenants", list_tenants, methods=["GET"]),
             Route("/tenants/{vendor}/{tenant}", put_tenant, methods=["PUT"]),
             Route("/tenants/{vendor}/{tenant}", get_tenant, methods=["GET"]),
+            *scenario_routes(emulator),
         ]
     )
 

@@ -1,11 +1,23 @@
-"""The ASGI face of a vendor pipeline: bytes in, bytes out, nothing else."""
+"""The ASGI face of a vendor pipeline: bytes in, bytes out, and what a fault rule asks
+of the transport (wait before answering, or drop the connection)."""
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.types import Receive, Scope, Send
 
 from secretmock.engine.incoming import incoming_request
-from secretmock.engine.pipeline import VendorPipeline
+from secretmock.engine.pipeline import Outcome, VendorPipeline
+
+DROP_EXTENSION = "secretmock.drop"
+"""The ASGI extension through which a server lets the app close a connection with no
+answer (``secretmock.dropping.DroppingProtocol`` offers it)."""
+
+
+class ConnectionDropped(ConnectionResetError):
+    """Raised when a fault rule drops the connection and the server offers no way to:
+    the server (or Starlette's TestClient) sees the app fail without an answer."""
 
 
 class VendorApp:
@@ -35,6 +47,9 @@ class VendorApp:
             too_large,
         )
         outcome = self.pipeline.handle(request)
+        if outcome.fault_id is not None:
+            await _carry_out_fault(outcome, scope, receive, send)
+            return
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
 
 
@@ -44,6 +59,24 @@ def _declared_length(headers: list[tuple[str, str]]) -> int:
         if name.lower() == "content-length":
             return int(value) if value.strip().isascii() and value.strip().isdigit() else -1
     return -1
+
+
+async def _carry_out_fault(outcome: Outcome, scope: Scope, receive: Receive, send: Send) -> None:
+    """A fault rule's part that is the transport's: the latency (an asyncio sleep, so no
+    lock is held and other requests go on), then the answer or a dropped connection."""
+    if outcome.delay:
+        await asyncio.sleep(outcome.delay)
+    if not outcome.disconnect:
+        await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
+        return
+    drop = (scope.get("extensions") or {}).get(DROP_EXTENSION)
+    if drop is None:
+        raise ConnectionDropped(f"fault rule {outcome.fault_id} dropped the connection")
+    drop["abort"]()
+    # Returns once the server has seen the connection gone ("http.disconnect"): it then
+    # neither answers for the app nor logs that the app did not.
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:

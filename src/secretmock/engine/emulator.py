@@ -10,11 +10,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.faults import FaultRules, declared_statuses
 from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
-from secretmock.engine.sources import Sources
+from secretmock.engine.sources import REAL_TIME, Sources
 from secretmock.engine.specs import SpecError, load_spec
 from secretmock.engine.store import VendorStore
 from secretmock.engine.vendor_api import Vendor
@@ -40,6 +41,8 @@ class Emulator:
         the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
         self.sources = sources or Sources()
         self.max_body_bytes = max_body_bytes
+        self.clock = self.sources.clock
+        """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
         self.vendors: dict[str, Vendor] = {
             name: vendor
@@ -47,14 +50,20 @@ class Emulator:
             if only_vendor is None or name == only_vendor
         }
         self.journal = Journal()
+        specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}
+        self.faults = FaultRules({name: declared_statuses(spec) for name, spec in specs.items()})
+        """The fault rules every vendor's pipeline tries."""
+        self.startup_faults: list[Any] = []
+        """Rules given at start-up (``serve --faults``): added again after every reset."""
         self.pipelines = {
             name: VendorPipeline(
                 vendor,
-                _checked_spec(vendor),
+                specs[name],
                 VendorStore(),
                 self.sources,
                 self.journal,
                 max_body_bytes or vendor.max_body_bytes or MAX_BODY_BYTES,
+                faults=self.faults,
             )
             for name, vendor in self.vendors.items()
         }
@@ -74,12 +83,23 @@ class Emulator:
         self.warm = True
 
     def reset(self) -> None:
-        """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone."""
+        """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone, the
+        clock back to the real time, the fault rules back to the start-up ones."""
+        self.clock.restore(REAL_TIME)
+        self.faults.clear()
+        self.faults.add_all(self.startup_faults)
         for pipeline in self.pipelines.values():
             with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
             self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
+
+    def set_startup_faults(self, rules: Sequence[Any], where: str = "faults") -> None:
+        """Makes ``rules`` (as a faults file lists them) the start-up rules and adds them
+        now; raises :class:`~secretmock.engine.faults.FaultRuleError` naming a bad one."""
+        self.faults.clear()
+        self.faults.add_all(rules, where)
+        self.startup_faults = list(rules)
 
     def put_tenant(
         self, vendor_name: str, tenant_id: str, entry: Mapping[str, Any], where: str = ""
@@ -91,7 +111,7 @@ class Emulator:
             raise FixtureError(f"{where}: unknown vendor {vendor_name!r}")
         # Ids made while seeding come from a source of their own, seeded by the tenant's
         # name, so every reset gives the fixtures' secrets the same ids.
-        seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.now)
+        seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.clock)
         tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
         with pipeline.store.transaction():
             for token in tenant.credentials:

@@ -44,6 +44,9 @@ class JournalEntry:
     duration_ms: float
     body: Any
     violations: tuple[Violation, ...] = field(default=())
+    fault: str | None = None
+    """The id of the fault rule that hit the request (``status`` 0: the connection was
+    dropped with no answer)."""
 
     def as_dict(self) -> dict[str, Any]:
         entry = asdict(self)

@@ -1,7 +1,7 @@
 """One vendor's request pipeline, free of ASGI so it can be called and tested directly.
 
-route -> refuse a too-large body -> authenticate -> parse and validate the request
-      -> handler (in a store transaction) -> validate response -> reply, journaled
+route -> refuse a too-large body -> authenticate -> [fault rules] -> parse and validate
+      the request -> handler (in a store transaction) -> validate response -> reply, journaled
 
 One :class:`IncomingRequest` travels the whole way: the transport makes it, routing
 adds the operation and its raw path parameters, and the vendor's ``authenticate`` and
@@ -9,6 +9,11 @@ error envelope read that same object.
 
 Every step that fails answers in the vendor's own envelope. A response that breaks
 the spec is an emulator bug: it is logged and answered with the vendor's 500.
+
+Fault rules (:mod:`secretmock.engine.faults`) are tried once the request is routed and
+authenticated, so its operation and tenant are known; with no rules that costs one test.
+A rule's latency and dropped connection are the transport's to carry out (the
+``delay`` and ``disconnect`` of the :class:`Outcome`): the pipeline never sleeps.
 """
 
 from __future__ import annotations
@@ -16,9 +21,10 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
+from secretmock.engine.faults import FaultRule, FaultRules, declared_statuses
 from secretmock.engine.incoming import (
     MAX_BODY_BYTES,
     IncomingRequest,
@@ -54,9 +60,20 @@ class Outcome:
     violations: tuple[Violation, ...] = ()
     request_body: Any = None
     """The request's JSON body, parsed (``None`` when absent, malformed or too large)."""
+    fault_id: str | None = None
+    """The fault rule that hit the request, if one did."""
+    delay: float = 0.0
+    """Seconds the transport waits before it answers (a fault rule's ``delay_ms``)."""
+    disconnect: bool = False
+    """The transport closes the connection instead of answering (``reply`` is then
+    :data:`NO_ANSWER`, journaled as status 0)."""
     body_valid: bool = False
     """The body passed request validation for an operation that declares one: the
     journal keeps it (secret fields redacted); otherwise only its shape."""
+
+
+NO_ANSWER = Reply(0, None)
+"""What a dropped connection answered: nothing."""
 
 
 class _Refused(Exception):
@@ -79,6 +96,7 @@ class VendorPipeline:
         sources: Sources,
         journal: Journal | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
+        faults: FaultRules | None = None,
     ):
         self.vendor = vendor
         self.spec = spec
@@ -89,6 +107,8 @@ class VendorPipeline:
         self.validator = SpecValidator(spec, vendor.name)
         self.max_body_bytes = max_body_bytes
         """A larger body is refused; a transport stops reading it there."""
+        self.faults = faults or FaultRules({vendor.name: declared_statuses(spec)})
+        """The fault rules (the emulator shares one set between its vendors)."""
         self._takes_body = frozenset(
             op.operation_id
             for op in spec.operations
@@ -122,14 +142,27 @@ class VendorPipeline:
             return _outcome(self.vendor.errors.internal(request), operation_id)
 
     def _answer_operation(self, match: Match, request: IncomingRequest) -> Outcome:
-        principal: Principal | None = None
-        violations: tuple[Violation, ...] = ()
-        body: Any = None
-        body_valid = False
         try:
             if request.body_too_large:
                 raise self._too_large(request)
             principal = self.vendor.authenticate(request, self.store.credential)
+        except VendorError as error:
+            return self._finish(match, request, error.reply)
+        except _Refused as refused:
+            return self._finish(match, request, refused.reply, refused.violations)
+        if self.faults.active:
+            operation_id = match.operation.operation_id
+            rule = self.faults.hit(self.vendor.name, operation_id, principal.tenant_id)
+            if rule is not None:
+                return self._faulted(match, request, principal, rule)
+        return self._served(match, request, principal)
+
+    def _served(self, match: Match, request: IncomingRequest, principal: Principal) -> Outcome:
+        """The request parsed, validated and answered by its handler."""
+        violations: tuple[Violation, ...] = ()
+        body: Any = None
+        body_valid = False
+        try:
             body = self._parsed_body(request)
             checked = self._checked(match, request, body)
             body_valid = request.operation_id in self._takes_body
@@ -138,21 +171,73 @@ class VendorPipeline:
             reply = error.reply
         except _Refused as refused:
             reply, violations = refused.reply, refused.violations
+        outcome = self._finish(match, request, reply, violations, body, principal.tenant_id)
+        return replace(outcome, body_valid=body_valid) if body_valid else outcome
+
+    def _finish(
+        self,
+        match: Match,
+        request: IncomingRequest,
+        reply: Reply,
+        violations: tuple[Violation, ...] = (),
+        body: Any = None,
+        tenant: str | None = None,
+    ) -> Outcome:
+        """The outcome of ``reply`` once checked against the operation's responses: one
+        that breaks them is an emulator bug, answered with the vendor's 500."""
         data = encode(reply.body)
-        validator = self.validator[match.operation.operation_id]
-        broken = validator.check_response(reply.status, data, reply.body)
+        operation_id = match.operation.operation_id
+        broken = self.validator[operation_id].check_response(reply.status, data, reply.body)
         if broken:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
-        tenant = principal.tenant_id if principal else None
-        return Outcome(reply, data, request.operation_id, tenant, violations, body, body_valid)
+        return Outcome(reply, data, operation_id, tenant, violations, body)
+
+    def _faulted(
+        self, match: Match, request: IncomingRequest, principal: Principal, rule: FaultRule
+    ) -> Outcome:
+        """What a fault rule makes of the request (its hit already counted). Unless the
+        rule commits, a failure (status or dropped connection) leaves the handler out;
+        a rule that commits runs it, and if that failed the client gets the real
+        failure and the hit is given back. Latency alone serves the request as usual."""
+        tenant = principal.tenant_id
+        served = None
+        if rule.commit or (rule.status is None and not rule.disconnect):
+            served = self._served(match, request, principal)
+            if rule.commit and served.reply.status >= 400:
+                self.faults.refund(rule)
+                return served
+        if rule.disconnect:
+            body = served.request_body if served else None
+            outcome = Outcome(NO_ANSWER, b"", match.operation.operation_id, tenant, (), body)
+        elif rule.status is not None:
+            outcome = self._finish(
+                match,
+                request,
+                self._status_error(request, rule.status, rule.retry_after),
+                body=served.request_body if served else None,
+                tenant=tenant,
+            )
+        else:
+            assert served is not None  # latency alone: the request served as usual
+            outcome = served
+        return replace(
+            outcome, fault_id=rule.id, delay=rule.delay_ms / 1000, disconnect=rule.disconnect
+        )
+
+    def _status_error(
+        self, request: IncomingRequest, status: int, retry_after: int | None
+    ) -> Reply:
+        reply = self.vendor.errors.status_error(request, status, retry_after)
+        if retry_after is None:
+            return reply
+        return replace(reply, headers={**reply.headers, "retry-after": str(retry_after)})
 
     def _too_large(self, request: IncomingRequest) -> _Refused:
-        """The refusal of a body over the limit, the one place that answers it (with the
-        vendor's malformed-body answer, for now). It comes before authentication: a
+        """The refusal of a body over the limit, the one place that answers it: the
+        vendor's own 413. It comes before authentication: the body is never read, and a
         server stops reading such a body before its authentication runs."""
-        reply = self.vendor.errors.malformed_body(request, "the request body is too large")
-        return _Refused(reply, ())
+        return _Refused(self.vendor.errors.status_error(request, 413, None), ())
 
     def _parsed_body(self, request: IncomingRequest) -> Any:
         try:
@@ -185,7 +270,9 @@ class VendorPipeline:
                 body=checked.body,
                 sources=self.sources,
             )
-            return self.vendor.handlers[operation_id](call)
+            reply = self.vendor.handlers[operation_id](call)
+            self.store.version += 1  # it may have changed a record: the state file looks
+            return reply
 
     def _emulator_bug(self, request: IncomingRequest, broken: list[Violation]) -> Reply:
         described = "; ".join(v.describe() for v in broken)
@@ -212,6 +299,7 @@ class VendorPipeline:
             duration_ms=round(duration_ms, 3),
             body=self._recorded_body(request, outcome),
             violations=outcome.violations,
+            fault=outcome.fault_id,
         )
 
     def _recorded_body(self, request: IncomingRequest, outcome: Outcome) -> Any:

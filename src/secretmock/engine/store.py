@@ -47,6 +47,9 @@ class VendorStore:
         self._lock = threading.RLock()
         self._tenants: dict[str, TenantState[Any]] = {}
         self._tokens: dict[str, Credential] = {}
+        self.version = 0
+        """Bumped by every change (and every handler run, which may change a record):
+        the state file's writer compares it, and the request path pays one addition."""
 
     def transaction(self) -> AbstractContextManager[bool]:
         """``with store.transaction():`` holds the store's lock for the block (re-entrant):
@@ -70,6 +73,7 @@ class VendorStore:
                 self._tokens.pop(token, None)
         self._tenants[tenant.tenant_id] = tenant
         self._tokens.update(tenant.credentials)
+        self.version += 1
 
     def tenants(self) -> list[TenantState[Any]]:
         """Every tenant, in the order they were first put."""
@@ -78,6 +82,7 @@ class VendorStore:
     def clear(self) -> None:
         self._tenants.clear()
         self._tokens.clear()
+        self.version += 1
 
     def credential(self, token: str) -> Credential | None:
         return self._tokens.get(token)

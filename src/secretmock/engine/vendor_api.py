@@ -103,6 +103,14 @@ class ErrorEnvelope(Protocol):
         """The emulator failed (a bug); the real service's 500 answer."""
         ...
 
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        """The real service's answer with ``status`` (>= 400) when it fails on its own: a
+        rate limit (429), an outage (500, 502, 503, 504), a body too large (413). A fault
+        rule asks for it; ``retry_after`` is the seconds the engine also sends as
+        ``Retry-After`` (``None``: no header). The body must pass the spec's response
+        for ``status``; the engine adds the ``Retry-After`` header itself."""
+        ...
+
 
 @dataclass(frozen=True)
 class Vendor:
@@ -126,6 +134,13 @@ class Vendor:
     max_body_bytes: int | None = None
     """The real service's request-body limit, where known (its fidelity notes give the
     source); ``None``: the emulator's default (``incoming.MAX_BODY_BYTES``)."""
+    record_type: type | None = None
+    """The dataclass of the vendor's stored records, which the whole-state document
+    (``/__admin__/state``) writes and reads field by field; ``None``: records are plain
+    JSON values."""
+    record_key: str | None = None
+    """The record field the tenant's ``secrets`` are keyed by (checked when a state
+    document is loaded)."""
 
     @property
     def prefix(self) -> str:

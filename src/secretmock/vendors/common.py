@@ -8,6 +8,7 @@ import binascii
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Any, ClassVar
 
 from secretmock.engine.incoming import IncomingRequest
@@ -63,6 +64,11 @@ class MessageEnvelope:
     def internal(self, request: IncomingRequest) -> Reply:
         return self.reply(500, self.internal_error)
 
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        if status == 500:
+            return self.internal(request)
+        return self.reply(status, status_phrase(status))
+
 
 class MessageError(DomainError):
     """A :class:`DomainError` of a vendor whose errors carry a message alone: its
@@ -72,6 +78,14 @@ class MessageError(DomainError):
 
     def answer(self, message: str, details: Any) -> Reply:
         return self.envelope.reply(self.status, message)
+
+
+def status_phrase(status: int) -> str:
+    """HTTP's reason phrase for ``status`` (``Service Unavailable``), or ``Error <status>``."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return f"Error {status}"
 
 
 def lenient_bearer_token(headers: Mapping[str, str]) -> str | None:

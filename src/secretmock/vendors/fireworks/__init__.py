@@ -12,4 +12,6 @@ VENDOR = Vendor(
     errors=errors.ENVELOPE,
     seed_secret=models.seed_secret,
     export_secret=models.export,
+    record_type=models.Secret,
+    record_key="secret_id",
 )

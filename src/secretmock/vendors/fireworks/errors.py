@@ -11,13 +11,27 @@ from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
 from secretmock.vendors.common import MessageEnvelope, MessageError
 
-GRPC_CODES = {400: 3, 401: 16, 403: 7, 404: 5, 409: 6, 500: 13}
-"""HTTP status -> gRPC code: INVALID_ARGUMENT, UNAUTHENTICATED, PERMISSION_DENIED,
-NOT_FOUND, ALREADY_EXISTS, INTERNAL."""
+GRPC_CODES = {
+    400: 3,  # INVALID_ARGUMENT
+    401: 16,  # UNAUTHENTICATED
+    403: 7,  # PERMISSION_DENIED
+    404: 5,  # NOT_FOUND
+    409: 6,  # ALREADY_EXISTS
+    413: 8,  # RESOURCE_EXHAUSTED (gRPC's own "message larger than max")
+    429: 8,  # RESOURCE_EXHAUSTED
+    500: 13,  # INTERNAL
+    502: 14,  # UNAVAILABLE
+    503: 14,  # UNAVAILABLE
+    504: 4,  # DEADLINE_EXCEEDED
+}
+"""HTTP status -> the gRPC code grpc-gateway answers it for (its ``HTTPStatusFromCode``
+read backwards; 502 has no code of its own and is taken as UNAVAILABLE)."""
+UNKNOWN = 2
 
 
 def error_reply(status: int, message: str) -> Reply:
-    return Reply(status, {"code": GRPC_CODES[status], "message": message, "details": []})
+    code = GRPC_CODES.get(status, UNKNOWN)
+    return Reply(status, {"code": code, "message": message, "details": []})
 
 
 def describe_violation(violation: Violation) -> str:

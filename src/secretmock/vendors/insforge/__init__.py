@@ -20,4 +20,6 @@ VENDOR = Vendor(
     export_secret=models.export,
     # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
     max_body_bytes=100 * 1024 * 1024,
+    record_type=models.Secret,
+    record_key="key",
 )

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
-from secretmock.vendors.common import DomainError
+from secretmock.vendors.common import DomainError, status_phrase
 
 CHECK_TOKEN = "Check the token is valid or login to get a new token."
 CHECK_ADMIN_TOKEN = "Check the admin token is valid or login as admin to get a new token."
@@ -102,6 +102,34 @@ class Envelope:
 
     def internal(self, request: IncomingRequest) -> Reply:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
+
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        if status == 500:
+            return self.internal(request)
+        code = STATUS_CODES.get(status, "UNKNOWN_ERROR")
+        return error_reply(status, code, STATUS_MESSAGES.get(status, status_phrase(status)))
+
+
+STATUS_CODES = {
+    400: "INVALID_INPUT",
+    401: "AUTH_INVALID_API_KEY",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+    413: "INTERNAL_ERROR",
+    429: "TOO_MANY_REQUESTS",
+    502: "UPSTREAM_FAILURE",
+    503: "UPSTREAM_FAILURE",
+    504: "UPSTREAM_FAILURE",
+}
+"""Codes of the server's shared ``ERROR_CODES`` for a failure of the service itself: its
+rate limiters answer 429 ``TOO_MANY_REQUESTS``; an upstream failure is 502
+``UPSTREAM_FAILURE`` (chosen for 503 and 504 too); body-parser's 413 falls through the
+error handler's status map to ``INTERNAL_ERROR`` (docs/vendors/insforge.md)."""
+STATUS_MESSAGES = {
+    413: "request entity too large",
+    429: "Too many requests. Please slow down and try again shortly.",
+}
 
 
 def _create_refusal(violations: Sequence[Violation]) -> Reply:

@@ -18,7 +18,7 @@ from typing import Any
 from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
-from secretmock.vendors.common import DomainError
+from secretmock.vendors.common import DomainError, status_phrase
 from secretmock.vendors.langwatch import zod
 
 AUTH_REQUIRED = (
@@ -137,3 +137,11 @@ class Envelope:
 
     def internal(self, request: IncomingRequest) -> Reply:
         return Reply(500, INTERNAL)
+
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        # Chosen: the handled-error shape, a snake_case code and a sentence (what the
+        # error handler writes for every error it names); 500 is the CONFIRMED body.
+        if status == 500:
+            return self.internal(request)
+        phrase = status_phrase(status)
+        return Reply(status, {"error": phrase.lower().replace(" ", "_"), "message": phrase})

@@ -18,7 +18,7 @@ from secretmock.engine.incoming import IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.engine.violations import Violation
-from secretmock.vendors.common import DomainError
+from secretmock.vendors.common import DomainError, status_phrase
 
 CORRELATION_HEADER = "x-correlation-id"
 SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
@@ -140,3 +140,30 @@ class Envelope:
 
     def internal(self, request: IncomingRequest) -> Reply:
         return traced(error_reply(500, "Internal", "Internal error"), request)
+
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        if status == 500:
+            return self.internal(request)
+        known = STATUS_ERRORS.get(status)
+        if known is not None:
+            return traced(known().reply, request)
+        if status == 429:
+            # The api-gateway's TooManyRequests: details carry the seconds to wait.
+            details = None if retry_after is None else {"retryAfter": retry_after}
+            reply = error_reply(429, "TooManyRequests", "Too many requests", details)
+        elif status == 413:
+            reply = error_reply(413, "PayloadTooLarge", "request too large")
+        else:
+            # Chosen: the error class's name style for an outage the gateway reports.
+            phrase = status_phrase(status)
+            reply = error_reply(status, phrase.replace(" ", ""), phrase)
+        return traced(reply, request)
+
+
+STATUS_ERRORS: dict[int, type[PrismeError]] = {
+    400: RequestValidationError,
+    401: AuthenticationError,
+    403: ForbiddenError,
+    404: ObjectNotFoundError,
+}
+"""The service's own error class for the statuses it has one for."""

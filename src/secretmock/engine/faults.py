@@ -1,0 +1,281 @@
+"""Fault rules: matching requests fail the way a real service fails.
+
+A rule names a vendor and, optionally, an operation and a tenant; it answers a status
+in the vendor's own envelope, adds latency, drops the connection, or, with ``commit``,
+lets the request run and then loses its answer. See docs/scenarios.md.
+
+Rules are tried in the order they were added. A matching rule still in its ``after``
+phase counts the request and lets it on to the next rule; the first matching rule past
+it hits, and no later rule is tried. A rule that has hit ``times`` requests is spent
+(it stays listed, with ``remaining: 0``, until removed).
+
+With no rules, the request path pays one truthiness test (:attr:`FaultRules.active`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from secretmock.engine.specs import LoadedSpec
+from secretmock.engine.yaml_files import YAMLError, read_yaml
+
+FIELDS = (
+    "vendor",
+    "operation",
+    "tenant",
+    "status",
+    "retry_after",
+    "delay_ms",
+    "disconnect",
+    "after",
+    "times",
+    "commit",
+)
+COUNTERS = ("id", "hits", "remaining")
+
+
+class FaultRuleError(ValueError):
+    """A rule is not acceptable; the message names the field and why."""
+
+
+@dataclass(slots=True)
+class FaultRule:
+    """One rule and its counters (``seen``: matching requests; ``hits``: those it hit)."""
+
+    id: str
+    vendor: str
+    operation: str | None = None
+    tenant: str | None = None
+    status: int | None = None
+    retry_after: int | None = None
+    delay_ms: int = 0
+    disconnect: bool = False
+    after: int = 0
+    times: int | None = None
+    commit: bool = False
+    seen: int = 0
+    hits: int = 0
+
+    @property
+    def remaining(self) -> int | None:
+        return None if self.times is None else self.times - self.hits
+
+    @property
+    def spent(self) -> bool:
+        return self.times is not None and self.hits >= self.times
+
+    def matches(self, vendor: str, operation: str, tenant: str) -> bool:
+        return (
+            self.vendor == vendor
+            and (self.operation is None or self.operation == operation)
+            and (self.tenant is None or self.tenant == tenant)
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The rule as the admin API shows it: its fields, ``id``, ``hits``, ``remaining``."""
+        shown: dict[str, Any] = {"id": self.id}
+        shown.update({name: getattr(self, name) for name in FIELDS})
+        shown.update(hits=self.hits, remaining=self.remaining)
+        return shown
+
+
+Catalog = Mapping[str, Mapping[str, frozenset[int] | None]]
+"""vendor -> operationId -> the error statuses its spec declares (``None``: any, as a
+``default`` response allows)."""
+
+
+def declared_statuses(spec: LoadedSpec) -> dict[str, frozenset[int] | None]:
+    """Per operationId, the statuses >= 400 its responses declare (``4XX`` counts for all
+    of 400..499); ``None`` when a ``default`` response takes any status."""
+    found: dict[str, frozenset[int] | None] = {}
+    for operation in spec.operations:
+        responses = spec.document["paths"][operation.path_template][operation.method]["responses"]
+        keys = [str(key).upper() for key in responses]
+        if "DEFAULT" in keys:
+            found[operation.operation_id] = None
+            continue
+        statuses = {int(key) for key in keys if key.isdigit() and int(key) >= 400}
+        for key in keys:
+            if len(key) == 3 and key.endswith("XX") and key[0] in "45":
+                statuses.update(range(int(key[0]) * 100, int(key[0]) * 100 + 100))
+        found[operation.operation_id] = frozenset(statuses)
+    return found
+
+
+class FaultRules:
+    """The emulator's rules, shared by every vendor's pipeline; safe between threads."""
+
+    def __init__(self, catalog: Catalog) -> None:
+        self._catalog = catalog
+        self._lock = threading.Lock()
+        self._next_id = 0
+        self.active: tuple[FaultRule, ...] = ()
+        """The rules in order; replaced whole on every change, so a reader needs no lock."""
+
+    def add(self, raw: Any) -> FaultRule:
+        """Checks ``raw`` (a rule as JSON or YAML gives it) and adds it last."""
+        fields = check_rule(raw, self._catalog)
+        with self._lock:
+            self._next_id += 1
+            rule = FaultRule(id=f"f{self._next_id}", **fields)
+            self.active = (*self.active, rule)
+        return rule
+
+    def add_all(self, raws: Iterable[Any], where: str = "") -> list[FaultRule]:
+        """Checks every rule first, then adds them all (or none)."""
+        checked = []
+        for index, raw in enumerate(raws):
+            try:
+                checked.append(check_rule(raw, self._catalog))
+            except FaultRuleError as exc:
+                raise FaultRuleError(f"{where}[{index}]: {exc}") from exc
+        added = []
+        with self._lock:
+            for fields in checked:
+                self._next_id += 1
+                added.append(FaultRule(id=f"f{self._next_id}", **fields))
+            self.active = (*self.active, *added)
+        return added
+
+    def get(self, rule_id: str) -> FaultRule | None:
+        return next((rule for rule in self.active if rule.id == rule_id), None)
+
+    def remove(self, rule_id: str) -> bool:
+        """Removes one rule; whether it existed."""
+        with self._lock:
+            kept = tuple(rule for rule in self.active if rule.id != rule_id)
+            found = len(kept) != len(self.active)
+            self.active = kept
+        return found
+
+    def clear(self) -> None:
+        with self._lock:
+            self.active = ()
+
+    def hit(self, vendor: str, operation: str, tenant: str) -> FaultRule | None:
+        """The rule that hits this request, counted; ``None`` when no rule does."""
+        with self._lock:
+            for rule in self.active:
+                if rule.spent or not rule.matches(vendor, operation, tenant):
+                    continue
+                rule.seen += 1
+                if rule.seen > rule.after:
+                    rule.hits += 1
+                    return rule
+        return None
+
+    def refund(self, rule: FaultRule) -> None:
+        """Takes back a hit the rule did not deliver (a ``commit`` rule whose request failed)."""
+        with self._lock:
+            rule.hits -= 1
+
+
+def check_rule(raw: Any, catalog: Catalog) -> dict[str, Any]:
+    """The rule's fields, checked; :class:`FaultRuleError` names the first bad one."""
+    if not isinstance(raw, Mapping):
+        raise FaultRuleError(f"a rule must be an object, got {_type(raw)}")
+    unknown = sorted(set(raw) - set(FIELDS) - set(COUNTERS))
+    if unknown:
+        raise FaultRuleError(f"unknown field {unknown[0]!r}; a rule has {', '.join(FIELDS)}")
+    vendor = raw.get("vendor")
+    if not isinstance(vendor, str) or vendor not in catalog:
+        raise FaultRuleError(f"'vendor' must be one of {sorted(catalog)}, got {vendor!r}")
+    operations = catalog[vendor]
+    fields: dict[str, Any] = {
+        "vendor": vendor,
+        "operation": _optional_str(raw, "operation"),
+        "tenant": _optional_str(raw, "tenant"),
+        "status": _optional_int(raw, "status", minimum=400, maximum=599),
+        "retry_after": _optional_int(raw, "retry_after", minimum=0),
+        "delay_ms": _optional_int(raw, "delay_ms", minimum=0) or 0,
+        "disconnect": _bool(raw, "disconnect"),
+        "after": _optional_int(raw, "after", minimum=0) or 0,
+        "times": _optional_int(raw, "times", minimum=1),
+        "commit": _bool(raw, "commit"),
+    }
+    operation = fields["operation"]
+    if operation is not None and operation not in operations:
+        raise FaultRuleError(
+            f"'operation' {operation!r} is not an operation of {vendor}; "
+            f"it has {', '.join(sorted(operations))}"
+        )
+    if fields["status"] is None and not fields["delay_ms"] and not fields["disconnect"]:
+        raise FaultRuleError("a rule needs at least one of 'status', 'delay_ms', 'disconnect'")
+    if fields["status"] is not None and fields["disconnect"]:
+        raise FaultRuleError(
+            "'status' and 'disconnect' exclude each other: a dropped connection answers nothing"
+        )
+    if fields["commit"] and fields["status"] is None and not fields["disconnect"]:
+        raise FaultRuleError("'commit' needs a 'status' or 'disconnect' to replace the answer with")
+    if fields["status"] is not None:
+        _check_declared(fields["status"], vendor, operation, operations)
+    return fields
+
+
+def _check_declared(
+    status: int, vendor: str, operation: str | None, operations: Mapping[str, frozenset[int] | None]
+) -> None:
+    """A fault answer passes response validation like any other, so its status must be
+    one each operation the rule can hit declares."""
+    names = [operation] if operation is not None else sorted(operations)
+    for name in names:
+        declared = operations[name]
+        if declared is not None and status not in declared:
+            raise FaultRuleError(
+                f"'status' {status} is not a response {vendor} {name} declares; "
+                f"it declares {', '.join(map(str, sorted(declared)))}"
+            )
+
+
+def load_fault_file(path: Path) -> list[Any]:
+    """The rules listed in a YAML file (a list of rule mappings), unchecked."""
+    try:
+        document = read_yaml(path)
+    except (OSError, YAMLError) as exc:
+        raise FaultRuleError(f"{path}: cannot read the faults file: {exc}") from exc
+    if document is None:
+        return []
+    if not isinstance(document, list):
+        raise FaultRuleError(f"{path}: expected a list of rules, got {_type(document)}")
+    return document
+
+
+def _optional_str(raw: Mapping[str, Any], name: str) -> str | None:
+    value = raw.get(name)
+    if value is not None and (not isinstance(value, str) or not value):
+        raise FaultRuleError(f"'{name}' must be a non-empty string or null, got {_type(value)}")
+    return value
+
+
+def _optional_int(
+    raw: Mapping[str, Any], name: str, minimum: int, maximum: int | None = None
+) -> int | None:
+    value = raw.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise FaultRuleError(f"'{name}' must be a whole number, got {_type(value)}")
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"from {minimum} to {maximum}" if maximum is not None else f">= {minimum}"
+        raise FaultRuleError(f"'{name}' must be {bound}, got {value}")
+    return value
+
+
+def _bool(raw: Mapping[str, Any], name: str) -> bool:
+    value = raw.get(name, False)
+    if not isinstance(value, bool):
+        raise FaultRuleError(f"'{name}' must be true or false, got {_type(value)}")
+    return value
+
+
+def _type(value: Any) -> str:
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
+    if value is None:
+        return "null"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"the number {value!r}"
+    return names.get(type(value), type(value).__name__)

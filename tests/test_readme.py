@@ -212,3 +212,80 @@ def test_admin_token_example(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGTERM)
         assert server.wait(timeout=30) == 0
+
+
+# -- scenarios: faults, clock, state ---------------------------------------------------------
+
+
+def test_retry_example_passes(tmp_path: Path) -> None:
+    [example] = [b for b in code_blocks("python") if b.startswith("# test_retry.py")]
+    (tmp_path / "test_retry.py").write_text(example)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_retry.py"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
+
+
+def test_fault_curl_example_adds_a_rule(server: BackgroundServer) -> None:
+    block = next(b for b in code_blocks("bash") if "/__admin__/faults" in b)
+    [command] = [c for c in block.replace("\\\n", " ").splitlines() if c.startswith("curl ")]
+    request = as_request(command)
+    url = request.pop("url").replace(DOCUMENTED_ROOT, server.url)
+    added = requests.request(url=url, timeout=10, **request)
+    assert added.status_code == 201, added.text
+    read = f"{server.url}/insforge/api/secrets/STRIPE_API_KEY"
+    auth = {"Authorization": "Bearer ik_test_demo_admin"}
+    answers = [requests.get(read, headers=auth, timeout=10) for _ in range(3)]
+    assert [a.status_code for a in answers] == [503, 503, 200]
+    assert answers[0].headers["retry-after"] == "5"
+    assert answers[0].json()["error"] == "UPSTREAM_FAILURE"
+
+
+def test_ci_scenario_example_keeps_its_state(tmp_path: Path) -> None:
+    [faults] = [b for b in code_blocks("yaml") if b.startswith("# faults.yaml")]
+    (tmp_path / "faults.yaml").write_text(faults)
+    block = next(b for b in code_blocks("bash") if "--state" in b)
+    lines = [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
+    [serve] = [shlex.split(line) for line in lines if line.startswith("secretmock serve")]
+    assert "kill -INT %1" in lines, "the example stops the server with SIGINT"
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = str(sock.getsockname()[1])
+    command = [sys.executable, "-m", *[port if w == "8080" else w for w in serve]]
+    root = f"http://127.0.0.1:{port}"
+    accounts = f"{root}/fireworks/v1/accounts/acme/secrets"
+    auth = {"Authorization": "Bearer fw-test-acme"}
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL)
+    try:
+        wait_until_up(root, server)
+        body = {"name": "ci-made", "keyName": "CI_MADE", "value": "v"}
+        lost = requests.post(accounts, headers=auth, json=body, timeout=10)
+        assert lost.status_code == 503  # the write happened; its answer was lost
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+    server = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL)
+    try:
+        wait_until_up(root, server)
+        listed = requests.get(accounts, headers=auth, timeout=10).json()
+        assert "accounts/acme/secrets/ci-made" in [s["name"] for s in listed["secrets"]]
+    finally:
+        server.send_signal(signal.SIGINT)
+        server.wait(timeout=20)
+
+
+def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            requests.get(f"{root}/__admin__/health", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not start")

@@ -66,14 +66,14 @@ def test_oversize_bodies_are_not_held(served: Served) -> None:
         answer = requests.patch(
             served.url + FIREWORKS, data=stream(8 * MIB), headers=headers, timeout=60
         )
-        assert 400 <= answer.status_code < 500
+        assert answer.status_code == 413
     with socket.create_connection(served.address) as client:
         client.sendall(
             b"PATCH " + FIREWORKS.encode() + b" HTTP/1.1\r\nHost: x\r\n"
             b"Authorization: Bearer fw-test-acme\r\nContent-Type: application/json\r\n"
             b"Content-Length: %d\r\n\r\n" % (SENT_MIB * MIB)
         )
-        assert read_answer(client)[9:12] in {b"413", b"400"}
+        assert read_answer(client).startswith(b"HTTP/1.1 413")
     assert grown_mib(served, before, f"{SENT_MIB} MiB of bodies") < GROWTH_LIMIT_MIB
 
 

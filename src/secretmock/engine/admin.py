@@ -24,9 +24,9 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
     """A router for ``/__admin__``: the dashboard page, health, vendors, reset, tenants,
     journal, violations, report, and the scenario control of
-    :mod:`secretmock.engine.admin_scenarios`. ``prefixes`` maps each vendor to the path
-    it is mounted at ("" when served alone at the root); by default each vendor's own
-    prefix."""
+    :mod:`secretmock.engine.admin_scenarios` (faults, clock, state). ``prefixes`` maps
+    each vendor to the path it is mounted at ("" when served alone at the root); by
+    default each vendor's own prefix."""
     mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}
 
     async def health(request: Request) -> JSONResponse:

@@ -81,7 +81,11 @@ class MessageError(DomainError):
 
 
 def status_phrase(status: int) -> str:
-    """HTTP's reason phrase for ``status`` (``Service Unavailable``), or ``Error <status>``."""
+    """HTTP's reason phrase for ``status`` (``Service Unavailable``), or ``Error <status>``.
+    413 is RFC 7231's "Payload Too Large", the name Node's servers use (Python 3.11 still
+    says RFC 2616's "Request Entity Too Large")."""
+    if status == 413:
+        return "Payload Too Large"
     try:
         return HTTPStatus(status).phrase
     except ValueError:

@@ -143,5 +143,9 @@ class Envelope:
         # error handler writes for every error it names); 500 is the CONFIRMED body.
         if status == 500:
             return self.internal(request)
+        if status == 401:
+            return Unauthorized(INVALID_CREDENTIALS).reply
+        if status == 404:
+            return NotFound().reply
         phrase = status_phrase(status)
         return Reply(status, {"error": phrase.lower().replace(" ", "_"), "message": phrase})

@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         apply_environment(parser, args, serve_options([v.name for v in all_vendors()]))
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return status
     except (SpecError, FixtureError, FaultRuleError, StateFileError) as exc:
         print(f"secretmock: {exc}", file=sys.stderr)
         return 1

@@ -13,8 +13,9 @@ subclass adds, per connection:
   body incomplete, idle between requests) that sends nothing for ``idle_timeout``
   seconds is closed; one whose answer is being made is left alone;
 * a **shutdown** that closes at once a connection whose request is still waiting for
-  its body (it can never be answered), so that stopping takes at most uvicorn's
-  ``timeout_graceful_shutdown``;
+  its body (it can never be answered), gives an answer being made (a fault's delay)
+  until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
+  connection with no answer (as a stopped server does: never uvicorn's plain-text 500);
 * and JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP.
 
 It is passed to ``uvicorn.Config(http=...)`` by :func:`guarded_protocol`, for
@@ -42,6 +43,9 @@ IDLE_TIMEOUT_S = 30.0
 GRACEFUL_SHUTDOWN_S = 3
 """How long shutdown waits for answers being made before it cuts them (under the 5 s the
 contract allows, leaving time to write the report and state files)."""
+CUT_AFTER_S = GRACEFUL_SHUTDOWN_S - 0.5
+"""When a connection whose answer is still being made is closed, with no answer, just
+before uvicorn cancels that answer."""
 
 
 @dataclass(frozen=True)
@@ -126,8 +130,18 @@ class GuardedHttpToolsProtocol(DroppingProtocol):
     def shutdown(self) -> None:
         if self._waiting_for_body():
             self.transport.close()
-        else:
-            super().shutdown()
+            return
+        super().shutdown()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.loop.call_later(CUT_AFTER_S, self._cut_if_unanswered)
+
+    def _cut_if_unanswered(self) -> None:
+        """Closes, with no answer, a connection whose answer is still being made just
+        before shutdown cancels it: otherwise uvicorn would answer the cancelled request
+        with its own plain-text 500."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started and not self.transport.is_closing():
+            self.transport.abort()
 
     # Parser callbacks
 

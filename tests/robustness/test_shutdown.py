@@ -103,3 +103,27 @@ def _get(served: Served, path: str) -> bytes:
     import requests
 
     return requests.get(served.url + path, timeout=10).content
+
+
+def test_an_answer_held_by_a_fault_delay_is_cut_at_shutdown(tmp_path: Path) -> None:
+    """A request the server is still answering (here held by a one-minute fault delay)
+    gets the graceful-shutdown grace (3 s), then is cut: the server still writes its
+    report and exits 0, with one line for the cut answer instead of a traceback."""
+    (tmp_path / "faults.yaml").write_text(
+        "- {vendor: fireworks, operation: Gateway_ListSecrets, delay_ms: 60000}\n"
+    )
+    served = Served(tmp_path, "--report", "report.json", "--faults", "faults.yaml").start()
+    with socket.create_connection(served.address) as client:
+        client.sendall(
+            b"GET /fireworks/v1/accounts/acme/secrets HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer fw-test-acme\r\n\r\n"
+        )
+        time.sleep(0.3)  # the request reaches its delay
+        started = time.monotonic()
+        assert served.stop(signal.SIGTERM) == 0, served.stderr()
+        print(f"\nheld answer: stopped in {time.monotonic() - started:.2f} s")
+        client.settimeout(5)
+        assert client.recv(65536) == b""
+    assert (tmp_path / "report.json").exists()
+    assert "Traceback" not in served.stderr(), served.stderr()
+    assert "cut at shutdown" in served.stderr()

@@ -272,7 +272,7 @@ def test_the_access_log_names_requests_but_never_a_credential_or_a_value() -> No
         )
         requests.get(
             f"{root}/instabase/api/v2/aihub/secrets?alias=my_secret",
-            headers={"Authorization": "Bearer ib-test-admin"},
+            headers={"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
             timeout=5,
         )
         process.terminate()
@@ -289,6 +289,42 @@ def test_without_access_log_the_server_is_quiet() -> None:
         process.terminate()
         output = process.communicate(timeout=10)[0]
     assert "GET /__admin__/health" not in output
+
+
+def test_serve_vendor_version_selects_an_older_server() -> None:
+    """--vendor-version langwatch=before-2026-07-22: a schema failure is 400 (zod's raw
+    result), as on LangWatch's servers before a29667a472; the banner says which version."""
+    with serving("--vendor-version", "langwatch=before-2026-07-22") as (root, process):
+        response = requests.post(
+            f"{root}/langwatch/api/secrets",
+            headers={"X-Auth-Token": "sk-lw-test-demo"},
+            json={"value": "v"},
+            timeout=5,
+        )
+        assert response.status_code == 400
+        assert response.json()["error"]["name"] == "ZodError"
+        process.terminate()
+        banner = process.communicate(timeout=10)[0]
+    assert "(server version before-2026-07-22)" in banner
+
+
+@pytest.mark.parametrize(
+    ("value", "status", "problem"),
+    [
+        pytest.param("langwatch", 2, "is not NAME=VERSION", id="no-equals"),
+        pytest.param("langwatch=2020", 1, "has no version '2020'", id="unknown-version"),
+        pytest.param("nope=current", 1, "unknown vendor", id="unknown-vendor"),
+    ],
+)
+def test_serve_refuses_a_bad_vendor_version(value: str, status: int, problem: str) -> None:
+    result = subprocess.run(
+        [*COMMAND, "serve", "--vendor-version", value, "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == status
+    assert problem in result.stderr
 
 
 def test_one_vendor_at_the_root_has_its_base_url_at_the_root() -> None:

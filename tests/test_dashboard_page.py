@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from secretmock.engine.emulator import Emulator
 from tests.conftest import Api
 
 
@@ -36,3 +37,14 @@ def test_vendors_lists_base_urls_and_secret_fields(api: Api) -> None:
         "insforge",
         "fireworks",
     ]
+
+
+def test_vendors_say_which_server_version_they_emulate(api: Api, emulator: Emulator) -> None:
+    emulator.use_versions({"langwatch": "before-2026-07-22"})
+    try:
+        vendors = api.request("GET", "/__admin__/vendors").json()["vendors"]
+    finally:
+        emulator.use_versions({})
+    versions = {v["name"]: v["version"] for v in vendors}
+    assert versions["langwatch"] == "before-2026-07-22"
+    assert versions["fireworks"] == "current"

@@ -38,7 +38,7 @@ CALLS: list[tuple[str, str, str, dict[str, str], Any, int]] = [
         "instabase",
         "PATCH",
         "https://aihub.instabase.com/api/v2/aihub/secrets",
-        {"Authorization": "Bearer ib-test-admin"},
+        {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
         {"alias": "my_secret", "value": "x"},
         200,
     ),

@@ -56,7 +56,7 @@ def test_prismeai(secretmock):
 
 def test_instabase(secretmock):
     base = secretmock.url("instabase")
-    auth = {"Authorization": "Bearer ib-test-admin"}
+    auth = {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"}
     created = requests.post(f"{base}/v2/aihub/secrets", headers=auth,
                             json={"alias": "db", "value": "pw", "allowed_workspaces_type": "ALL"})
     assert created.status_code == 200
@@ -183,14 +183,15 @@ def test_marker_refuses_unknown_and_positional_arguments(
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_misspelt_option*",
-            "@pytest.mark.secretmock got unknown argument(s) 'strcit' (accepted: fixtures, strict)",
+            "@pytest.mark.secretmock got unknown argument(s) 'strcit' "
+            "(accepted: fixtures, strict, vendor_versions)",
         ]
     )
     result.stdout.fnmatch_lines(
         [
             "*ERROR at setup of test_positional_option*",
             "@pytest.mark.secretmock takes keyword arguments only, got positional "
-            "'extra.yaml' (accepted: fixtures, strict)",
+            "'extra.yaml' (accepted: fixtures, strict, vendor_versions)",
         ]
     )
 
@@ -334,8 +335,39 @@ def test_report_command_writes_junit_and_fails_on_violations(
     assert '<testcase classname="fireworks" name="Gateway_UpdateSecret"><failure' in junit
     assert "body /keyName: required" in junit
     assert json.loads((tmp_path / "report.json").read_text())["violations"][0]["rule"] == "required"
+
     html = (tmp_path / "report.html").read_text()
     assert "Violations (1)" in html and '<dd class="mono v-location">body /keyName</dd>' in html
+
+
+VERSION_TESTS = """
+import pytest
+import requests
+
+HEADERS = {"X-Auth-Token": "sk-lw-test-demo"}
+
+
+@pytest.mark.secretmock(vendor_versions={"langwatch": "before-2026-07-22"})
+def test_older_server(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=HEADERS, json={"value": "v"})
+    assert answer.status_code == 400
+    assert answer.json()["error"]["name"] == "ZodError"
+
+
+def test_next_test_is_back_to_the_current_server(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=HEADERS, json={"value": "v"})
+    assert answer.status_code == 422
+"""
+
+
+def test_marker_selects_a_vendor_version_for_one_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_versions=VERSION_TESTS)
+    result = run(pytester)
+    result.assert_outcomes(passed=2)
 
 
 def test_session_html_report_has_coverage_and_violations(pytester: pytest.Pytester) -> None:

@@ -18,6 +18,7 @@ import pytest
 import requests
 
 from secretmock.cli_options import serve_options
+from secretmock.engine.emulator import Emulator
 from secretmock.server import BackgroundServer
 from secretmock.vendors import all_vendors
 
@@ -289,3 +290,18 @@ def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
         except requests.ConnectionError:
             time.sleep(0.05)
     raise AssertionError("the server did not start")
+
+
+def test_fixtures_example_loads_with_its_vendor_versions(tmp_path: Path) -> None:
+    [example] = [b for b in code_blocks("yaml") if b.startswith("tenants:")]
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(example)
+    emulator = Emulator(all_vendors(), [path])
+    assert emulator.versions()["langwatch"] == "before-2026-07-22"
+    assert emulator.versions()["fireworks"] == "current"
+    snapshot = emulator.tenant_snapshot("fireworks", "acme")
+    assert snapshot is not None and [s["keyName"] for s in snapshot["secrets"]] == [
+        "OPENAI_API_KEY"
+    ]
+    overridden = Emulator(all_vendors(), [path], vendor_versions={"langwatch": "current"})
+    assert overridden.versions()["langwatch"] == "current"

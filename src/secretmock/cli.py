@@ -24,6 +24,7 @@ from secretmock.engine.sources import format_time
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.engine.state_file import StateFileError, load_state_file, writer_for
 from secretmock.engine.validation import SpecValidator
+from secretmock.engine.vendor_api import CURRENT_VERSION
 from secretmock.resources import default_fixtures_path, spec_path
 from secretmock.vendors import all_vendors
 
@@ -108,6 +109,7 @@ def _serve(args: argparse.Namespace) -> int:
         Sources(seed=args.seed),
         only_vendor=args.vendor,
         max_body_bytes=args.max_body,
+        vendor_versions=dict(args.vendor_version or ()),
     )
     refusal = admin_refusal(args.host, args.admin_token, args.admin_open)
     if refusal is not None:
@@ -203,7 +205,9 @@ def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> Non
     print(f"secretmock {__version__} on {root}  (dashboard: {root}/__admin__/)")
     for name, pipeline in emulator.pipelines.items():
         base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
-        print(f"  {name:<10} base URL {root}{base_path}")
+        version = pipeline.vendor.version
+        shown = "" if version == CURRENT_VERSION else f"  (server version {version})"
+        print(f"  {name:<10} base URL {root}{base_path}{shown}")
         for fixture in emulator.fixtures:
             if fixture.vendor == name:
                 for cred in fixture.entry.get("credentials") or []:

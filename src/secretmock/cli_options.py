@@ -95,6 +95,14 @@ def switch(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"{text!r} is not one of 1/true/yes/on or 0/false/no/off")
 
 
+def vendor_version(text: str) -> tuple[str, str]:
+    """``NAME=VERSION``: serve vendor NAME as that version of its server."""
+    name, equals, version = text.partition("=")
+    if not equals or not name.strip() or not version.strip():
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=VERSION (e.g. langwatch=current)")
+    return name.strip(), version.strip()
+
+
 def serve_options(vendor_names: Sequence[str]) -> list[Option]:
     """Every option of ``secretmock serve``, in the order ``--help`` lists them."""
     return [
@@ -113,6 +121,14 @@ def serve_options(vendor_names: Sequence[str]) -> list[Option]:
             choices=vendor_names,
         ),
         Option("--seed", "seed for ids, for repeatable runs", int, metavar="N"),
+        Option(
+            "--vendor-version",
+            "serve vendor NAME as an older server version (repeatable; default: each "
+            "vendor's current server; versions in docs/vendors/NAME.md)",
+            vendor_version,
+            kind="list",
+            metavar="NAME=VERSION",
+        ),
         Option("--report", "write the JSON contract report at shutdown", Path, metavar="FILE"),
         Option(
             "--faults",

@@ -30,7 +30,7 @@ from secretmock.testing import SecretMock, SpecViolationError
 from secretmock.vendors import all_vendors
 
 MARKER = "secretmock"
-MARKER_OPTIONS = ("fixtures", "strict")
+MARKER_OPTIONS = ("fixtures", "strict", "vendor_versions")
 HANDLE_KEY = pytest.StashKey[SecretMock]()
 
 
@@ -65,9 +65,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(fixtures=None, strict=None): extra fixtures files loaded for this test "
-        "(their tenants replace same-named ones), and contract strictness for this test; "
-        "any other argument is an error",
+        f"{MARKER}(fixtures=None, strict=None, vendor_versions=None): extra fixtures files "
+        "loaded for this test (their tenants replace same-named ones), contract strictness "
+        "for this test, and the server version per vendor for this test "
+        "({'langwatch': 'before-2026-07-22'}); any other argument is an error",
     )
 
 
@@ -129,9 +130,10 @@ def secretmock_server(pytestconfig: pytest.Config) -> Iterator[SessionEmulator]:
 def secretmock(request: pytest.FixtureRequest, secretmock_server: SessionEmulator) -> SecretMock:
     """A clean, seeded emulator for this test, and the handle to drive and inspect it."""
     emulator = secretmock_server.emulator
-    emulator.reset()
     marker = request.node.get_closest_marker(MARKER)
     options = marker.kwargs if marker else {}
+    emulator.use_versions({**emulator.default_versions, **(options.get("vendor_versions") or {})})
+    emulator.reset()
     _load_marker_fixtures(emulator, options.get("fixtures"), request.node.path)
     handle = SecretMock(emulator, secretmock_server.server.url, _strict(request, options))
     request.node.stash[HANDLE_KEY] = handle

@@ -183,7 +183,7 @@ def test_screenshot_of_a_busy_dashboard(
     assert fireworks(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
     requests.get(
         f"{server.url}/instabase/api/v2/aihub/secrets",
-        headers={"Authorization": "Bearer ib-test-admin"},
+        headers={"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
         timeout=10,
     )
     requests.get(
@@ -191,7 +191,7 @@ def test_screenshot_of_a_busy_dashboard(
     )
     expect(dashboard.locator("#journal tr.entry")).to_have_count(5)
     dashboard.locator('.vendor[data-vendor="fireworks"] .credential .masked').click()
-    expect(dashboard.locator("#stat-coverage")).to_have_text("4 / 23")
+    expect(dashboard.locator("#stat-coverage")).to_have_text("4 / 25")
     path = screenshots / "dashboard.png"
     dashboard.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000

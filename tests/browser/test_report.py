@@ -28,7 +28,7 @@ def test_the_report_shows_coverage_and_each_violation(
     requests.get(base, headers=FW, params={"pageSize": "x"}, timeout=10)
     requests.get(
         f"{server.url}/instabase/api/v2/aihub/secrets",
-        headers={"Authorization": "Bearer ib-test-admin"},
+        headers={"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"},
         timeout=10,
     )
     report = tmp_path / "report.html"
@@ -39,7 +39,7 @@ def test_the_report_shows_coverage_and_each_violation(
     expect(listing.locator('td[data-status="400"]')).to_have_text("1")
     expect(page.locator('[data-vendor="fireworks"] h3')).to_contain_text("2 of 5 operations")
     expect(page.locator('tr[data-operation="Gateway_CreateSecret"] .never')).to_be_visible()
-    expect(page.locator("tr.unreached")).to_have_count(23 - 3)
+    expect(page.locator("tr.unreached")).to_have_count(25 - 3)
     expect(page.locator(".violation")).to_have_count(2)
     located = page.locator(".violation .v-location").all_inner_texts()
     assert sorted(located) == ["body /keyName", "query /pageSize"]

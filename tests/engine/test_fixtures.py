@@ -143,3 +143,43 @@ def test_one_vendor_alone_still_refuses_an_unknown_vendor(tmp_path: Path) -> Non
     path.write_text("tenants: [{vendor: acme-cloud, id: x}]")
     with pytest.raises(FixtureError, match="unknown vendor 'acme-cloud'"):
         Emulator(all_vendors(), [path], only_vendor="insforge")
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param(
+            "tenants: []\nvendor_versions: [langwatch]\n",
+            "'vendor_versions' must map vendor names to version names",
+            id="not-a-mapping",
+        ),
+        pytest.param(
+            "tenants: []\nvendor_versions: {langwatch: '2020'}\n",
+            "vendor versions: vendor 'langwatch' has no version '2020' "
+            "(known: current, before-2026-07-22)",
+            id="unknown-version",
+        ),
+        pytest.param(
+            "tenants: []\nvendor_versions: {nope: current}\n",
+            "vendor versions: unknown vendor(s) ['nope']",
+            id="unknown-vendor",
+        ),
+    ],
+)
+def test_vendor_versions_in_a_fixtures_file_are_checked(
+    tmp_path: Path, text: str, problem: str
+) -> None:
+    path = tmp_path / "versions.yaml"
+    path.write_text(text)
+    with pytest.raises(FixtureError, match=re.escape(problem)):
+        Emulator(all_vendors(), [path])
+
+
+def test_a_later_file_and_the_caller_choose_the_version(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
+    first.write_text("tenants: []\nvendor_versions: {insforge: before-2026-05-16}\n")
+    second.write_text("tenants: []\nvendor_versions: {insforge: current}\n")
+    assert Emulator(all_vendors(), [first]).versions()["insforge"] == "before-2026-05-16"
+    assert Emulator(all_vendors(), [first, second]).versions()["insforge"] == "current"
+    chosen = Emulator(all_vendors(), [second], vendor_versions={"insforge": "before-2026-05-16"})
+    assert chosen.versions()["insforge"] == "before-2026-05-16"

@@ -55,6 +55,8 @@ ADMINS = {  # vendor -> (tenant, admin token) of the default fixtures
     "insforge": ("demo-project", "ik_test_demo_admin"),
     "fireworks": ("acme", "fw-test-acme"),
 }
+CONTEXT = {"instabase": {"IB-Context": "acme-org"}}
+"""Headers a vendor needs beside the credential to reach the tenant."""
 NAMES = {  # vendor -> names of stored secrets in the default fixtures, for path segments
     "prismeai": ["openaiApiKey", "allowedModels"],
     "langwatch": ["demo_openai_key_00001"],
@@ -274,7 +276,7 @@ def test_every_answer_is_json_below_500_and_refusals_change_nothing(
     @given(draw=_request(operation))
     def check(draw: Draw) -> None:
         credential = token if draw.good_credential else f"{MARKER}-bad-token"
-        headers = {"Authorization": f"Bearer {credential}"}
+        headers = {"Authorization": f"Bearer {credential}", **CONTEXT.get(operation.vendor, {})}
         if draw.content_type:
             headers["Content-Type"] = draw.content_type
         before = fuzzed.tenant(operation.vendor)

@@ -16,7 +16,7 @@ TEXT = f"<string: {len(SENTINEL)} chars>"
 PRISME = {"x-prismeai-api-key": "prisme-test-ws1"}
 INSFORGE = {"Authorization": "Bearer ik_test_demo_admin"}
 LANGWATCH = {"Authorization": "Bearer sk-lw-test-demo"}
-INSTABASE = {"Authorization": "Bearer ib-test-admin"}
+INSTABASE = {"Authorization": "Bearer ib-test-admin", "IB-Context": "acme-org"}
 FIREWORKS = {"Authorization": "Bearer fw-test-acme"}
 
 

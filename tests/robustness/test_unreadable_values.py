@@ -21,7 +21,11 @@ from tests.helpers import table
 
 PRISME = {"x-prismeai-api-key": "prisme-test-ws1", "Content-Type": "application/json"}
 INSFORGE = {"Authorization": "Bearer ik_test_demo_admin", "Content-Type": "application/json"}
-INSTABASE = {"Authorization": "Bearer ib-test-admin", "Content-Type": "application/json"}
+INSTABASE = {
+    "Authorization": "Bearer ib-test-admin",
+    "IB-Context": "acme-org",
+    "Content-Type": "application/json",
+}
 LANGWATCH = {"Authorization": "Bearer sk-lw-test-demo", "Content-Type": "application/json"}
 FIREWORKS = {"Authorization": "Bearer fw-test-acme", "Content-Type": "application/json"}
 

@@ -202,3 +202,31 @@ def test_errors_reach_the_sdk(
         call(client(server, token=token, context=context))
     assert text in message(raised.value)
     assert emulator.tenant_snapshot("instabase", ORG) == before
+
+
+@pytest.mark.parametrize(
+    "context",
+    [
+        pytest.param(None, id="71ade2a-no-ib_context"),
+        pytest.param("acme-org-admin", id="71ade2a-user-id-as-ib_context"),
+    ],
+)
+def test_without_the_organization_context_the_sdk_gets_401(
+    server: BackgroundServer, emulator: Emulator, context: str | None
+) -> None:
+    """``AIHub(api_key, api_root)`` without ``ib_context`` sends no IB-Context header; with
+    the caller's user id it names the personal account. Either way no organization is
+    selected (instabase/aihub-openapi @ 71ade2a: IB-Context is "typically your
+    organization ID"), so the SDK raises its 401 exception and nothing changes."""
+    hub = AIHub(api_key="ib-test-admin", ib_context=context, api_root=server.url + "/instabase/api")
+    before = emulator.tenant_snapshot("instabase", ORG)
+    for call in (
+        lambda: hub.secrets.list(),
+        lambda: hub.secrets.create("no_org", "v", "ALL"),
+        lambda: hub.secrets.update("my_secret", value="changed"),
+        lambda: hub.secrets.delete("my_secret"),
+    ):
+        with pytest.raises(UnauthorizedException) as raised:
+            call()
+        assert message(raised.value).startswith("secrets belong to an organization")
+    assert emulator.tenant_snapshot("instabase", ORG) == before

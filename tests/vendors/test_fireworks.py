@@ -82,8 +82,8 @@ CASES = [
         "POST",
         BASE,
         200,
-        {"name": "accounts/acme/secrets/MY_SECRET"},
-        json={"name": "accounts/acme/secrets/MY_SECRET", "keyName": "MY_SECRET"},
+        {"name": "accounts/acme/secrets/my-secret-2"},
+        json={"name": "accounts/acme/secrets/my-secret-2", "keyName": "MY_SECRET"},
     ),
     case(
         "create-other-account-name",
@@ -102,6 +102,41 @@ CASES = [
         json={"name": "projects/acme/x", "keyName": "X"},
     ),
     case("create-bad-id", "POST", BASE, 400, {"code": 3}, json={"name": "bad id!", "keyName": "X"}),
+    # docs.fireworks.ai/getting-started/concepts "Resource names and IDs": 1-63 of a-z, 0-9
+    # and '-', not beginning or ending with '-'.
+    *[
+        case(
+            f"concepts-id-{rid}",
+            "POST",
+            BASE,
+            400,
+            {"code": 3},
+            json={"name": name, "keyName": "X"},
+        )
+        for rid, name in [
+            ("upper-case", "MY_SECRET"),
+            ("underscore", "my_secret"),
+            ("leading-hyphen", "-key"),
+            ("trailing-hyphen", "key-"),
+            ("64-characters", "k" * 64),
+        ]
+    ],
+    *[
+        case(
+            f"concepts-id-{rid}",
+            "POST",
+            BASE,
+            200,
+            {"name": f"accounts/acme/secrets/{name}"},
+            json={"name": name, "keyName": "OK"},
+        )
+        for rid, name in [("digit-first", "1password"), ("63-characters", "k" * 63)]
+    ],
+    # eval-protocol platform_api.py: keyName upper-cased, "starts with an uppercase letter".
+    *[
+        case(f"keyname-{rid}", "POST", BASE, 400, {"code": 3}, json={"name": "k9", "keyName": kn})
+        for rid, kn in [("lower-case-first", "openai_KEY"), ("underscore-first", "_KEY")]
+    ],
     case(
         "create-duplicate-id",
         "POST",

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import json
+import re
+import warnings
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
 import pytest
+import requests
 
+from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
+from secretmock.resources import default_fixtures_path
+from secretmock.server import BackgroundServer
+from secretmock.vendors import all_vendors
+from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.insforge import models
 from tests.conftest import START, Api
 from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
 
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
+
 BASE = "/insforge/api/secrets"
 AUTH = {"Authorization": "Bearer ik_test_demo_admin"}
 API_KEY_HEADER = {"x-api-key": "ik_test_demo_admin"}
-BUILTINS = ["API_KEY", "ANON_KEY", "JWT_SECRET", "INSFORGE_BASE_URL"]
+BUILTINS = [
+    "API_KEY",
+    "ANON_KEY",
+    "JWT_SECRET",
+    "INSFORGE_BASE_URL",
+    # secret.service.ts initializeJwtKeyPair (268d79d27): reserved, seeded at start-up.
+    "JWT_PRIVATE_KEY",
+    "JWT_PUBLIC_KEY",
+    "JWT_KEY_ID",
+]
 MISSING = "Both key and value are required"
 BAD_KEY = (
     "Invalid key format. Use uppercase letters, numbers, and underscores only "
@@ -134,19 +156,29 @@ CASES = [
         json={"value": "ik_mine"},
     ),
     case(
-        "update-nothing-to-change",
+        # routes index.routes.ts @ 268d79d27: updateSecret finds nothing to set, returns
+        # false, the route throws AppError(..., 500, INTERNAL_ERROR), no nextActions.
+        "index.routes.ts-update-nothing-to-change-500",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        400,
-        error("INVALID_INPUT", "Failed to update secret: STRIPE_API_KEY"),
+        500,
+        {
+            "error": "INTERNAL_ERROR",
+            "message": "Failed to update secret: STRIPE_API_KEY",
+            "statusCode": 500,
+        },
         json={},
     ),
     case(
-        "update-only-unknown-fields",
+        "index.routes.ts-update-only-unknown-fields-500",
         "PUT",
         f"{BASE}/STRIPE_API_KEY",
-        400,
-        error("INVALID_INPUT", "Failed to update secret: STRIPE_API_KEY"),
+        500,
+        {
+            "error": "INTERNAL_ERROR",
+            "message": "Failed to update secret: STRIPE_API_KEY",
+            "statusCode": 500,
+        },
         json={"name": "x"},
     ),
     case(
@@ -436,8 +468,8 @@ CASES = [
         )
         for key in BUILTINS
     ],
-    case("list", "GET", BASE, 200, {"secrets": [{"key": "STRIPE_API_KEY"}] + [{}] * 4}),
-    case("list-ignores-query", "GET", f"{BASE}?unknown=1", 200, {"secrets": [{}] * 5}),
+    case("list", "GET", BASE, 200, {"secrets": [{"key": "STRIPE_API_KEY"}] + [{}] * 7}),
+    case("list-ignores-query", "GET", f"{BASE}?unknown=1", 200, {"secrets": [{}] * 8}),
     case(
         "unknown-route",
         "GET",
@@ -451,12 +483,11 @@ CASES = [
     ),
     case("wrong-method", "PATCH", f"{BASE}/STRIPE_API_KEY", 404, {"error": "NOT_FOUND"}, json={}),
     case(
-        "rotation-not-emulated",
-        "POST",
+        "index.routes.ts-rotate-get-is-no-route",
+        "GET",
         f"{BASE}/api-key/rotate",
         404,
-        {"error": "NOT_FOUND"},
-        json={},
+        {"error": "NOT_FOUND", "message": "Endpoint /api/secrets/api-key/rotate not found"},
     ),
 ]
 
@@ -601,10 +632,34 @@ def test_authentication(
     ],
 )
 @pytest.mark.parametrize(
-    "headers",
+    ("headers", "status", "expected"),
     [
-        pytest.param({"Authorization": "Bearer user-jwt"}, id="bearer"),
-        pytest.param({"x-api-key": "user-jwt"}, id="x-api-key"),
+        pytest.param(
+            {"Authorization": "Bearer user-jwt"},
+            403,
+            {
+                "error": "AUTH_UNAUTHORIZED",
+                "message": "Admin access required",
+                "statusCode": 403,
+                "nextActions": (
+                    "Check the admin token is valid or login as admin to get a new token."
+                ),
+            },
+            id="bearer",
+        ),
+        pytest.param(
+            # auth.ts verifyApiKey (268d79d27): an x-api-key is compared with the stored
+            # API_KEY (and keys in their grace period) only: a JWT there is no API key.
+            {"x-api-key": "user-jwt"},
+            401,
+            {
+                "error": "AUTH_INVALID_API_KEY",
+                "message": "Invalid API key",
+                "statusCode": 401,
+                "nextActions": "Check the API key is valid or generate a new API key.",
+            },
+            id="auth.ts-x-api-key-is-only-the-stored-key",
+        ),
     ],
 )
 def test_non_admin_is_refused_everywhere(
@@ -614,6 +669,8 @@ def test_non_admin_is_refused_everywhere(
     path: str,
     body: Any,
     headers: dict[str, str],
+    status: int,
+    expected: dict[str, Any],
 ) -> None:
     put_demo(
         emulator,
@@ -622,13 +679,8 @@ def test_non_admin_is_refused_everywhere(
     )
     before = stored(emulator, "STRIPE_API_KEY")
     response = api.request(method, path, headers=headers, json=body)
-    assert response.status_code == 403
-    assert response.json() == {
-        "error": "AUTH_UNAUTHORIZED",
-        "message": "Admin access required",
-        "statusCode": 403,
-        "nextActions": "Check the admin token is valid or login as admin to get a new token.",
-    }
+    assert response.status_code == status
+    assert response.json() == expected
     assert stored(emulator, "STRIPE_API_KEY") == before
 
 
@@ -807,7 +859,12 @@ def test_builtins_are_deterministic_per_project(api: Api, emulator: Emulator) ->
     first = {
         key: api.request("GET", f"{BASE}/{key}", headers=AUTH).json()["value"] for key in BUILTINS
     }
-    assert first["API_KEY"].startswith("ik_") and len(first["API_KEY"]) == 67
+    # secret.service.ts verifyApiKey: the stored API_KEY is the admin key, so it is the
+    # fixtures' ik_ credential.
+    assert first["API_KEY"] == "ik_test_demo_admin"
+    assert first["JWT_PRIVATE_KEY"].startswith("-----BEGIN PRIVATE KEY-----\n")
+    assert first["JWT_PUBLIC_KEY"].startswith("-----BEGIN PUBLIC KEY-----\n")
+    assert re.fullmatch(r"kid_[0-9a-f]{32}", first["JWT_KEY_ID"])
     assert first["ANON_KEY"].startswith("anon_")
     assert first["INSFORGE_BASE_URL"] == "https://demo-project.us-east.insforge.app"
     emulator.reset()
@@ -818,7 +875,9 @@ def test_builtins_are_deterministic_per_project(api: Api, emulator: Emulator) ->
     emulator.put_tenant("insforge", "other-project", {"credentials": [{"token": "ik_other"}]})
     other = {"Authorization": "Bearer ik_other"}
     theirs = api.request("GET", f"{BASE}/API_KEY", headers=other).json()["value"]
-    assert theirs.startswith("ik_") and theirs != first["API_KEY"]
+    assert theirs == "ik_other"
+    their_pem = api.request("GET", f"{BASE}/JWT_PUBLIC_KEY", headers=other).json()["value"]
+    assert their_pem != first["JWT_PUBLIC_KEY"]
 
 
 def test_failed_requests_change_nothing(api: Api, emulator: Emulator) -> None:
@@ -846,7 +905,7 @@ def test_failed_requests_change_nothing(api: Api, emulator: Emulator) -> None:
     for method, path, kwargs in attempts:
         headers = {**AUTH, **kwargs.pop("headers", {})}
         response = api.request(method, path, headers=headers, **kwargs)
-        assert 400 <= response.status_code < 500, (method, path, response.json())
+        assert response.status_code >= 400, (method, path, response.json())
     assert emulator.tenant_snapshot("insforge", "demo-project") == before
 
 
@@ -983,3 +1042,343 @@ def test_non_admin_role_is_declared() -> None:
     from secretmock.vendors.insforge import VENDOR
 
     assert VENDOR.roles == {"admin", "user"}
+
+
+class MovableClock:
+    """A clock the test moves by hand (the emulated clock's role; times come only from
+    the emulator's sources, so moving it moves every grace period)."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def clocked() -> Iterator[tuple[Emulator, MovableClock, BackgroundServer]]:
+    clock = MovableClock(START)
+    emulator = Emulator(all_vendors(), [default_fixtures_path()], Sources(seed=3, clock=clock))
+    with BackgroundServer(build_app(emulator)) as server:
+        yield emulator, clock, server
+
+
+@pytest.fixture(params=["in-process", "socket"])
+def rotation(
+    request: pytest.FixtureRequest, clocked: tuple[Emulator, MovableClock, BackgroundServer]
+) -> tuple[Api, MovableClock]:
+    """A fresh demo project on an emulator whose clock the test moves, over one transport."""
+    emulator, clock, server = clocked
+    clock.now = START
+    emulator.reset()
+    if request.param == "socket":
+        session = requests.Session()
+
+        class Socket:
+            def request(self, method: str, url: str, **kwargs: Any) -> Any:
+                return session.request(method, server.url + url, timeout=10, **kwargs)
+
+        return Socket(), clock
+    return TestClient(build_app(emulator), base_url="http://127.0.0.1"), clock
+
+
+ROTATED = "API key rotated successfully. Old key will remain valid during grace period."
+
+
+def test_api_key_rotation_keeps_the_old_key_for_the_grace_period(
+    rotation: tuple[Api, MovableClock],
+) -> None:
+    """index.routes.ts POST /api-key/rotate and secret.service.ts rotateApiKey /
+    verifyApiKey (268d79d27): the old key is renamed API_KEY_OLD_<ms> with the grace
+    period's end as expiresAt and keeps working until then; then 401."""
+    api, clock = rotation
+    answer = api.request(
+        "POST", f"{BASE}/api-key/rotate", headers=AUTH, json={"gracePeriodHours": 2}
+    )
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    new_key = body["apiKey"]
+    assert re.fullmatch(r"ik_[0-9a-f]{64}", new_key)
+    assert body == {
+        "success": True,
+        "message": ROTATED,
+        "apiKey": new_key,
+        "oldKeyExpiresAt": "2026-01-02T05:04:05.000Z",
+    }
+    new = {"Authorization": f"Bearer {new_key}"}
+    rows = {s["key"]: s for s in listed(api, new)}
+    old_row = f"API_KEY_OLD_{int(START.timestamp() * 1000)}"
+    assert rows[old_row]["expiresAt"] == "2026-01-02T05:04:05.000Z"
+    assert rows[old_row]["isReserved"] and rows[old_row]["isActive"]
+    assert api.request("GET", f"{BASE}/API_KEY", headers=new).json()["value"] == new_key
+    assert api.request("GET", f"{BASE}/{old_row}", headers=new).json()["value"] == (
+        "ik_test_demo_admin"
+    )
+    clock.now = START + timedelta(hours=2) - timedelta(milliseconds=1)
+    assert api.request("GET", BASE, headers=AUTH).status_code == 200, "old key in its grace"
+    assert api.request("GET", BASE, headers=API_KEY_HEADER).status_code == 200
+    clock.now = START + timedelta(hours=2)
+    refused = api.request("GET", BASE, headers=AUTH)
+    assert refused.status_code == 401
+    assert refused.json()["error"] == "AUTH_INVALID_API_KEY"
+    assert api.request("GET", BASE, headers={"x-api-key": "ik_test_demo_admin"}).status_code == 401
+    assert api.request("GET", BASE, headers=new).status_code == 200
+    assert api.request("GET", f"{BASE}/{old_row}", headers=new).status_code == 404
+
+
+class GraceCase(NamedTuple):
+    id: str
+    body: Any
+    status: int
+    expires_in_hours: float | None
+    message: str | None
+
+
+# shared-schemas secrets-api.schema.ts rotateApiKeyRequestSchema (268d79d27):
+# z.coerce.number().int().nonnegative().max(168).optional(); default 24 in the service.
+GRACE_CASES = [
+    GraceCase("no-body-default-24", None, 200, 24, None),
+    GraceCase("empty-object-default-24", {}, 200, 24, None),
+    GraceCase("zero-ends-at-once", {"gracePeriodHours": 0}, 200, 0, None),
+    GraceCase("max-168", {"gracePeriodHours": 168}, 200, 168, None),
+    GraceCase("zod-coerces-a-string", {"gracePeriodHours": "12"}, 200, 12, None),
+    GraceCase("zod-coerces-null-to-0", {"gracePeriodHours": None}, 200, 0, None),
+    GraceCase(
+        "over-max",
+        {"gracePeriodHours": 169},
+        400,
+        None,
+        "Invalid request: Number must be less than or equal to 168",
+    ),
+    GraceCase(
+        "negative-float",
+        {"gracePeriodHours": -1.5},
+        400,
+        None,
+        "Invalid request: Expected integer, received float, "
+        "Number must be greater than or equal to 0",
+    ),
+    GraceCase(
+        "not-a-number",
+        {"gracePeriodHours": "soon"},
+        400,
+        None,
+        "Invalid request: Expected number, received nan",
+    ),
+    GraceCase("array-body", [1], 400, None, "Invalid request: Expected object, received array"),
+]
+
+
+@table(GRACE_CASES)
+def test_grace_period_is_read_as_the_zod_schema_reads_it(
+    rotation: tuple[Api, MovableClock],
+    body: Any,
+    status: int,
+    expires_in_hours: float | None,
+    message: str | None,
+) -> None:
+    api, _ = rotation
+    kwargs = {} if body is None else {"json": body}
+    answer = api.request("POST", f"{BASE}/api-key/rotate", headers=AUTH, **kwargs)
+    assert answer.status_code == status, answer.json()
+    if expires_in_hours is not None:
+        expected = iso_timestamp(START + timedelta(hours=expires_in_hours))
+        assert answer.json()["oldKeyExpiresAt"] == expected
+        old_key_accepted = api.request("GET", BASE, headers=AUTH).status_code == 200
+        assert old_key_accepted == (expires_in_hours > 0)
+    else:
+        assert answer.json() == {"error": "INVALID_INPUT", "message": message, "statusCode": 400}
+        assert api.request("GET", BASE, headers=AUTH).status_code == 200, "nothing rotated"
+
+
+def test_anon_key_rotation(rotation: tuple[Api, MovableClock]) -> None:
+    """POST /anon-key/rotate (index.routes.ts, rotateAnonKey): default grace 168 hours, an
+    ANON_KEY_OLD_<ms> row; an anon key is no admin credential either way."""
+    api, _ = rotation
+    old = api.request("GET", f"{BASE}/ANON_KEY", headers=AUTH).json()["value"]
+    answer = api.request("POST", f"{BASE}/anon-key/rotate", headers=AUTH)
+    assert answer.status_code == 200, answer.json()
+    body = answer.json()
+    assert body["message"] == (
+        "Anon key rotated successfully. Old key will remain valid during grace period."
+    )
+    assert re.fullmatch(r"anon_[0-9a-f]{64}", body["anonKey"])
+    assert body["oldKeyExpiresAt"] == iso_timestamp(START + timedelta(hours=168))
+    old_row = f"ANON_KEY_OLD_{int(START.timestamp() * 1000)}"
+    assert api.request("GET", f"{BASE}/{old_row}", headers=AUTH).json()["value"] == old
+    assert api.request("GET", f"{BASE}/ANON_KEY", headers=AUTH).json()["value"] == body["anonKey"]
+    over = api.request(
+        "POST", f"{BASE}/anon-key/rotate", headers=AUTH, json={"gracePeriodHours": 721}
+    )
+    assert over.json()["message"] == "Invalid request: Number must be less than or equal to 720"
+
+
+def test_two_rotations_on_a_frozen_clock_both_succeed(
+    rotation: tuple[Api, MovableClock],
+) -> None:
+    """rotateApiKey names the old row API_KEY_OLD_<Date.now()>; under a frozen emulated
+    clock a second rotation takes the next free millisecond (chosen: the real clock never
+    stands still), and every key keeps its own grace period."""
+    api, _ = rotation
+    first = api.request("POST", f"{BASE}/api-key/rotate", headers=AUTH).json()["apiKey"]
+    new = {"Authorization": f"Bearer {first}"}
+    again = api.request("POST", f"{BASE}/api-key/rotate", headers=new)
+    assert again.status_code == 200, again.json()
+    millis = int(START.timestamp() * 1000)
+    keys = {s["key"] for s in listed(api, {"Authorization": f"Bearer {again.json()['apiKey']}"})}
+    assert {f"API_KEY_OLD_{millis}", f"API_KEY_OLD_{millis + 1}"} <= keys
+    for old in (AUTH, new):
+        assert api.request("GET", BASE, headers=old).status_code == 200, "both in their grace"
+
+
+def test_reserved_rotation_rows_refuse_update_and_delete(
+    rotation: tuple[Api, MovableClock],
+) -> None:
+    api, _ = rotation
+    new_key = api.request("POST", f"{BASE}/api-key/rotate", headers=AUTH).json()["apiKey"]
+    old_row = f"API_KEY_OLD_{int(START.timestamp() * 1000)}"
+    new = {"Authorization": f"Bearer {new_key}"}
+    assert (
+        api.request("PUT", f"{BASE}/{old_row}", headers=new, json={"value": "x"}).status_code == 403
+    )
+    assert api.request("DELETE", f"{BASE}/{old_row}", headers=new).status_code == 403
+
+
+def test_a_generated_admin_key_is_the_stored_api_key(emulator: Emulator, api: Api) -> None:
+    """With no ik_ credential in the fixtures the project still has an admin key: the
+    stored API_KEY (secret.service.ts initializeApiKey), which authenticates."""
+    emulator.put_tenant("insforge", "jwt-only", {"credentials": [{"token": "admin-jwt"}]})
+    jwt = {"Authorization": "Bearer admin-jwt"}
+    key = api.request("GET", f"{BASE}/API_KEY", headers=jwt).json()["value"]
+    assert re.fullmatch(r"ik_[0-9a-f]{64}", key)
+    listed_keys = [s["key"] for s in listed(api, {"x-api-key": key})]
+    assert "API_KEY" in listed_keys
+
+
+@pytest.mark.parametrize(
+    ("credentials", "problem"),
+    [
+        pytest.param(
+            [{"token": "ik_a"}, {"token": "ik_b"}], "one admin API key", id="two-admin-keys"
+        ),
+        pytest.param(
+            [{"token": "ik_a", "role": "user"}], "its role must be admin", id="ik-key-not-admin"
+        ),
+    ],
+)
+def test_fixtures_give_a_project_one_admin_key(
+    emulator: Emulator, credentials: list[dict[str, str]], problem: str
+) -> None:
+    with pytest.raises(FixtureError, match=problem):
+        emulator.put_tenant("insforge", "bad", {"credentials": credentials})
+
+
+class ParseOrderCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    status: int
+    code: str
+
+
+# server.ts (268d79d27) app.use(express.json()) before apiRouter.use('/secrets'): the
+# body is parsed before verifyAdmin runs.
+PARSE_ORDER = [
+    ParseOrderCase("server.ts-malformed-json-without-credentials-400", JSON, 400, "INVALID_INPUT"),
+    ParseOrderCase(
+        "server.ts-malformed-json-bad-key-400",
+        {**JSON, "Authorization": "Bearer ik_nope"},
+        400,
+        "INVALID_INPUT",
+    ),
+    ParseOrderCase(
+        "server.ts-not-json-type-reaches-auth-401",
+        {"Content-Type": "text/plain"},
+        401,
+        "AUTH_INVALID_CREDENTIALS",
+    ),
+]
+
+
+@table(PARSE_ORDER)
+def test_json_is_parsed_before_authentication(
+    api: Api, headers: dict[str, str], status: int, code: str
+) -> None:
+    response = api.request("POST", BASE, headers=headers, data="{")
+    assert response.status_code == status
+    assert response.json()["error"] == code
+
+
+@pytest.fixture
+def before_2026_05_16(emulator: Emulator) -> Iterator[None]:
+    emulator.use_versions({"insforge": "before-2026-05-16"})
+    yield
+    emulator.use_versions({})
+
+
+# d5cc4379f (2026-05-16, "Centralize error codes") renamed NOT_FOUND -> SECRET_NOT_FOUND and
+# the duplicate's INVALID_INPUT -> SECRET_ALREADY_EXISTS; f7059d44c (2026-06-11) added the
+# anon-key rotation.
+LEGACY_CASES = [
+    case(
+        "d5cc4379f^-unknown-key-NOT_FOUND",
+        "GET",
+        f"{BASE}/NOPE",
+        404,
+        {"error": "NOT_FOUND", "message": "Secret not found: NOPE", "statusCode": 404},
+    ),
+    case(
+        "d5cc4379f^-bad-path-key-NOT_FOUND",
+        "DELETE",
+        f"{BASE}/bad-key",
+        404,
+        {"error": "NOT_FOUND", "message": "Secret not found: bad-key"},
+    ),
+    case(
+        "d5cc4379f^-duplicate-INVALID_INPUT-409",
+        "POST",
+        BASE,
+        409,
+        {"error": "INVALID_INPUT", "message": "Secret already exists: STRIPE_API_KEY"},
+        json={"key": "STRIPE_API_KEY", "value": "v"},
+    ),
+    case(
+        "d5cc4379f^-other-codes-unchanged",
+        "DELETE",
+        f"{BASE}/API_KEY",
+        403,
+        {"error": "FORBIDDEN"},
+    ),
+    case(
+        "f7059d44c^-no-anon-key-rotation",
+        "POST",
+        f"{BASE}/anon-key/rotate",
+        404,
+        {"error": "NOT_FOUND", "message": "Endpoint /api/secrets/anon-key/rotate not found"},
+    ),
+]
+
+
+@cases(LEGACY_CASES)
+def test_servers_before_2026_05_16(api: Api, before_2026_05_16: None, row: Case) -> None:
+    send(api, row, AUTH)
+
+
+def test_mode_strict_is_no_field_of_the_server(api: Api) -> None:
+    """mode: "strict" exists only in 152cc22b6, on unmerged pull requests (#1766, #1973):
+    main (268d79d27) ignores it, so creating a soft-deleted key revives it (201)."""
+    assert api.request("DELETE", f"{BASE}/STRIPE_API_KEY", headers=AUTH).status_code == 200
+    body = {"key": "STRIPE_API_KEY", "value": "again", "mode": "strict"}
+    revived = api.request("POST", BASE, headers=AUTH, json=body)
+    assert revived.status_code == 201, revived.json()
+    assert api.request("GET", f"{BASE}/STRIPE_API_KEY", headers=AUTH).json()["value"] == "again"
+
+
+def test_put_with_nothing_to_update_has_no_next_actions(api: Api) -> None:
+    """index.routes.ts: AppError('Failed to update secret: KEY', 500, INTERNAL_ERROR) has no
+    nextActions, and errorResponse leaves the field out."""
+    answer = api.request("PUT", f"{BASE}/STRIPE_API_KEY", headers=AUTH, json={})
+    assert answer.json() == {
+        "error": "INTERNAL_ERROR",
+        "message": "Failed to update secret: STRIPE_API_KEY",
+        "statusCode": 500,
+    }

@@ -362,10 +362,12 @@ AUTH_CASES = [
         message=None,
     ),
     AuthCase(
-        "x-auth-token-other-project",
+        # A legacy project key ignores the named project (token-resolver.ts
+        # resolveLegacyProjectKey, langwatch/langwatch 6ce6cbb33f).
+        "legacy-key-x-auth-token-other-project-ignored",
         headers={**ADMIN, "X-Project-Id": "other"},
-        status=401,
-        message="Invalid credentials",
+        status=200,
+        message=None,
     ),
     AuthCase(
         "bearer", headers={"Authorization": "Bearer sk-lw-test-demo"}, status=200, message=None
@@ -377,10 +379,10 @@ AUTH_CASES = [
         message=None,
     ),
     AuthCase(
-        "bearer-other-project",
+        "legacy-key-bearer-other-project-ignored",  # token-resolver.ts, as above
         headers={"Authorization": "Bearer sk-lw-test-demo", "X-Project-Id": "other"},
-        status=401,
-        message="Invalid credentials",
+        status=200,
+        message=None,
     ),
     AuthCase(
         "bearer-wins-over-x-auth-token",
@@ -407,10 +409,10 @@ AUTH_CASES = [
         message=None,
     ),
     AuthCase(
-        "basic-other-project",
+        "legacy-key-basic-other-project-ignored",  # token-resolver.ts, as above
         headers={"Authorization": basic("other", "sk-lw-test-demo")},
-        status=401,
-        message="Invalid credentials",
+        status=200,
+        message=None,
     ),
     AuthCase(
         "basic-wins-over-x-auth-token",
@@ -615,9 +617,11 @@ def test_projects_are_isolated(api: Api, emulator: Emulator) -> None:
     made = api.request("POST", BASE, headers=other_key, json={"name": "ANOTHER", "value": "v"})
     assert made.status_code == 201 and made.json()["projectId"] == "project-other"
     assert "ANOTHER" not in {s["name"] for s in stored(emulator).values()}
-    # Naming a project with Basic auth does not reach it with another project's key.
+    # Naming a project with Basic auth does not reach it with another project's key: a
+    # legacy key acts on its own project (token-resolver.ts resolveLegacyProjectKey).
     foreign = {"Authorization": basic("project-other", "sk-lw-test-demo")}
-    assert api.request("GET", BASE, headers=foreign).status_code == 401
+    listed = api.request("GET", BASE, headers=foreign).json()
+    assert [s["projectId"] for s in listed] == [PROJECT]
 
 
 def test_create_checks_reserved_name_first() -> None:
@@ -688,3 +692,172 @@ def test_fixture_ids_are_kept_and_missing_ones_made(emulator: Emulator) -> None:
     assert made["known_id"] == {"id": "known_id", "name": "A", "value": "v"}
     [other] = [s for s in made.values() if s["name"] == "B"]
     assert NANOID.match(other["id"])
+
+
+API_KEY = "sk-lw-" + "A" * 16 + "_" + "b" * 48
+"""Shaped as a new API key (api-key-token.utils.ts API_KEY_BODY_REGEX), not a legacy key."""
+
+
+class ProjectCase(NamedTuple):
+    id: str
+    headers: dict[str, str]
+    status: int
+
+
+PROJECT_CASES = [
+    ProjectCase("api-key-own-project", {"X-Auth-Token": API_KEY, "X-Project-Id": PROJECT}, 200),
+    ProjectCase("api-key-no-project-self-scopes", {"X-Auth-Token": API_KEY}, 200),
+    ProjectCase("api-key-other-project", {"X-Auth-Token": API_KEY, "X-Project-Id": "other"}, 401),
+    ProjectCase("api-key-basic-other-project", {"Authorization": basic("other", API_KEY)}, 401),
+]
+
+
+@table(PROJECT_CASES)
+def test_api_keys_check_the_named_project(
+    api: Api, emulator: Emulator, headers: dict[str, str], status: int
+) -> None:
+    """token-resolver.ts (6ce6cbb33f): an API key resolves the named project and must
+    belong to it (one project per emulator key: another project is refused, chosen);
+    without a project, a key bound to one project self-scopes."""
+    emulator.put_tenant(
+        "langwatch",
+        PROJECT,
+        {
+            "credentials": [{"token": API_KEY}],
+            "secrets": [{"id": SEEDED_ID, "name": "OPENAI_API_KEY", "value": SEEDED_VALUE}],
+        },
+    )
+    response = api.request("GET", BASE, headers=headers)
+    assert response.status_code == status, response.json()
+
+
+@pytest.fixture
+def before_2026_07_22(emulator: Emulator) -> Any:
+    """LangWatch served as its servers before 2026-07-22 (--vendor-version)."""
+    emulator.use_versions({"langwatch": "before-2026-07-22"})
+    yield
+    emulator.use_versions({})
+
+
+def zod_result(*issues: dict[str, Any]) -> dict[str, Any]:
+    return {"success": False, "error": {"issues": list(issues), "name": "ZodError"}}
+
+
+ZOD_REQUIRED_NAME = {
+    "code": "invalid_type",
+    "expected": "string",
+    "received": "undefined",
+    "path": ["name"],
+    "message": "Required",
+}
+
+# Servers before a29667a472 (2026-07-22): app.ts used hono-openapi/zod's validator, whose
+# default hook answers c.json(safeParseResult, 400); a body that does not parse raised
+# Hono's HTTPException, written by error-handler.ts (a29667a472^) as {error, message}.
+LEGACY_CASES = [
+    case(
+        "a29667a472^-missing-field-400-zod-result",
+        "POST",
+        BASE,
+        400,
+        zod_result(ZOD_REQUIRED_NAME),
+        json={"value": "v"},
+    ),
+    case(
+        "a29667a472^-pattern-and-length-400-zod-result",
+        "POST",
+        BASE,
+        400,
+        zod_result(
+            {
+                "validation": "regex",
+                "code": "invalid_string",
+                "message": NAME_RULE,
+                "path": ["name"],
+            },
+            {
+                "code": "too_small",
+                "minimum": 1,
+                "type": "string",
+                "inclusive": True,
+                "exact": False,
+                "path": ["value"],
+                "message": "value is required",
+            },
+        ),
+        json={"name": "lower", "value": ""},
+    ),
+    case(
+        "a29667a472^-seed-put-wrong-type-400-zod-result",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        400,
+        zod_result(
+            {
+                "code": "invalid_type",
+                "expected": "string",
+                "received": "number",
+                "path": ["value"],
+                "message": "Expected string, received number",
+            }
+        ),
+        json={"value": 5},
+    ),
+    case(
+        "a29667a472^-no-body-reads-as-empty-object",
+        "PUT",
+        f"{BASE}/{SEEDED_ID}",
+        400,
+        zod_result({**ZOD_REQUIRED_NAME, "path": ["value"]}),
+        data="x",
+        headers={"Content-Type": "text/plain"},
+    ),
+    case(
+        "a29667a472^-malformed-json-400-error-message",
+        "POST",
+        BASE,
+        400,
+        {"error": "Malformed JSON in request body", "message": "Malformed JSON in request body"},
+        data="{",
+        headers=JSON,
+    ),
+    case(
+        "a29667a472^-domain-errors-unchanged",
+        "GET",
+        f"{BASE}/nope",
+        404,
+        NOT_FOUND,
+    ),
+]
+
+
+@cases(LEGACY_CASES)
+def test_servers_before_2026_07_22(api: Api, before_2026_07_22: None, row: Case) -> None:
+    send(api, row, ADMIN)
+
+
+def test_the_current_server_is_the_default(api: Api, emulator: Emulator) -> None:
+    """validation.ts (a29667a472, 2026-07-22): 422 validation_error is today's answer."""
+    assert emulator.versions()["langwatch"] == "current"
+    response = api.request("POST", BASE, headers=ADMIN, json={"value": "v"})
+    assert response.status_code == 422
+    assert response.json()["error"] == "validation_error"
+
+
+def test_an_unknown_version_is_refused(emulator: Emulator) -> None:
+    with pytest.raises(ValueError, match="known: current, before-2026-07-22"):
+        emulator.use_versions({"langwatch": "2020"})
+    with pytest.raises(ValueError, match="unknown vendor"):
+        emulator.use_versions({"nope": "current"})
+
+
+def test_no_versioned_secrets_api_in_the_code_read(api: Api) -> None:
+    """langwatch/langwatch up to 6ce6cbb33f (every branch and pull request): no
+    /api/v1/secret, no by-name value route, no Deprecation or Warning header on
+    /api/secrets (docs/vendors/langwatch.md). The emulator invents none of them."""
+    listed = api.request("GET", BASE, headers=ADMIN)
+    assert listed.status_code == 200
+    assert "deprecation" not in {k.lower() for k in listed.headers}
+    assert "warning" not in {k.lower() for k in listed.headers}
+    for path in ("/langwatch/api/v1/secret", f"{BASE}/by-name/OPENAI_API_KEY/value"):
+        assert api.request("GET", path, headers=ADMIN).status_code == 404

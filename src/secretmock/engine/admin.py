@@ -114,7 +114,8 @@ def vendor_overview(
     emulator: Emulator, root: str, prefixes: Mapping[str, str]
 ) -> list[dict[str, Any]]:
     """Each vendor: name, spec title, the base URL a client is given, how many
-    operations its spec has, and the body fields whose values are secrets."""
+    operations its spec has, the body fields whose values are secrets, and the server
+    version it emulates (``current`` unless ``--vendor-version`` chose another)."""
     return [
         {
             "name": name,
@@ -122,6 +123,7 @@ def vendor_overview(
             "baseUrl": root + prefixes.get(name, pipeline.vendor.prefix) + pipeline.spec.base_path,
             "operations": len(pipeline.spec.operations),
             "secretFields": sorted(pipeline.vendor.secret_fields),
+            "version": pipeline.vendor.version,
         }
         for name, pipeline in emulator.pipelines.items()
     ]

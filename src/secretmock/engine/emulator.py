@@ -11,7 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from secretmock.engine.faults import FaultRules, declared_statuses
-from secretmock.engine.fixtures import FixtureError, build_tenant, load_fixture_files
+from secretmock.engine.fixtures import (
+    FixtureError,
+    build_tenant,
+    load_fixture_files,
+    load_vendor_versions,
+)
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
@@ -36,6 +41,7 @@ class Emulator:
         sources: Sources | None = None,
         only_vendor: str | None = None,
         max_body_bytes: int | None = None,
+        vendor_versions: Mapping[str, str] | None = None,
     ) -> None:
         """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
         the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
@@ -44,6 +50,7 @@ class Emulator:
         self.clock = self.sources.clock
         """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
+        self.known_vendors = known
         self.vendors: dict[str, Vendor] = {
             name: vendor
             for name, vendor in known.items()
@@ -72,8 +79,37 @@ class Emulator:
             for fixture in load_fixture_files(fixture_files, known)
             if fixture.vendor in self.vendors
         ]
+        self.default_versions = {
+            **load_vendor_versions(fixture_files),
+            **(vendor_versions or {}),
+        }
+        """The server versions selected at start (fixtures files, then the caller)."""
+        try:
+            self.use_versions(self.default_versions)
+        except ValueError as exc:
+            raise FixtureError(f"vendor versions: {exc}") from exc
         self.warm = False
         self.reset()
+
+    def use_versions(self, versions: Mapping[str, str]) -> None:
+        """Serves each named vendor as that version of its server and every other as its
+        current server; ``ValueError`` names an unknown vendor or version. Stored state
+        stays as it is."""
+        unknown = sorted(set(versions) - set(self.known_vendors))
+        if unknown:
+            raise ValueError(
+                f"unknown vendor(s) {unknown} in the vendor versions; "
+                f"known: {sorted(self.known_vendors)}"
+            )
+        chosen = {
+            name: self.known_vendors[name].at_version(version) for name, version in versions.items()
+        }
+        for name, pipeline in self.pipelines.items():
+            pipeline.vendor = chosen.get(name, self.vendors[name])
+
+    def versions(self) -> dict[str, str]:
+        """The server version each served vendor emulates now."""
+        return {name: pipeline.vendor.version for name, pipeline in self.pipelines.items()}
 
     def warm_up(self) -> None:
         """Builds now what is otherwise built when a request first fails validation

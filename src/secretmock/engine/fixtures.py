@@ -7,6 +7,7 @@ A fixtures file is YAML (see ``fixtures/default.yaml`` and the README's "Fixture
         id: acme
         credentials: [{token: fw-test-acme, role: admin}]
         secrets: [{name: openai-key, keyName: OPENAI_API_KEY, value: sk-test-1}]
+    vendor_versions: {langwatch: before-2026-07-22}   # optional: older servers
 
 Every problem is reported as a :class:`FixtureError` naming the file, the entry and
 what is wrong, before anything is served.
@@ -75,10 +76,32 @@ def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]
     return fixtures
 
 
+def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
+    """The server version each file selects per vendor (top-level ``vendor_versions``, a
+    mapping of vendor name to version); a later file wins. Names are checked by the
+    emulator, which knows the vendors' versions."""
+    versions: dict[str, str] = {}
+    for path in paths:
+        try:
+            document = read_yaml(path)
+        except (OSError, YAMLError) as exc:
+            raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
+        found = document.get("vendor_versions") if isinstance(document, dict) else None
+        if found is None:
+            continue
+        if not isinstance(found, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in found.items()
+        ):
+            raise FixtureError(f"{path}: 'vendor_versions' must map vendor names to version names")
+        versions.update(found)
+    return versions
+
+
 def build_tenant(
     vendor: Vendor, tenant_id: str, entry: Mapping[str, Any], sources: Sources, where: str
 ) -> TenantState[Any]:
-    """A new tenant with the vendor's built-ins, then the entry's credentials and secrets."""
+    """A new tenant with the entry's credentials, the vendor's built-ins, then the
+    entry's secrets."""
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
@@ -88,12 +111,17 @@ def build_tenant(
     if problem is not None:
         raise FixtureError(f"{where}: {problem}: no JSON client could read it back")
     tenant: TenantState[Any] = TenantState(tenant_id)
-    vendor.init_tenant(tenant, sources)
     for index, raw in enumerate(_list(entry, "credentials", where)):
         credential = _credential(vendor, tenant_id, raw, f"{where}: credentials[{index}]")
         if credential.token in tenant.credentials:
             raise FixtureError(f"{where}: credentials[{index}]: the token appears twice")
         tenant.credentials[credential.token] = credential
+    try:
+        # After the credentials: a vendor's built-ins may derive from them (InsForge
+        # stores the project's admin API key as its API_KEY secret).
+        vendor.init_tenant(tenant, sources)
+    except ValueError as exc:
+        raise FixtureError(f"{where}: {exc}") from exc
     for index, raw in enumerate(_list(entry, "secrets", where)):
         if not isinstance(raw, dict):
             raise FixtureError(f"{where}: secrets[{index}]: expected a mapping")

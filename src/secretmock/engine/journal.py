@@ -3,9 +3,9 @@
 Bounded in memory (the oldest entries go first) and safe to share between threads.
 Secret values never enter it: a request body that validated is stored with every field
 the vendor declares secret replaced by ``"<redacted>"``; any other body (one that broke
-the spec, did not parse, was too large, or was sent to an operation that takes none) is
-stored as its :func:`shape` alone, with no string or number from it; violations carry no
-values at all; and no header is stored.
+the spec or that the vendor refused as invalid, did not parse, was too large, or was sent
+to an operation that takes none) is stored as its :func:`shape` alone, with no string or
+number from it; violations carry no values at all; and no header is stored.
 """
 
 from __future__ import annotations

@@ -48,6 +48,11 @@ from secretmock.engine.violations import Violation, malformed_json
 
 log = logging.getLogger("secretmock")
 
+REFUSED_AS_INVALID = frozenset({400, 422})
+"""The statuses by which the vendors refuse a body as invalid: a body a handler refused
+so, though the spec let it through, is journaled as its shape, like any body that does
+not validate."""
+
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
@@ -142,9 +147,12 @@ class VendorPipeline:
             return _outcome(self.vendor.errors.internal(request), operation_id)
 
     def _answer_operation(self, match: Match, request: IncomingRequest) -> Outcome:
+        body: Any = None
         try:
             if request.body_too_large:
                 raise self._too_large(request)
+            if self.vendor.parses_body_first:
+                body = self._parsed_body(request)
             principal = self.vendor.authenticate(request, self.store.credential)
         except VendorError as error:
             return self._finish(match, request, error.reply)
@@ -154,16 +162,19 @@ class VendorPipeline:
             operation_id = match.operation.operation_id
             rule = self.faults.hit(self.vendor.name, operation_id, principal.tenant_id)
             if rule is not None:
-                return self._faulted(match, request, principal, rule)
-        return self._served(match, request, principal)
+                return self._faulted(match, request, principal, rule, body)
+        return self._served(match, request, principal, body)
 
-    def _served(self, match: Match, request: IncomingRequest, principal: Principal) -> Outcome:
-        """The request parsed, validated and answered by its handler."""
+    def _served(
+        self, match: Match, request: IncomingRequest, principal: Principal, body: Any = None
+    ) -> Outcome:
+        """The request parsed (unless the vendor parsed it before authenticating: then
+        ``body``), validated and answered by its handler."""
         violations: tuple[Violation, ...] = ()
-        body: Any = None
         body_valid = False
         try:
-            body = self._parsed_body(request)
+            if not self.vendor.parses_body_first:
+                body = self._parsed_body(request)
             checked = self._checked(match, request, body)
             body_valid = request.operation_id in self._takes_body
             reply = self._dispatch(match, request, principal, checked)
@@ -187,14 +198,22 @@ class VendorPipeline:
         that breaks them is an emulator bug, answered with the vendor's 500."""
         data = encode(reply.body)
         operation_id = match.operation.operation_id
-        broken = self.validator[operation_id].check_response(reply.status, data, reply.body)
+        validator = self.validator[operation_id]
+        broken = (
+            [] if reply.beyond_spec else validator.check_response(reply.status, data, reply.body)
+        )
         if broken:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
         return Outcome(reply, data, operation_id, tenant, violations, body)
 
     def _faulted(
-        self, match: Match, request: IncomingRequest, principal: Principal, rule: FaultRule
+        self,
+        match: Match,
+        request: IncomingRequest,
+        principal: Principal,
+        rule: FaultRule,
+        body: Any = None,
     ) -> Outcome:
         """What a fault rule makes of the request (its hit already counted). Unless the
         rule commits, a failure (status or dropped connection) leaves the handler out;
@@ -203,7 +222,7 @@ class VendorPipeline:
         tenant = principal.tenant_id
         served = None
         if rule.commit or (rule.status is None and not rule.disconnect):
-            served = self._served(match, request, principal)
+            served = self._served(match, request, principal, body)
             if rule.commit and served.reply.status >= 400:
                 self.faults.refund(rule)
                 return served
@@ -309,7 +328,7 @@ class VendorPipeline:
             return f"<not read: over {self.max_body_bytes} bytes>"
         if outcome.request_body is None:
             return f"<not parsed: {len(request.body)} bytes>" if request.body else None
-        if outcome.body_valid:
+        if outcome.body_valid and outcome.reply.status not in REFUSED_AS_INVALID:
             return redact(outcome.request_body, self.vendor.secret_fields)
         return shape(outcome.request_body)
 

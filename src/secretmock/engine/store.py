@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 Record = TypeVar("Record")
@@ -24,6 +25,12 @@ class Credential:
     tenant_id: str
     role: str
     user: str
+    expires_at: datetime | None = None
+    """When the credential stops being accepted (emulated clock), e.g. a rotated key's
+    grace period; ``None``: never. The vendor's ``authenticate`` checks it."""
+
+    def live(self, now: datetime) -> bool:
+        return self.expires_at is None or self.expires_at > now
 
 
 @dataclass
@@ -85,4 +92,19 @@ class VendorStore:
         self.version += 1
 
     def credential(self, token: str) -> Credential | None:
-        return self._tokens.get(token)
+        """The credential ``token`` names in any tenant. A vendor's models may add,
+        replace or remove a tenant's credentials (InsForge's key rotation): the index
+        follows, checking a hit against its tenant and looking a miss up anew."""
+        found = self._tokens.get(token)
+        if found is not None:
+            tenant = self._tenants.get(found.tenant_id)
+            if tenant is not None and tenant.credentials.get(token) is found:
+                return found
+        with self._lock:
+            self._tokens.pop(token, None)
+            for tenant in self._tenants.values():
+                found = tenant.credentials.get(token)
+                if found is not None:
+                    self._tokens[token] = found
+                    return found
+        return None

@@ -29,6 +29,9 @@ from secretmock.engine.violations import Violation
 
 Json = Any
 
+CURRENT_VERSION = "current"
+"""The name of the default server version of every vendor: the newest code read."""
+
 
 @dataclass(frozen=True, slots=True)
 class Reply:
@@ -37,6 +40,10 @@ class Reply:
     status: int
     body: Json
     headers: Mapping[str, str] = field(default_factory=dict)
+    beyond_spec: bool = False
+    """The real server gives this answer outside its own published spec (a CONFIRMED
+    fact, e.g. an older server's raw validator output): the engine sends it unchecked
+    instead of treating it as an emulator bug. Rare, and documented per vendor."""
 
 
 class VendorError(Exception):
@@ -141,6 +148,32 @@ class Vendor:
     record_key: str | None = None
     """The record field the tenant's ``secrets`` are keyed by (checked when a state
     document is loaded)."""
+    parses_body_first: bool = False
+    """The real server reads the JSON body before it authenticates (Express's
+    ``express.json()`` runs before the routes' auth): a malformed body is refused even
+    without credentials."""
+    version: str = CURRENT_VERSION
+    """The server version this declaration emulates."""
+    older_versions: Mapping[str, Vendor] = field(default_factory=dict)
+    """Other server versions a user may select (``--vendor-version NAME=VERSION``), each
+    a whole declaration of the same vendor and spec; docs/vendors/<name>.md lists what
+    differs."""
+
+    @property
+    def versions(self) -> tuple[str, ...]:
+        """Every selectable version, the current server's first."""
+        return (self.version, *self.older_versions)
+
+    def at_version(self, version: str) -> Vendor:
+        """This vendor as ``version`` of its server emulates it; ``ValueError`` names the
+        known versions when there is no such version."""
+        if version == self.version:
+            return self
+        found = self.older_versions.get(version)
+        if found is None:
+            known = ", ".join(self.versions)
+            raise ValueError(f"vendor {self.name!r} has no version {version!r} (known: {known})")
+        return found
 
     @property
     def prefix(self) -> str:

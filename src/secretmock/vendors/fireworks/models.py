@@ -17,11 +17,13 @@ from secretmock.engine.sources import Sources
 from secretmock.engine.store import TenantState
 from secretmock.vendors.fireworks.errors import AlreadyExists, InvalidArgument, NotFound
 
-SECRET_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$")
-"""Chosen (UNKNOWN): ids are what clients use in practice, lower-case-hyphen ids and the
-upper-case ids of the firectl examples, up to 63 characters."""
-KEY_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-"""Chosen (INFERRED): keyName becomes an environment variable name."""
+SECRET_ID = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
+"""Fireworks' rule for every resource id (docs "Resource names and IDs",
+docs.fireworks.ai/getting-started/concepts): 1 to 63 characters of ``a-z``, ``0-9`` and
+``-``, not beginning or ending with ``-``. Matched whole."""
+KEY_NAME = re.compile(r"[A-Z][A-Za-z0-9_]*")
+"""INFERRED: an upper-case letter first (eval-protocol's ``platform_api.py`` makes sure of
+it for the server's "new rules"), then environment-variable characters (chosen)."""
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 INDEX = "fireworks"
 
@@ -53,18 +55,19 @@ def secret_id_from_name(account_id: str, name: str) -> str:
         if parts[1] != account_id:
             raise InvalidArgument(f"secret name {name!r} is not in account {account_id!r}")
         name = parts[3]
-    if not SECRET_ID.match(name):
+    if not SECRET_ID.fullmatch(name):
         raise InvalidArgument(
-            f"invalid secret id {name!r}: use 1-63 letters, digits, '-' or '_', "
-            "starting with a letter or digit"
+            f"invalid secret id {name!r}: use 1-63 characters of a-z, 0-9 and '-', "
+            "not beginning or ending with '-'"
         )
     return name
 
 
 def check_key_name(key_name: str) -> None:
-    if not KEY_NAME.match(key_name):
+    if not KEY_NAME.fullmatch(key_name):
         raise InvalidArgument(
-            f"invalid keyName {key_name!r}: use letters, digits and '_', not starting with a digit"
+            f"invalid keyName {key_name!r}: start with an upper-case letter, then use "
+            "letters, digits and '_'"
         )
 
 

@@ -1,14 +1,19 @@
 """InsForge: project secrets of the admin API (docs/vendors/insforge.md).
 
-Roles: ``admin`` (the project's admin API key ``ik_...`` or a project-admin JWT: full
-rights) and ``user`` (a valid JWT of a signed-in user who is not an admin: every secrets
-operation answers 403 AUTH_UNAUTHORIZED).
+Roles: ``admin`` (the project's admin API key ``ik_...``, which is its stored ``API_KEY``
+secret, or a project-admin JWT: full rights) and ``user`` (a valid JWT of a signed-in
+user who is not an admin: every secrets operation answers 403 AUTH_UNAUTHORIZED).
+
+Server versions: ``current`` (the default) and ``before-2026-05-16`` (the older error
+codes ``NOT_FOUND`` and ``INVALID_INPUT`` for a duplicate; no anon-key rotation).
 """
 
-from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.insforge import auth, errors, handlers, models
+import dataclasses
 
-VENDOR = Vendor(
+from secretmock.engine.vendor_api import Vendor
+from secretmock.vendors.insforge import auth, errors, handlers, keys, models
+
+CURRENT = Vendor(
     name="insforge",
     spec_file="insforge.yaml",
     roles=frozenset({"admin", "user"}),
@@ -16,10 +21,19 @@ VENDOR = Vendor(
     handlers=handlers.HANDLERS,
     errors=errors.Envelope(),
     seed_secret=models.seed_secret,
-    init_tenant=models.init_tenant,
+    init_tenant=keys.init_tenant,
     export_secret=models.export,
     # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
     max_body_bytes=100 * 1024 * 1024,
     record_type=models.Secret,
     record_key="key",
+    # Express parses JSON (server.ts express.json()) before the routes' verifyAdmin.
+    parses_body_first=True,
 )
+BEFORE_2026_05_16 = dataclasses.replace(
+    CURRENT,
+    version="before-2026-05-16",
+    handlers=handlers.LEGACY_HANDLERS,
+    errors=errors.LegacyEnvelope(),
+)
+VENDOR = dataclasses.replace(CURRENT, older_versions={BEFORE_2026_05_16.version: BEFORE_2026_05_16})

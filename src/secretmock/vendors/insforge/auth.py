@@ -10,6 +10,10 @@ Credentials, in the server's order of precedence:
 The tenant is the project the credential belongs to: every InsForge project is a server
 of its own, so a credential never reaches another project's secrets. Every secrets
 operation requires admin; a valid non-admin credential (role ``user``) is refused.
+
+An API key (forms 1 and 2) is accepted only when it is one of the project's admin keys
+still valid on the emulated clock (``verifyApiKey``: the stored ``API_KEY``, or a
+rotated one in its grace period, see ``keys``); anything else is 401 "Invalid API key".
 """
 
 from __future__ import annotations
@@ -27,9 +31,7 @@ from secretmock.vendors.insforge.errors import (
     InvalidApiKey,
     InvalidCredentials,
 )
-
-ADMIN = "admin"
-API_KEY_PREFIX = "ik_"
+from secretmock.vendors.insforge.keys import ADMIN, API_KEY_PREFIX, is_admin_key
 
 
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
@@ -38,7 +40,7 @@ def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principa
     api_key = api_key or request.headers.get("x-api-key") or None
     if api_key is not None:
         credential = lookup(api_key)
-        if credential is None:
+        if credential is None or not is_admin_key(credential, request.sources.now()):
             raise InvalidApiKey("Invalid API key", CHECK_API_KEY)
     elif bearer is None:
         raise InvalidCredentials("No admin token provided", CHECK_TOKEN)

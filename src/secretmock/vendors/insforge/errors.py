@@ -82,6 +82,25 @@ class SecretAlreadyExists(InsForgeError):
         super().__init__(f"Secret already exists: {key}")
 
 
+class InternalError(InsForgeError):
+    """A 500 the real server gives for a client's request (CONFIRMED, routes): a PUT with
+    nothing to update, a rotation that fails. No ``nextActions``."""
+
+    status, code = 500, "INTERNAL_ERROR"
+
+
+LEGACY_CODES = {"SECRET_NOT_FOUND": "NOT_FOUND", "SECRET_ALREADY_EXISTS": "INVALID_INPUT"}
+"""The codes of servers before 2026-05-16 (commit d5cc4379f "Centralize error codes"
+renamed them), which InsForge's published spec still shows."""
+
+
+def with_legacy_code(reply: Reply) -> Reply:
+    """``reply`` with the older server's error code, when it differs."""
+    if not isinstance(reply.body, dict) or reply.body.get("error") not in LEGACY_CODES:
+        return reply
+    return Reply(reply.status, {**reply.body, "error": LEGACY_CODES[reply.body["error"]]})
+
+
 class Envelope:
     """Answers to the problems the engine finds, as the InsForge server gives them."""
 
@@ -130,6 +149,14 @@ STATUS_MESSAGES = {
     413: "request entity too large",
     429: "Too many requests. Please slow down and try again shortly.",
 }
+
+
+class LegacyEnvelope(Envelope):
+    """Servers before 2026-05-16 (version ``before-2026-05-16``): the older codes, and
+    no anon-key rotation route (it came on 2026-06-11)."""
+
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
+        return with_legacy_code(super().invalid_request(request, violations))
 
 
 def _create_refusal(violations: Sequence[Violation]) -> Reply:

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
-from secretmock.engine.vendor_api import Call, Handler, Reply
-from secretmock.vendors.insforge import models
+from datetime import datetime
+
+from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
+from secretmock.vendors.common import iso_timestamp
+from secretmock.vendors.insforge import keys, models
+from secretmock.vendors.insforge.errors import CHECK_ENDPOINT, error_reply, with_legacy_code
+
+ROTATED = "{} rotated successfully. Old key will remain valid during grace period."
 
 
 def list_secrets(call: Call) -> Reply:
@@ -18,7 +24,7 @@ def create_secret(call: Call) -> Reply:
 
 def get_secret(call: Call) -> Reply:
     secret = models.read_value(call.tenant, call.path["key"], call.sources.now())
-    return Reply(200, {"key": secret.key, "value": secret.value})
+    return Reply(200, {"key": secret.key, "value": secret.current_value()})
 
 
 def update_secret(call: Call) -> Reply:
@@ -31,8 +37,29 @@ def delete_secret(call: Call) -> Reply:
     return Reply(200, _done(secret.key, "deleted"))
 
 
+def rotate_api_key(call: Call) -> Reply:
+    hours = keys.grace_period_hours(call.body, *keys.API_KEY_GRACE)
+    new_key, old_expires_at = keys.rotate(call.tenant, keys.API_KEY, hours, call.sources)
+    return Reply(200, _rotated("API key", "apiKey", new_key, old_expires_at))
+
+
+def rotate_anon_key(call: Call) -> Reply:
+    hours = keys.grace_period_hours(call.body, *keys.ANON_KEY_GRACE)
+    new_key, old_expires_at = keys.rotate(call.tenant, keys.ANON_KEY, hours, call.sources)
+    return Reply(200, _rotated("Anon key", "anonKey", new_key, old_expires_at))
+
+
 def _done(key: str, what: str) -> dict[str, object]:
     return {"success": True, "message": f"Secret {key} has been {what} successfully"}
+
+
+def _rotated(what: str, field: str, new_key: str, old_expires_at: datetime) -> dict[str, object]:
+    return {
+        "success": True,
+        "message": ROTATED.format(what),
+        field: new_key,
+        "oldKeyExpiresAt": iso_timestamp(old_expires_at),
+    }
 
 
 HANDLERS: dict[str, Handler] = {
@@ -41,4 +68,31 @@ HANDLERS: dict[str, Handler] = {
     "getSecret": get_secret,
     "updateSecret": update_secret,
     "deleteSecret": delete_secret,
+    "rotateApiKey": rotate_api_key,
+    "rotateAnonKey": rotate_anon_key,
 }
+
+
+def _with_legacy_codes(handler: Handler) -> Handler:
+    """``handler`` answering with the error codes of servers before 2026-05-16."""
+
+    def run(call: Call) -> Reply:
+        try:
+            return handler(call)
+        except VendorError as error:
+            raise VendorError(with_legacy_code(error.reply)) from error
+
+    return run
+
+
+def _no_anon_key_route(call: Call) -> Reply:
+    """Before 2026-06-11 there was no anon-key rotation: Express's catch-all answers."""
+    path = "/api/secrets/anon-key/rotate"
+    return error_reply(404, "NOT_FOUND", f"Endpoint {path} not found", CHECK_ENDPOINT)
+
+
+LEGACY_HANDLERS: dict[str, Handler] = {
+    **{name: _with_legacy_codes(h) for name, h in HANDLERS.items()},
+    "rotateAnonKey": _no_anon_key_route,
+}
+"""The handlers of version ``before-2026-05-16``."""

@@ -24,10 +24,12 @@ from secretmock.vendors.insforge.errors import (
     BAD_KEY_FORMAT,
     MISSING_KEY_OR_VALUE,
     Forbidden,
+    InternalError,
     InvalidInput,
     SecretAlreadyExists,
     SecretNotFound,
 )
+from secretmock.vendors.rsa_keys import rsa_pem_pair
 
 KEY = re.compile(r"[A-Z0-9_]+")
 """Matched whole (``fullmatch``), like the server's ``/^[A-Z0-9_]+$/``: Python's ``$``
@@ -47,10 +49,23 @@ class Secret:
     created_at: datetime
     updated_at: datetime
     last_used_at: datetime | None = None
+    generated_from: str | None = None
+    """``"private:<seed>"`` or ``"public:<seed>"``: the value is that half of an RSA key
+    pair made from the seed on first read (``value`` is empty until then). Pure-Python
+    RSA takes about a second, too slow for every reset of every project."""
 
     def readable(self, now: datetime) -> bool:
         """Whether the value may be read: active, and no expiry or one still ahead."""
         return self.is_active and (self.expires_at is None or self.expires_at > now)
+
+    def current_value(self) -> str:
+        """The value, made now if it is generated on first read."""
+        if self.generated_from is not None:
+            half, seed = self.generated_from.split(":", 1)
+            private, public = rsa_pem_pair(seed)
+            self.value = private if half == "private" else public
+            self.generated_from = None
+        return self.value
 
 
 Tenant = TenantState[Secret]
@@ -122,10 +137,8 @@ def update(tenant: Tenant, key: str, body: Mapping[str, Any], now: datetime) -> 
         raise Forbidden(f"Cannot update reserved secret: {key}")
     changes = {name: body[name] for name in UPDATABLE if name in body}
     if not changes:
-        raise InvalidInput(
-            f"Failed to update secret: {key}",
-            "Send at least one of value, isActive, isReserved or expiresAt.",
-        )
+        # The server's service finds nothing to update and the route answers 500.
+        raise InternalError(f"Failed to update secret: {key}")
     expires_at = parse_expiry(changes["expiresAt"]) if "expiresAt" in changes else None
     if "value" in changes:
         secret.value = changes["value"]
@@ -165,16 +178,15 @@ def parse_expiry(raw: Any) -> datetime | None:
         raise InvalidInput("Invalid request: expiresAt is not a valid date-time") from exc
 
 
-def init_tenant(tenant: Tenant, sources: Sources) -> None:
-    """The reserved secrets every project has, with values made from ``sources``."""
-    builtins = {
-        "API_KEY": "ik_" + sources.hex(64),
-        "ANON_KEY": "anon_" + sources.hex(64),
-        "JWT_SECRET": sources.hex(64),
-        "INSFORGE_BASE_URL": f"https://{tenant.tenant_id}.us-east.insforge.app",
-    }
-    for key, value in builtins.items():
-        create(tenant, {"key": key, "value": value, "isReserved": True}, sources)
+def add_reserved(
+    tenant: Tenant, key: str, value: str, sources: Sources, generated_from: str | None = None
+) -> Secret:
+    """Adds a built-in reserved secret, as the server's start-up code inserts it."""
+    now = sources.now()
+    secret = Secret(sources.uuid4(), key, value, True, True, None, now, now)
+    secret.generated_from = generated_from
+    tenant.secrets[key] = secret
+    return secret
 
 
 def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> None:
@@ -203,7 +215,7 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
 
 def export(secret: Secret) -> dict[str, Any]:
     """The admin API's view of a record: the create fields, value included, and its state."""
-    return {**metadata(secret), "value": secret.value}
+    return {**metadata(secret), "value": secret.current_value()}
 
 
 def _existing(tenant: Tenant, key: str) -> Secret:

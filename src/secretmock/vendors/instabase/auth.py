@@ -1,11 +1,15 @@
 """Instabase authentication: ``Authorization: Bearer <API token>`` plus ``IB-Context``.
 
-A token belongs to one organization (the tenant) and acts as one user. ``IB-Context``
-names the account to act in: the organization id, or the user id for the caller's
-own account. Absent (or blank), the token's own account is used; in the emulator that
-is the organization the token belongs to. Naming any other organization is 401
-("invalid IB-Context", docs response-statuses page): a token never sees another
-organization's secrets.
+A token belongs to one organization (the tenant) and acts as one user. Secrets belong
+to organizations, and ``IB-Context: <organization id>`` is the only way to act in one
+(Instabase's own spec ``instabase/aihub-openapi`` since 71ade2a: "Typically your
+organization ID"; the developer quickstart: "the only way to identify a request as
+coming from your organization account"). Without the header, or naming the caller's
+own user id, a request acts in the caller's personal account, which holds no
+organization secrets and no admin rights: 401 (missing permissions, the
+response-statuses page). Naming another organization or user is 401 "invalid
+IB-Context": a token never sees another organization's secrets. docs/vendors/instabase.md
+has both doc generations and the decision.
 """
 
 from __future__ import annotations
@@ -16,11 +20,17 @@ from secretmock.vendors.common import bearer_credential
 from secretmock.vendors.instabase.errors import Unauthorized
 
 IB_CONTEXT = "ib-context"
+NO_ORGANIZATION = (
+    "secrets belong to an organization: set the IB-Context header to your organization ID "
+    "(without it, or with your user ID, the request acts in your personal account)"
+)
 
 
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
     credential = bearer_credential(request.headers, lookup, Unauthorized, "API token", "API token")
     context = request.headers.get(IB_CONTEXT, "").strip()
-    if context and context not in (credential.tenant_id, credential.user):
+    if not context or context == credential.user:
+        raise Unauthorized(NO_ORGANIZATION)
+    if context != credential.tenant_id:
         raise Unauthorized(f"invalid IB-Context {context!r}: not an account of this token")
     return Principal(credential.tenant_id, credential.role, credential.user)

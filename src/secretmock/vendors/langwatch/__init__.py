@@ -1,9 +1,15 @@
-"""LangWatch: project secrets of the LangWatch API (docs/vendors/langwatch.md)."""
+"""LangWatch: project secrets of the LangWatch API (docs/vendors/langwatch.md).
+
+Server versions: ``current`` (the default) and ``before-2026-07-22`` (schema failures
+answered 400 with zod's raw result, before the validator of commit a29667a472).
+"""
+
+import dataclasses
 
 from secretmock.engine.vendor_api import Vendor
 from secretmock.vendors.langwatch import auth, errors, handlers, models
 
-VENDOR = Vendor(
+CURRENT = Vendor(
     name="langwatch",
     spec_file="langwatch.yaml",
     roles=frozenset(auth.ROLE_PERMISSIONS),
@@ -15,3 +21,10 @@ VENDOR = Vendor(
     record_type=models.Secret,
     record_key="id",
 )
+BEFORE_2026_07_22 = dataclasses.replace(
+    CURRENT,
+    version="before-2026-07-22",
+    handlers=handlers.LEGACY_HANDLERS,
+    errors=errors.LegacyEnvelope(),
+)
+VENDOR = dataclasses.replace(CURRENT, older_versions={BEFORE_2026_07_22.version: BEFORE_2026_07_22})

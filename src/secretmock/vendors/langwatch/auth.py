@@ -9,7 +9,11 @@ docs/vendors/langwatch.md):
 
 A malformed Basic header or an empty Bearer falls through to ``X-Auth-Token``, so a
 header injected by a proxy does not hide a good key. The tenant is always the key's
-own project: a project id that names another project makes the credentials invalid.
+own project. A project id named beside the key (Basic, ``X-Project-Id``) is ignored for
+a legacy project key (``sk-lw-...`` not shaped as an API key: the server looks it up by
+the key alone, ``token-resolver.ts`` ``resolveLegacyProjectKey``); for an API key
+(``sk-lw-<16>_<48>``, ``pat-lw-``, ``ik-lw-``) naming another project makes the
+credentials invalid (chosen: every emulator key is bound to one project).
 
 Roles: ``admin`` holds ``secrets:view`` and ``secrets:manage``; ``viewer`` holds
 ``secrets:view`` only (a scoped API key without the manage permission). As on the
@@ -19,6 +23,7 @@ checked here, before the request is validated.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from secretmock.engine.incoming import IncomingRequest
@@ -47,6 +52,19 @@ PERMISSION_OF: dict[str, str] = {
 """The permission each operation requires (app.ts ``requires(...)``)."""
 
 
+API_KEY_BODY = re.compile(r"[0-9A-Za-z]{16}_[0-9A-Za-z]{48}")
+"""An API key's body after ``sk-lw-`` (``api-key-token.utils.ts`` ``API_KEY_BODY_REGEX``)."""
+API_KEY_PREFIXES = ("pat-lw-", "ik-lw-")
+
+
+def is_api_key(token: str) -> bool:
+    """Whether the server reads ``token`` as an API key rather than a legacy project key
+    (``getTokenType``): a ``pat-lw-``/``ik-lw-`` key, or ``sk-lw-`` with an API key's body."""
+    if token.startswith(API_KEY_PREFIXES):
+        return True
+    return token.startswith("sk-lw-") and API_KEY_BODY.fullmatch(token[6:]) is not None
+
+
 def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principal:
     """The caller, on its key's project, holding the operation's permission; raises the
     middleware's 401, or the 403 ``api_key_permission_denied``, otherwise."""
@@ -55,7 +73,9 @@ def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principa
         raise Unauthorized(AUTH_REQUIRED)
     token, project_id = found
     credential = lookup(token)
-    if credential is None or project_id not in (None, credential.tenant_id):
+    if credential is None:
+        raise Unauthorized(INVALID_CREDENTIALS)
+    if project_id not in (None, credential.tenant_id) and is_api_key(token):
         raise Unauthorized(INVALID_CREDENTIALS)
     require(credential.role, PERMISSION_OF[request.operation_id or ""])
     return Principal(credential.tenant_id, credential.role, credential.user)

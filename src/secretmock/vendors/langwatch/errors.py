@@ -81,6 +81,7 @@ class SchemaFailure(VendorError):
 
     def __init__(self, reasons: Sequence[dict[str, Any]]) -> None:
         super().__init__(validation_error(reasons))
+        self.reasons = reasons
 
 
 class MalformedRequest(VendorError):
@@ -88,6 +89,7 @@ class MalformedRequest(VendorError):
 
     def __init__(self, detail: str = MALFORMED_JSON) -> None:
         super().__init__(malformed_request(detail))
+        self.detail = detail
 
 
 def validation_error(reasons: Sequence[dict[str, Any]]) -> Reply:
@@ -149,3 +151,27 @@ class Envelope:
             return NotFound().reply
         phrase = status_phrase(status)
         return Reply(status, {"error": phrase.lower().replace(" ", "_"), "message": phrase})
+
+
+def legacy_schema_failure(reasons: Sequence[dict[str, Any]]) -> Reply:
+    """A schema failure on servers before 2026-07-22: 400 with zod's raw ``safeParse``
+    result. Its ``error`` is an object, outside the spec's error body (the seed's own
+    400 schema), as the real answer was: sent unchecked (``beyond_spec``)."""
+    return Reply(400, zod.safe_parse_failure(reasons), beyond_spec=True)
+
+
+def legacy_malformed(detail: str) -> Reply:
+    """A body that does not parse on servers before 2026-07-22: Hono's HTTPException
+    400, which the old error handler wrote as ``{error: message, message}``."""
+    return Reply(400, {"error": detail, "message": detail})
+
+
+class LegacyEnvelope(Envelope):
+    """The envelope of servers before 2026-07-22 (version ``before-2026-07-22``)."""
+
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
+        return legacy_malformed(detail if request.body_too_large else MALFORMED_JSON)
+
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
+        current = super().invalid_request(request, violations)
+        return legacy_schema_failure(current.body["reasons"])

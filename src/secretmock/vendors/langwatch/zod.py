@@ -33,6 +33,8 @@ ZOD_MESSAGES = {
     ("value", "maxLength"): ("too_big", "value is too long"),
 }
 """The route's own zod messages (app.ts ``createSecretSchema`` / ``updateSecretSchema``)."""
+ZOD_BOUNDS = {("name", "too_small"): 1, ("value", "too_small"): 1, ("value", "too_big"): 10_000}
+"""The bounds those checks carry (``min(1)``, ``max(10_000)``), which zod's raw issues show."""
 
 
 def reason(field: str, kind: str, message: str, **extra: Any) -> dict[str, Any]:
@@ -104,3 +106,28 @@ def _ordered(found: list[dict[str, Any]], operation_id: str) -> list[dict[str, A
     properties, _ = body_schema(operation_id)
     order = {name: index for index, name in enumerate(properties)}
     return sorted(found, key=lambda r: order.get(r["meta"]["field"], -1))
+
+
+def safe_parse_failure(found: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """zod's ``safeParse`` result for ``found`` (reasons as :func:`reason` makes them), as
+    ``JSON.stringify`` writes it: what servers before 2026-07-22 answered for a schema
+    failure (``@hono/zod-validator``'s default hook, ``c.json(result, 400)``, zod 3)."""
+    issues = [_raw_issue(r["meta"]) for r in found]
+    return {"success": False, "error": {"issues": issues, "name": "ZodError"}}
+
+
+def _raw_issue(meta: dict[str, Any]) -> dict[str, Any]:
+    """One issue as zod 3 builds it: its own fields, then ``path`` and ``message``."""
+    field, kind, message = meta["field"], meta["type"], meta["message"]
+    path = [] if field == "(root)" else field.split(".")
+    if kind == "invalid_type":
+        head = {"code": kind, "expected": meta["expected"], "received": meta["received"]}
+    elif kind in ("too_small", "too_big"):
+        bound = "minimum" if kind == "too_small" else "maximum"
+        head = {"code": kind, bound: ZOD_BOUNDS.get((field, kind), 0), "type": "string"}
+        head |= {"inclusive": True, "exact": False}
+    elif kind == "invalid_string":
+        head = {"validation": "regex", "code": kind}
+    else:
+        head = {"code": kind}
+    return {**head, "path": path, "message": message}

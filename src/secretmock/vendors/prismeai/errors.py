@@ -3,8 +3,9 @@
 The workspaces service answers ``PrismeError.toJSON()``: ``error`` is the error class
 name, ``details`` is left out when it has no value; any unexpected failure is
 ``{"error": "Internal", "message": "Internal error"}`` (docs/vendors/prismeai.md). Every
-answer carries an ``x-correlation-id`` header: the client's own when it sent one (the
-service adopts the incoming header), a new UUID otherwise.
+answer carries an ``x-correlation-id`` header with a new UUID: the API gateway overwrites
+the client's own outside debug mode (``traceability.ts`` ``extractRequestCorrelationId``,
+``OVERWRITE_CORRELATION_ID_HEADER`` defaults to ``!DEBUG``).
 """
 
 from __future__ import annotations
@@ -25,10 +26,10 @@ SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
 """The paths of the secrets routes, to tell a wrong method from an unknown path."""
 
 
-def correlation_headers(request_headers: Mapping[str, str], sources: Sources) -> dict[str, str]:
-    """The ``x-correlation-id`` header of an answer: the request's own, or a new UUID."""
-    given = request_headers.get(CORRELATION_HEADER, "").strip()
-    return {CORRELATION_HEADER: given or sources.uuid4()}
+def correlation_headers(sources: Sources) -> dict[str, str]:
+    """The ``x-correlation-id`` header of an answer: a new UUID v4 (the gateway's
+    ``generateToken``), whatever the request sent."""
+    return {CORRELATION_HEADER: sources.uuid4()}
 
 
 def error_reply(status: int, error: str, message: str, details: Any = None) -> Reply:
@@ -41,7 +42,7 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
 
 def traced(reply: Reply, request: IncomingRequest) -> Reply:
     """``reply`` with a correlation header, for answers given outside a handler."""
-    return replace(reply, headers=correlation_headers(request.headers, request.sources))
+    return replace(reply, headers=correlation_headers(request.sources))
 
 
 class PrismeError(DomainError):
@@ -64,6 +65,12 @@ class RequestValidationError(PrismeError):
 class AuthenticationError(PrismeError):
     status = 401
     default_message = "Unauthenticated"
+
+
+NO_TOKEN = "No authentication token found"
+MALFORMED_TOKEN = "Malformed authentication token"
+"""The gateway's ``req.authError`` (``authentication/init.ts``) from passport-jwt's "No
+auth token" and "jwt malformed": the 401's message (``policies/authentication.ts``)."""
 
 
 class ForbiddenError(PrismeError):

@@ -44,7 +44,7 @@ def _traced(handler: Handler) -> Handler:
     """``handler`` whose answers, errors included, carry the correlation header."""
 
     def run(call: Call) -> Reply:
-        headers = correlation_headers(call.headers, call.sources)
+        headers = correlation_headers(call.sources)
         try:
             reply = handler(call)
         except VendorError as error:

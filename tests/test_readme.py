@@ -92,56 +92,39 @@ def test_python_example_passes(tmp_path: Path) -> None:
     assert "2 passed" in result.stdout
 
 
-def ci_commands() -> tuple[list[str], list[str]]:
-    """The serve and report commands of the README's CI example, as argument lists."""
-    block = next(b for b in code_blocks("bash") if "secretmock report" in b)
-    commands = [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
-    serve = next(shlex.split(c) for c in commands if c.startswith("secretmock serve"))
-    report = next(shlex.split(c) for c in commands if c.startswith("secretmock report"))
-    return serve, report
+def ci_block() -> str:
+    """The README's CI example, as the bash script it is."""
+    return next(b for b in code_blocks("bash") if "secretmock report" in b)
 
 
-def test_ci_example_reports_violations(tmp_path: Path) -> None:
-    serve, report = ci_commands()
+def test_ci_example_stops_with_sigterm_and_writes_its_report(tmp_path: Path) -> None:
+    """Runs the README's CI block in bash, on a free port, with one spec-breaking request
+    as "your test suite": the report command exits 1, the server stops on the block's
+    SIGTERM and writes the JSON report (exit 0: the block's own exit status)."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = str(sock.getsockname()[1])
-    serve = [sys.executable, "-m", *[port if w == "8080" else w for w in serve]]
-    report = [sys.executable, "-m", *[w.replace("8080", port) for w in report]]
-    server = subprocess.Popen(
-        serve, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    suite = (
+        f"{shlex.quote(sys.executable)} -c 'import requests; requests.patch("
+        f'"http://127.0.0.1:{port}/fireworks/v1/accounts/acme/secrets/s1", json={{"value": "x"}},'
+        f' headers={{"Authorization": "Bearer fw-test-acme"}}, timeout=10)\''
     )
-    root = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(root, server)
-        requests.patch(
-            f"{root}/fireworks/v1/accounts/acme/secrets/s1",
-            json={"value": "x"},
-            headers={"Authorization": "Bearer fw-test-acme"},
-            timeout=10,
-        )
-        result = subprocess.run(report, cwd=tmp_path, capture_output=True, text=True, timeout=60)
-        assert result.returncode == 1, result.stdout + result.stderr
-        assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
-        html = (tmp_path / "secretmock-report.html").read_text()
-        assert "Violations (1)" in html and "body /keyName" in html
-    finally:
-        server.send_signal(signal.SIGINT)
-        server.wait(timeout=20)
+    lines = [
+        suite if line.startswith("# ... run your test suite") else line
+        for line in ci_block().replace("8080", port).splitlines()
+    ]
+    script = "\n".join(lines)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    result = subprocess.run(
+        ["bash", "-c", script], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 contract violation(s)" in result.stdout
+    assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
+    html = (tmp_path / "secretmock-report.html").read_text()
+    assert "Violations (1)" in html and "body /keyName" in html
     written = json.loads((tmp_path / "secretmock-report.json").read_text())
     assert [v["location"] for v in written["violations"]] == ["/keyName"]
-
-
-def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the server exited"
-        try:
-            requests.get(f"{root}/__admin__/health", timeout=1)
-            return
-        except requests.ConnectionError:
-            time.sleep(0.05)
-    raise AssertionError("the server did not start")
 
 
 REPOSITORY = Path(__file__).resolve().parent.parent
@@ -202,19 +185,34 @@ def test_ready_file_example_finds_the_server(tmp_path: Path, command: str) -> No
     assert not ready.exists()
 
 
-def test_fixtures_example_loads_with_its_vendor_versions(tmp_path: Path) -> None:
-    [example] = [b for b in code_blocks("yaml") if b.startswith("tenants:")]
-    path = tmp_path / "fixtures.yaml"
-    path.write_text(example)
-    emulator = Emulator(all_vendors(), [path])
-    assert emulator.versions()["langwatch"] == "before-2026-07-22"
-    assert emulator.versions()["fireworks"] == "current"
-    snapshot = emulator.tenant_snapshot("fireworks", "acme")
-    assert snapshot is not None and [s["keyName"] for s in snapshot["secrets"]] == [
-        "OPENAI_API_KEY"
-    ]
-    overridden = Emulator(all_vendors(), [path], vendor_versions={"langwatch": "current"})
-    assert overridden.versions()["langwatch"] == "current"
+def test_admin_token_example(tmp_path: Path) -> None:
+    """The README's admin-token block: its server, then its curl, which resets (and the
+    same curl without the header gets 401)."""
+    block = next(b for b in code_blocks("bash") if "--admin-token s3cret" in b)
+    serve_line, curl_line = (line.split("#")[0].strip() for line in block.splitlines()[:2])
+    words = shlex.split(serve_line.rstrip("&"))
+    ready = tmp_path / "ready.json"
+    server = subprocess.Popen(
+        [sys.executable, "-m", *words, "--port", "0", "--ready-file", str(ready)],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while not ready.exists():
+            assert server.poll() is None and time.monotonic() < deadline, "no ready file"
+            time.sleep(0.05)
+        root = json.loads(ready.read_text())["url"]
+        curl = shlex.split(curl_line.replace("http://127.0.0.1:8080", root))
+        reset = subprocess.run(curl, capture_output=True, text=True, timeout=30)
+        assert json.loads(reset.stdout) == {"status": "reset"}
+        bare = [w for w in curl if w not in {"-H", "Authorization: Bearer s3cret"}]
+        refused = subprocess.run(bare, capture_output=True, text=True, timeout=30)
+        assert json.loads(refused.stdout)["error"] == "unauthorized"
+    finally:
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
 
 
 # -- scenarios: faults, clock, state ---------------------------------------------------------
@@ -280,3 +278,30 @@ def test_ci_scenario_example_keeps_its_state(tmp_path: Path) -> None:
     finally:
         server.send_signal(signal.SIGINT)
         server.wait(timeout=20)
+
+
+def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the server exited"
+        try:
+            requests.get(f"{root}/__admin__/health", timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.05)
+    raise AssertionError("the server did not start")
+
+
+def test_fixtures_example_loads_with_its_vendor_versions(tmp_path: Path) -> None:
+    [example] = [b for b in code_blocks("yaml") if b.startswith("tenants:")]
+    path = tmp_path / "fixtures.yaml"
+    path.write_text(example)
+    emulator = Emulator(all_vendors(), [path])
+    assert emulator.versions()["langwatch"] == "before-2026-07-22"
+    assert emulator.versions()["fireworks"] == "current"
+    snapshot = emulator.tenant_snapshot("fireworks", "acme")
+    assert snapshot is not None and [s["keyName"] for s in snapshot["secrets"]] == [
+        "OPENAI_API_KEY"
+    ]
+    overridden = Emulator(all_vendors(), [path], vendor_versions={"langwatch": "current"})
+    assert overridden.versions()["langwatch"] == "current"

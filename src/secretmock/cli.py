@@ -1,10 +1,13 @@
-"""The ``secretmock`` command: ``serve``, ``specs`` and ``--version``."""
+"""The ``secretmock`` command: ``serve``, ``report``, ``specs`` and ``--version``."""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import ipaddress
 import json
+import os
+import socket
 import sys
 import threading
 import urllib.request
@@ -40,14 +43,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         apply_environment(parser, args, serve_options([v.name for v in all_vendors()]))
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
+        return status
     except (SpecError, FixtureError, FaultRuleError, StateFileError) as exc:
         print(f"secretmock: {exc}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        # The reader of stdout stopped early (``secretmock specs | head``): nothing left
+        # to say, and Python's own flush at exit must not fail again on the closed pipe.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="secretmock", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="secretmock",
+        description="An offline emulator of the secrets-management APIs of Prisme.ai, "
+        "LangWatch, Instabase AI Hub, InsForge and Fireworks AI, checked against each "
+        "vendor's OpenAPI spec.",
+        epilog="'secretmock COMMAND --help' tells more about each command; the README "
+        "has examples of every way to use it.",
+    )
     parser.add_argument("--version", action="version", version=f"secretmock {__version__}")
     commands = parser.add_subparsers(dest="command")
     serve = commands.add_parser(
@@ -67,6 +84,12 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--html", type=Path, metavar="FILE", help="write the report as one static HTML page here"
     )
+    report.add_argument(
+        "--admin-token",
+        default=os.environ.get("SECRETMOCK_ADMIN_TOKEN"),
+        metavar="TOKEN",
+        help="the server's admin token, if it has one [env SECRETMOCK_ADMIN_TOKEN]",
+    )
     report.set_defaults(run=_report)
     specs = commands.add_parser("specs", help="validate the specs and list their operations")
     specs.set_defaults(run=_specs)
@@ -77,6 +100,7 @@ def _serve(args: argparse.Namespace) -> int:
     from secretmock import standalone
     from secretmock.engine.app import build_app
     from secretmock.engine.sources import Sources
+    from secretmock.http_protocol import ConnectionLimits
 
     fixture_files = args.fixtures or [default_fixtures_path()]
     emulator = Emulator(
@@ -84,10 +108,15 @@ def _serve(args: argparse.Namespace) -> int:
         fixture_files,
         Sources(seed=args.seed),
         only_vendor=args.vendor,
+        max_body_bytes=args.max_body,
         vendor_versions=dict(args.vendor_version or ()),
     )
+    refusal = admin_refusal(args.host, args.admin_token, args.admin_open)
+    if refusal is not None:
+        print(f"secretmock: {refusal}", file=sys.stderr)
+        return 2
     scenario = _set_scenario(emulator, args)
-    app: ASGIApp = build_app(emulator, only_vendor=args.vendor)
+    app: ASGIApp = build_app(emulator, only_vendor=args.vendor, admin_token=args.admin_token)
     if args.access_log:
         from secretmock.access_log import AccessLog, access_logger
 
@@ -108,14 +137,40 @@ def _serve(args: argparse.Namespace) -> int:
     warm_up.daemon = True
     warm_up.start()
     state_writer = writer_for(emulator, args.state).start() if args.state else None
-    standalone.run(app, sock, args.log_level, args.ready_file)
+    limits = ConnectionLimits(idle_timeout=args.idle_timeout)
+    standalone.run(app, sock, args.log_level, args.ready_file, limits)
     if args.report:
         from secretmock.engine.report import build_report
 
-        args.report.write_text(json.dumps(build_report(emulator), indent=2))
+        report = json.dumps(build_report(emulator), indent=2)
+        standalone.write_atomically(args.report, report)
     if state_writer is not None:
         state_writer.stop()  # and writes what changed since its last write
     return 0
+
+
+def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:
+    """Why ``serve`` must not start on ``host`` (``None``: it may). An address other
+    than loopback with neither an admin token nor ``--admin-open`` is refused: anyone
+    who reaches it could read every secret through the admin API."""
+    if token or admin_open or _is_loopback(host):
+        return None
+    return (
+        f"refusing to serve the admin API on {host} without a token: anyone who can reach "
+        f"{host} could read and change every secret. Pass --admin-token TOKEN (or set "
+        "SECRETMOCK_ADMIN_TOKEN); or --admin-open (SECRETMOCK_ADMIN_OPEN=1) to serve it open "
+        "anyway; or bind to 127.0.0.1."
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    """Whether every address ``host`` names is a loopback address (no bind, no traffic:
+    a name is resolved locally; one that does not resolve is not loopback)."""
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return False
+    return bool(found) and all(ipaddress.ip_address(a[4][0]).is_loopback for a in found)
 
 
 def _set_scenario(emulator: Emulator, args: argparse.Namespace) -> list[str]:
@@ -169,8 +224,11 @@ def _report(args: argparse.Namespace) -> int:
     from secretmock.engine.report import junit_xml
 
     url = args.url.rstrip("/") + "/__admin__/report"
+    asked = urllib.request.Request(url)
+    if args.admin_token:
+        asked.add_header("Authorization", f"Bearer {args.admin_token}")
     try:
-        with urllib.request.urlopen(url, timeout=30) as response:
+        with urllib.request.urlopen(asked, timeout=30) as response:
             report = json.loads(response.read())
     except (OSError, ValueError) as exc:
         print(f"secretmock: cannot fetch {url}: {exc}", file=sys.stderr)

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from secretmock.engine.sources import parse_time
+from secretmock.http_protocol import IDLE_TIMEOUT_S
 
 ENV_PREFIX = "SECRETMOCK_"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
@@ -58,6 +59,22 @@ def port(text: str) -> int:
     number = int(text)
     if not 0 <= number <= 65535:
         raise argparse.ArgumentTypeError(f"{text} is not a port number (0 to 65535)")
+    return number
+
+
+def seconds(text: str) -> float:
+    """A positive number of seconds."""
+    number = float(text)
+    if not number > 0 or number == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of seconds")
+    return number
+
+
+def byte_count(text: str) -> int:
+    """A positive whole number of bytes."""
+    number = int(text)
+    if number <= 0:
+        raise argparse.ArgumentTypeError(f"{text} is not a positive number of bytes")
     return number
 
 
@@ -138,6 +155,34 @@ def serve_options(vendor_names: Sequence[str]) -> list[Option]:
             'once the server answers, write {"url": ..., "pid": ...} to FILE (atomically)',
             Path,
             metavar="FILE",
+        ),
+        Option(
+            "--max-body",
+            "largest request body, for every vendor and the admin API (a larger one gets "
+            "413); default: each vendor's real limit where known, else 1 MiB",
+            byte_count,
+            metavar="BYTES",
+        ),
+        Option(
+            "--idle-timeout",
+            "close a connection whose client sends nothing for this many seconds while "
+            "the server waits on it (before its request, or amid its headers or body)",
+            seconds,
+            IDLE_TIMEOUT_S,
+            metavar="SECONDS",
+        ),
+        Option(
+            "--admin-token",
+            "make every admin call but health need 'Authorization: Bearer TOKEN'",
+            metavar="TOKEN",
+        ),
+        Option(
+            "--admin-open",
+            "serve the admin API without a token on an address other than loopback "
+            "(refused otherwise: anyone who reaches the address could read every secret)",
+            switch,
+            False,
+            kind="switch",
         ),
         Option(
             "--access-log",

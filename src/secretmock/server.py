@@ -10,18 +10,22 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-from secretmock.dropping import DroppingProtocol
+from secretmock.http_protocol import ConnectionLimits, uvicorn_config
 
 
 class BackgroundServer:
-    """uvicorn serving ``app`` on a free port of ``host``, in a daemon thread.
+    """uvicorn serving ``app`` on a free port of ``host``, in a daemon thread, with the
+    same connection limits as ``secretmock serve`` (:mod:`secretmock.http_protocol`).
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``url`` is the
     root URL (``http://127.0.0.1:PORT``) once started.
     """
 
-    def __init__(self, app: ASGIApp, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self, app: ASGIApp, host: str = "127.0.0.1", limits: ConnectionLimits | None = None
+    ) -> None:
         self._app = app
+        self._limits = limits or ConnectionLimits()
         self._host = host
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
@@ -32,9 +36,7 @@ class BackgroundServer:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         sock.bind((self._host, 0))
         port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._app, log_level="warning", lifespan="off", http=DroppingProtocol
-        )
+        config = uvicorn_config(self._app, self._limits, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, daemon=True, name="secretmock"

@@ -10,17 +10,21 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import uvicorn
 from starlette.types import ASGIApp
 
-from secretmock.dropping import DroppingProtocol
+from secretmock.http_protocol import ConnectionLimits, uvicorn_config
 
 READY_POLL_S = 0.01
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -44,11 +48,26 @@ def root_url(sock: socket.socket) -> str:
     return f"http://{shown}:{port}"
 
 
-def run(app: ASGIApp, sock: socket.socket, log_level: str, ready_file: Path | None) -> None:
-    """Serves ``app`` on ``sock`` until SIGINT (or SIGTERM), then removes ``ready_file``.
+def run(
+    app: ASGIApp,
+    sock: socket.socket,
+    log_level: str,
+    ready_file: Path | None,
+    limits: ConnectionLimits | None = None,
+) -> None:
+    """Serves ``app`` on ``sock`` until SIGINT or SIGTERM, then removes ``ready_file``.
+
+    Both signals stop the server the same graceful way and return here, so that the
+    caller writes its files and exits 0. (uvicorn restores the handlers it found and
+    raises the signal again once it has stopped; with SIGTERM's default handler that
+    killed the process before ``--report`` was written. The handlers installed here
+    only ask the server to stop, so the raised signal does nothing more.)
     uvicorn's own access log stays off: it prints query strings whole (see
-    :mod:`secretmock.access_log`)."""
-    config = uvicorn.Config(app, log_level=log_level, access_log=False, http=DroppingProtocol)
+    :mod:`secretmock.access_log`).
+    """
+    config = uvicorn_config(
+        app, limits or ConnectionLimits(), log_level=log_level, access_log=False
+    )
     server = uvicorn.Server(config)
     if ready_file is not None:
         announce = threading.Thread(
@@ -58,13 +77,21 @@ def run(app: ASGIApp, sock: socket.socket, log_level: str, ready_file: Path | No
             name="secretmock-ready",
         )
         announce.start()
+    previous = {signum: signal.signal(signum, _stopper(server)) for signum in STOP_SIGNALS}
     try:
         server.run(sockets=[sock])
-    except KeyboardInterrupt:
-        pass  # uvicorn raises SIGINT again once it has shut down, as uvicorn.run() expects
     finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
         if ready_file is not None:
             ready_file.unlink(missing_ok=True)
+
+
+def _stopper(server: uvicorn.Server) -> Callable[[int, FrameType | None], None]:
+    def stop(signum: int, frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    return stop
 
 
 def _write_when_started(server: uvicorn.Server, ready_file: Path, url: str) -> None:

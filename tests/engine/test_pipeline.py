@@ -136,9 +136,9 @@ def send(
             id="malformed-body",
         ),
         pytest.param(
-            # Refused before authentication: no credential, and still the body's answer.
+            # Refused before authentication: no credential, and still the vendor's 413.
             "PUT", "/api/items/a", JSON, b'{"value": "' + b"v" * LIMIT + b'"}',
-            400, {"error": "malformed_body", "detail": "the request body is too large"},
+            413, {"error": "status_error", "detail": "None"},
             "putItem", None, False,
             id="too-large-body",
         ),
@@ -233,11 +233,8 @@ def test_the_base_path_is_the_mount_prefix_then_the_specs_server_path(
 
 CREATE = "/v1/accounts/acme/secrets"
 FIREWORKS_AUTH = {"authorization": "Bearer fw-test-acme", "content-type": "application/json"}
-TOO_LARGE_ANSWER = {
-    "code": 3,
-    "message": "invalid character in request body: the request body is too large",
-    "details": [],
-}
+TOO_LARGE_ANSWER = {"code": 8, "message": "Payload Too Large", "details": []}
+"""Fireworks' 413 (grpc-gateway's body, RESOURCE_EXHAUSTED; docs/vendors/fireworks.md)."""
 
 
 def _last_entry(emulator: Emulator) -> JournalEntry:
@@ -254,9 +251,10 @@ def test_a_body_over_the_limit_is_refused_and_journaled(
     monkeypatch.setattr(emulator.pipelines["fireworks"], "max_body_bytes", LIMIT)
     before = emulator.tenant_snapshot("fireworks", "acme")
     response = api.request("POST", "/fireworks" + CREATE, headers=FIREWORKS_AUTH, data=_oversized())
-    assert (response.status_code, response.json()) == (400, TOO_LARGE_ANSWER)
+    assert (response.status_code, response.json()) == (413, TOO_LARGE_ANSWER)
     entry = _last_entry(emulator)
-    assert (entry.status, entry.operation_id, entry.path) == (400, "Gateway_CreateSecret", CREATE)
+    assert (entry.status, entry.operation_id, entry.path) == (413, "Gateway_CreateSecret", CREATE)
+    assert entry.body == f"<not read: over {LIMIT} bytes>"
     assert emulator.tenant_snapshot("fireworks", "acme") == before
 
 
@@ -269,9 +267,10 @@ def test_an_intercepted_body_over_the_limit_is_refused_and_journaled(
         response = session.post(
             "https://api.fireworks.ai" + CREATE, headers=FIREWORKS_AUTH, data=_oversized()
         )
-    assert (response.status_code, response.json()) == (400, TOO_LARGE_ANSWER)
+    assert (response.status_code, response.json()) == (413, TOO_LARGE_ANSWER)
     entry = _last_entry(emulator)
-    assert (entry.status, entry.operation_id, entry.path) == (400, "Gateway_CreateSecret", CREATE)
+    assert (entry.status, entry.operation_id, entry.path) == (413, "Gateway_CreateSecret", CREATE)
+    assert entry.body == f"<not read: over {LIMIT} bytes>"
     assert emulator.tenant_snapshot("fireworks", "acme") == before
 
 

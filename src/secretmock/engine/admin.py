@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,10 +12,13 @@ from starlette.routing import Route, Router
 
 from secretmock import __version__
 from secretmock.dashboard import dashboard_page
+from secretmock.engine import json_values
 from secretmock.engine.admin_scenarios import scenario_routes
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.report import build_report, violation_records
+
+WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
@@ -49,7 +52,7 @@ def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> 
         if vendor not in emulator.vendors:
             return _error(404, "unknown_vendor", f"unknown vendor {vendor!r}")
         try:
-            entry = json.loads(await request.body() or b"{}")
+            entry = json_values.loads(await request.body() or b"{}")
         except ValueError as exc:
             return _error(400, "malformed_json", f"the body is not valid JSON: {exc}")
         if not isinstance(entry, dict):
@@ -127,8 +130,10 @@ def vendor_overview(
 
 
 def _int_param(request: Request, name: str) -> int | None:
+    """The parameter as a whole number of ASCII digits (``str.isdigit`` would take "²"),
+    ``0`` when absent, ``None`` when it is anything else."""
     raw = request.query_params.get(name, "0")
-    return int(raw) if raw.isdigit() else None
+    return int(raw) if WHOLE_NUMBER.fullmatch(raw) else None
 
 
 def _error(status: int, error: str, message: str) -> JSONResponse:

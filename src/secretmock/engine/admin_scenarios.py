@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from secretmock.engine import json_values
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.sources import EmulatedClock, format_time, parse_time
@@ -126,16 +126,13 @@ def set_clock(clock: EmulatedClock, change: Any) -> None:
 
 
 async def json_body(request: Request) -> Any:
-    """The request's JSON body; :class:`BadRequest` when it does not parse (NaN and
-    Infinity included: no JSON parser of a real client reads them)."""
+    """The request's JSON body; :class:`BadRequest` when it does not parse, or holds a
+    value no JSON client reads back (NaN, Infinity, a lone surrogate:
+    :mod:`secretmock.engine.json_values`)."""
     try:
-        return json.loads(await request.body() or b"null", parse_constant=_not_json)
-    except (ValueError, RecursionError) as exc:
+        return json_values.loads(await request.body() or b"null")
+    except ValueError as exc:
         raise BadRequest("malformed_json", f"the body is not valid JSON: {exc}") from exc
-
-
-def _not_json(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def error(status: int, code: str, message: str) -> JSONResponse:

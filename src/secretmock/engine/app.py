@@ -14,8 +14,10 @@ import json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.engine.admin import admin_app
+from secretmock.engine.admin_guard import AdminGuard
 from secretmock.engine.asgi import VendorApp
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.incoming import MAX_BODY_BYTES
 
 ADMIN_PREFIX = "/__admin__"
 
@@ -64,14 +66,19 @@ async def _not_found(send: Send, prefixes: list[str]) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-def build_app(emulator: Emulator, only_vendor: str | None = None) -> PrefixDispatcher:
+def build_app(
+    emulator: Emulator, only_vendor: str | None = None, admin_token: str | None = None
+) -> PrefixDispatcher:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
-    API under ``/__admin__`` either way."""
+    API under ``/__admin__`` either way, behind its guard (``admin_token``: see
+    :mod:`secretmock.engine.admin_guard`)."""
     prefixes = {
         name: "" if only_vendor else pipeline.vendor.prefix
         for name, pipeline in emulator.pipelines.items()
     }
-    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin_app(emulator, prefixes)}
+    admin_limit = emulator.max_body_bytes or MAX_BODY_BYTES
+    admin = AdminGuard(admin_app(emulator, prefixes), admin_token, admin_limit)
+    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))
     for pipeline in emulator.pipelines.values():

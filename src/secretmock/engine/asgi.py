@@ -29,12 +29,20 @@ class VendorApp:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return
-        body, too_large = await _read_body(receive, self.pipeline.max_body_bytes)
+        headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
+        limit = self.pipeline.max_body_bytes
+        if _declared_length(headers) > limit:
+            body, too_large = b"", True  # refused unread
+        else:
+            read = await _read_body(receive, limit)
+            if read is None:
+                return  # the client left mid-body: nothing to run, no one to answer
+            body, too_large = read
         request = incoming_request(
             scope["method"],
             _route_path(scope),
             scope.get("query_string", b"").decode("latin-1"),
-            ((k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]),
+            headers,
             body,
             too_large,
         )
@@ -43,6 +51,14 @@ class VendorApp:
             await _carry_out_fault(outcome, scope, receive, send)
             return
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
+
+
+def _declared_length(headers: list[tuple[str, str]]) -> int:
+    """The ``Content-Length`` the client announced, or -1 (none, or not a number)."""
+    for name, value in headers:
+        if name.lower() == "content-length":
+            return int(value) if value.strip().isascii() and value.strip().isdigit() else -1
+    return -1
 
 
 async def _carry_out_fault(outcome: Outcome, scope: Scope, receive: Receive, send: Send) -> None:
@@ -63,21 +79,23 @@ async def _carry_out_fault(outcome: Outcome, scope: Scope, receive: Receive, sen
         pass
 
 
-async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool]:
-    """The body, and whether it was larger than ``limit`` (then what came past the limit
-    was read and dropped, never kept)."""
+async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
+    """The body, and whether it is larger than ``limit``: then reading stops as soon as
+    the limit is passed, so no more than the limit and one chunk is ever held (the
+    server drops the rest as it arrives). ``None`` when the client went away before the
+    body ended: a request with part of its body is never acted on."""
     chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            break
+            return None
         chunk = message.get("body", b"")
         size += len(chunk)
-        if size <= limit:
-            chunks.append(chunk)
+        if size > limit:
+            return b"", True
+        chunks.append(chunk)
         if not message.get("more_body", False):
-            break
-    return b"".join(chunks), size > limit
+            return b"".join(chunks), False
 
 
 def _route_path(scope: Scope) -> str:

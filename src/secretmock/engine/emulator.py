@@ -17,6 +17,7 @@ from secretmock.engine.fixtures import (
     load_fixture_files,
     load_vendor_versions,
 )
+from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import REAL_TIME, Sources
@@ -39,9 +40,13 @@ class Emulator:
         fixture_files: Sequence[Path] = (),
         sources: Sources | None = None,
         only_vendor: str | None = None,
+        max_body_bytes: int | None = None,
         vendor_versions: Mapping[str, str] | None = None,
     ) -> None:
+        """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
+        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
         self.sources = sources or Sources()
+        self.max_body_bytes = max_body_bytes
         self.clock = self.sources.clock
         """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
@@ -59,7 +64,13 @@ class Emulator:
         """Rules given at start-up (``serve --faults``): added again after every reset."""
         self.pipelines = {
             name: VendorPipeline(
-                vendor, specs[name], VendorStore(), self.sources, self.journal, faults=self.faults
+                vendor,
+                specs[name],
+                VendorStore(),
+                self.sources,
+                self.journal,
+                max_body_bytes or vendor.max_body_bytes or MAX_BODY_BYTES,
+                faults=self.faults,
             )
             for name, vendor in self.vendors.items()
         }

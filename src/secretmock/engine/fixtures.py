@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.json_values import unreadable_value
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.vendor_api import Vendor
@@ -104,6 +105,11 @@ def build_tenant(
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
+    # YAML's .nan and .inf, "\ud800" escapes: stored, they would break every answer
+    # that includes them, so a tenant holding one is refused like any other bad entry.
+    problem = unreadable_value({"id": tenant_id, **entry})
+    if problem is not None:
+        raise FixtureError(f"{where}: {problem}: no JSON client could read it back")
     tenant: TenantState[Any] = TenantState(tenant_id)
     for index, raw in enumerate(_list(entry, "credentials", where)):
         credential = _credential(vendor, tenant_id, raw, f"{where}: credentials[{index}]")

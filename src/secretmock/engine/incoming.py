@@ -9,18 +9,20 @@ and the vendor's error envelope.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from secretmock.engine import json_values
 from secretmock.engine.sources import Sources
 
 JSON_TYPES = ("application/json",)
 
-MAX_BODY_BYTES = 16 * 1024 * 1024
-"""The largest body a vendor pipeline reads; a larger one is refused (see
-``VendorPipeline.max_body_bytes``, which a transport reads it from)."""
+MAX_BODY_BYTES = 1024 * 1024
+"""The largest body a vendor pipeline reads when neither the vendor's declaration
+(``Vendor.max_body_bytes``, the real service's limit where known) nor ``--max-body``
+says otherwise; a larger one is refused with 413 (see ``VendorPipeline.max_body_bytes``,
+which a transport reads it from)."""
 
 _NOT_ROUTED = Sources(seed=0)
 """Stands in for the pipeline's sources until the pipeline routes the request."""
@@ -110,12 +112,13 @@ def is_json(content_type: str) -> bool:
 
 def parse_json_body(request: IncomingRequest) -> Any:
     """The parsed JSON body; ``None`` if there is none or it is not declared as JSON.
-    Raises :class:`MalformedBody` when it is declared as JSON and does not parse."""
+    Raises :class:`MalformedBody` when it is declared as JSON and does not parse, or
+    holds a value no client could read back (NaN, Infinity, a lone surrogate: see
+    :mod:`secretmock.engine.json_values`): the vendors' JSON parsers refuse the first
+    two, and the emulator could not answer the third as JSON."""
     if not request.body or not is_json(request.content_type):
         return None
     try:
-        return json.loads(request.body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        return json_values.loads(request.body)
+    except ValueError as exc:  # UnreadableJson, json's own errors, UnicodeDecodeError
         raise MalformedBody(str(exc)) from exc
-    except RecursionError as exc:
-        raise MalformedBody("the JSON is nested too deeply") from exc

@@ -1,8 +1,11 @@
 """The journal: what each request was, what it got, and how it broke the spec.
 
 Bounded in memory (the oldest entries go first) and safe to share between threads.
-Secret values never enter it: request bodies are stored with every field the vendor
-declares secret replaced by ``"<redacted>"``, and violations carry no values at all.
+Secret values never enter it: a request body that validated is stored with every field
+the vendor declares secret replaced by ``"<redacted>"``; any other body (one that broke
+the spec or that the vendor refused as invalid, did not parse, was too large, or was sent
+to an operation that takes none) is stored as its :func:`shape` alone, with no string or
+number from it; violations carry no values at all; and no header is stored.
 """
 
 from __future__ import annotations
@@ -18,6 +21,10 @@ from secretmock.engine.violations import Violation
 
 REDACTED = "<redacted>"
 DEFAULT_CAPACITY = 10_000
+SHAPE_DEPTH = 16
+"""How deep :func:`shape` describes a document; below, a node is only named."""
+SHAPE_ITEMS = 10
+"""A longer array is recorded by its length alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,6 +105,28 @@ class Journal:
             self._entries.clear()
             self._violating.clear()
             self._coverage.clear()
+
+
+def shape(document: Any, depth: int = 0) -> Any:
+    """``document`` reduced to its shape, for a body the journal may not keep: object
+    keys stay (violations name them in their locations anyway), every string, number and
+    boolean becomes its type (a string with its length), an array longer than
+    ``SHAPE_ITEMS`` its length, and a node deeper than ``SHAPE_DEPTH`` its type."""
+    if isinstance(document, dict):
+        if depth >= SHAPE_DEPTH:
+            return f"<object: {len(document)} keys>"
+        return {key: shape(value, depth + 1) for key, value in document.items()}
+    if isinstance(document, list):
+        if depth >= SHAPE_DEPTH or len(document) > SHAPE_ITEMS:
+            return [f"<array: {len(document)} items>"]
+        return [shape(item, depth + 1) for item in document]
+    if isinstance(document, str):
+        return f"<string: {len(document)} chars>"
+    if isinstance(document, bool):
+        return "<boolean>"
+    if isinstance(document, int | float):
+        return "<number>"
+    return document  # null
 
 
 def redact(document: Any, secret_fields: Iterable[str]) -> Any:

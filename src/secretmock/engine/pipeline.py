@@ -31,7 +31,7 @@ from secretmock.engine.incoming import (
     MalformedBody,
     parse_json_body,
 )
-from secretmock.engine.journal import Journal, redact
+from secretmock.engine.journal import Journal, redact, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec
@@ -47,6 +47,11 @@ from secretmock.engine.vendor_api import (
 from secretmock.engine.violations import Violation, malformed_json
 
 log = logging.getLogger("secretmock")
+
+REFUSED_AS_INVALID = frozenset({400, 422})
+"""The statuses by which the vendors refuse a body as invalid: a body a handler refused
+so, though the spec let it through, is journaled as its shape, like any body that does
+not validate."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,9 @@ class Outcome:
     disconnect: bool = False
     """The transport closes the connection instead of answering (``reply`` is then
     :data:`NO_ANSWER`, journaled as status 0)."""
+    body_valid: bool = False
+    """The body passed request validation for an operation that declares one: the
+    journal keeps it (secret fields redacted); otherwise only its shape."""
 
 
 NO_ANSWER = Reply(0, None)
@@ -106,6 +114,11 @@ class VendorPipeline:
         """A larger body is refused; a transport stops reading it there."""
         self.faults = faults or FaultRules({vendor.name: declared_statuses(spec)})
         """The fault rules (the emulator shares one set between its vendors)."""
+        self._takes_body = frozenset(
+            op.operation_id
+            for op in spec.operations
+            if "requestBody" in spec.document["paths"][op.path_template][op.method]
+        )
 
     @property
     def base_path(self) -> str:
@@ -155,19 +168,22 @@ class VendorPipeline:
     def _served(
         self, match: Match, request: IncomingRequest, principal: Principal, body: Any = None
     ) -> Outcome:
-        """The request parsed (unless the vendor parsed it before authentication: then
+        """The request parsed (unless the vendor parsed it before authenticating: then
         ``body``), validated and answered by its handler."""
         violations: tuple[Violation, ...] = ()
+        body_valid = False
         try:
             if not self.vendor.parses_body_first:
                 body = self._parsed_body(request)
             checked = self._checked(match, request, body)
+            body_valid = request.operation_id in self._takes_body
             reply = self._dispatch(match, request, principal, checked)
         except VendorError as error:
             reply = error.reply
         except _Refused as refused:
             reply, violations = refused.reply, refused.violations
-        return self._finish(match, request, reply, violations, body, principal.tenant_id)
+        outcome = self._finish(match, request, reply, violations, body, principal.tenant_id)
+        return replace(outcome, body_valid=body_valid) if body_valid else outcome
 
     def _finish(
         self,
@@ -239,11 +255,10 @@ class VendorPipeline:
         return replace(reply, headers={**reply.headers, "retry-after": str(retry_after)})
 
     def _too_large(self, request: IncomingRequest) -> _Refused:
-        """The refusal of a body over the limit, the one place that answers it (with the
-        vendor's malformed-body answer, for now). It comes before authentication: a
+        """The refusal of a body over the limit, the one place that answers it: the
+        vendor's own 413. It comes before authentication: the body is never read, and a
         server stops reading such a body before its authentication runs."""
-        reply = self.vendor.errors.malformed_body(request, "the request body is too large")
-        return _Refused(reply, ())
+        return _Refused(self.vendor.errors.status_error(request, 413, None), ())
 
     def _parsed_body(self, request: IncomingRequest) -> Any:
         try:
@@ -303,10 +318,21 @@ class VendorPipeline:
             query=request.query_string,
             status=outcome.reply.status,
             duration_ms=round(duration_ms, 3),
-            body=redact(outcome.request_body, self.vendor.secret_fields),
+            body=self._recorded_body(request, outcome),
             violations=outcome.violations,
             fault=outcome.fault_id,
         )
+
+    def _recorded_body(self, request: IncomingRequest, outcome: Outcome) -> Any:
+        """What the journal keeps of the request's body: never a secret value (see
+        :mod:`secretmock.engine.journal`)."""
+        if request.body_too_large:
+            return f"<not read: over {self.max_body_bytes} bytes>"
+        if outcome.request_body is None:
+            return f"<not parsed: {len(request.body)} bytes>" if request.body else None
+        if outcome.body_valid and outcome.reply.status not in REFUSED_AS_INVALID:
+            return redact(outcome.request_body, self.vendor.secret_fields)
+        return shape(outcome.request_body)
 
 
 def encode(body: object) -> bytes:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from secretmock.engine import json_values
 from secretmock.engine.state import StateError, restore_state, state_document
 
 if TYPE_CHECKING:
@@ -56,13 +57,9 @@ def read_state_file(path: Path) -> Any | None:
             f"{path}: the state file is empty (delete it to start from the fixtures)"
         )
     try:
-        return json.loads(text, parse_constant=_refuse_constant)
+        return json_values.loads(text)
     except ValueError as exc:
         raise StateFileError(f"{path}: the state file is not valid JSON: {exc}") from exc
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
 
 
 def write_atomically(path: Path, data: bytes) -> None:

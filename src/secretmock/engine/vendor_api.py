@@ -138,6 +138,9 @@ class Vendor:
     """Puts what every tenant of this vendor has (built-in secrets) into a new tenant."""
     secret_fields: frozenset[str] = frozenset({"value"})
     """Request-body keys whose values are secrets: redacted in the journal and reports."""
+    max_body_bytes: int | None = None
+    """The real service's request-body limit, where known (its fidelity notes give the
+    source); ``None``: the emulator's default (``incoming.MAX_BODY_BYTES``)."""
     record_type: type | None = None
     """The dataclass of the vendor's stored records, which the whole-state document
     (``/__admin__/state``) writes and reads field by field; ``None``: records are plain

@@ -136,9 +136,14 @@ def basic_credentials(headers: Mapping[str, str]) -> tuple[str, str] | None:
 
 
 def iso_timestamp(moment: datetime) -> str:
-    """JavaScript's ``Date.toISOString()`` form: UTC, milliseconds, ``Z``."""
+    """JavaScript's ``Date.toISOString()`` form: UTC, milliseconds, ``Z``, the year in
+    four digits for every year (``0001-01-01T00:00:00.000Z``). Not ``strftime("%Y")``:
+    the C library does not zero-pad years below 1000."""
     utc = moment.astimezone(UTC)
-    return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T"
+        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 def unix_millis(moment: datetime) -> int:

@@ -23,6 +23,8 @@ CURRENT = Vendor(
     seed_secret=models.seed_secret,
     init_tenant=keys.init_tenant,
     export_secret=models.export,
+    # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
+    max_body_bytes=100 * 1024 * 1024,
     record_type=models.Secret,
     record_key="key",
     # Express parses JSON (server.ts express.json()) before the routes' verifyAdmin.

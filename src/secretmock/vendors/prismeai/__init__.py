@@ -13,6 +13,8 @@ VENDOR = Vendor(
     errors=errors.Envelope(),
     seed_secret=models.seed_secret,
     export_secret=models.export,
+    # The api-gateway's UPLOADS_MAX_SIZE, 10 MB (docs/vendors/prismeai.md, "Limits")
+    max_body_bytes=10_000_000,
     record_type=models.Secret,
     record_key="name",
 )

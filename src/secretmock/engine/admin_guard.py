@@ -1,0 +1,198 @@
+"""The admin API's guard: who may call it, what it takes, and JSON in every answer.
+
+An ASGI wrapper around the admin router (README, "Admin API" and "Limits"), so the
+routes themselves stay plain:
+
+* with an admin token, every call but ``GET /health`` needs ``Authorization: Bearer
+  <token>`` (401 otherwise);
+* a request from a web page of another origin (its ``Origin`` names another host) may
+  not change anything (403), and a body, or any ``Content-Type``, that is not JSON is
+  refused (415): together they keep a page in a browser from resetting or rewriting a
+  running emulator, by form or by ``fetch``;
+* a body over the limit is refused (413) without being read past the limit;
+* every answer but the dashboard's page is JSON: the router's plain-text 404 and 405
+  are rewritten, and an exception becomes a JSON 500 (logged), never a trace.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from secretmock.engine.incoming import is_json
+
+log = logging.getLogger("secretmock")
+
+OPEN_CALLS = frozenset({("GET", "/health"), ("GET", "/")})
+"""What an admin token does not guard: health (a harness polls it before it knows
+anything) and the dashboard's page (it holds no data, and asks for the token itself)."""
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
+
+class _BodyTooLarge(Exception):
+    """Raised by the guarded ``receive`` once the body passes the limit."""
+
+
+class AdminGuard:
+    """Wraps the admin router ``app``; ``token`` ``None`` leaves it open (loopback)."""
+
+    def __init__(self, app: ASGIApp, token: str | None, max_body_bytes: int) -> None:
+        self._app = app
+        self._token = token.encode() if token else None
+        self._limit = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
+        refusal = self._refusal(scope, headers)
+        if refusal is not None:
+            await send_json(send, *refusal)
+            return
+        answer = _JsonAnswers(send, f"{scope['method']} {scope['path']}")
+        try:
+            await self._app(scope, self._limited(receive), answer.send)
+        except _BodyTooLarge:
+            await answer.fail(413, "payload_too_large", self._too_large_message())
+        except Exception:
+            log.exception("the admin API failed on %s %s", scope["method"], scope["path"])
+            await answer.fail(500, "internal_error", "the admin API failed; see the server's log")
+
+    def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[Any, ...] | None:
+        """``(status, error, message[, headers])`` of a request refused before the router."""
+        method, path = scope["method"], _route_path(scope)
+        guarded = self._token is not None and (method, path) not in OPEN_CALLS
+        if guarded and not self._authorized(headers):
+            return (
+                401,
+                "unauthorized",
+                "the admin API needs 'Authorization: Bearer <admin token>' "
+                "(the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN)",
+                {"www-authenticate": 'Bearer realm="secretmock admin"'},
+            )
+        if method not in SAFE_METHODS and _from_another_origin(headers):
+            return (403, "forbidden", "the admin API takes no call from another origin's page")
+        content_type = headers.get("content-type")
+        sends_body = _declared_length(headers) != 0 or "transfer-encoding" in headers
+        if (content_type is not None or sends_body) and not is_json(content_type or ""):
+            return (
+                415,
+                "unsupported_media_type",
+                "the admin API takes JSON bodies only (Content-Type: application/json)",
+            )
+        if _declared_length(headers) > self._limit:
+            return (413, "payload_too_large", self._too_large_message())
+        return None
+
+    def _authorized(self, headers: dict[str, str]) -> bool:
+        assert self._token is not None
+        scheme, _, given = headers.get("authorization", "").strip().partition(" ")
+        return scheme.lower() == "bearer" and hmac.compare_digest(
+            given.strip().encode("utf-8", "surrogateescape"), self._token
+        )
+
+    def _limited(self, receive: Receive) -> Receive:
+        size = 0
+
+        async def limited() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > self._limit:
+                raise _BodyTooLarge
+            return message
+
+        return limited
+
+    def _too_large_message(self) -> str:
+        return f"the admin API takes bodies of at most {self._limit} bytes (see --max-body)"
+
+
+class _JsonAnswers:
+    """Passes the router's answers on, rewriting any error that is not JSON (Starlette's
+    plain-text 404 and 405) into ``{"error", "message"}`` with the same status (the
+    dashboard's page, a 200, stays HTML)."""
+
+    def __init__(self, send: Send, call: str) -> None:
+        self._send = send
+        self._call = call
+        self._held: Message | None = None
+        self._text = b""
+        self.started = False
+
+    async def send(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.started = True
+            if message["status"] < 400 or _is_json_answer(message):
+                await self._send(message)
+            else:
+                self._held = message
+            return
+        if self._held is None:
+            await self._send(message)
+            return
+        self._text += message.get("body", b"")
+        if not message.get("more_body", False):
+            held, self._held = self._held, None
+            status = held["status"]
+            kept = {
+                k.decode("latin-1"): v.decode("latin-1")
+                for k, v in held.get("headers", [])
+                if k.lower() not in {b"content-type", b"content-length"}
+            }
+            reason = self._text.decode("utf-8", "replace") or str(status)
+            await send_json(
+                self._send, status, _error_name(reason), f"{reason}: {self._call}", kept
+            )
+
+    async def fail(self, status: int, error: str, message: str) -> None:
+        if not self.started:
+            await send_json(self._send, status, error, message)
+
+
+async def send_json(
+    send: Send, status: int, error: str, message: str, headers: dict[str, str] | None = None
+) -> None:
+    """Answers ``{"error": error, "message": message}`` with ``status``."""
+    body = json.dumps({"error": error, "message": message}).encode()
+    raw = [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+    raw += [(k.encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _is_json_answer(message: Message) -> bool:
+    for name, value in message.get("headers", []):
+        if name.lower() == b"content-type":
+            return is_json(value.decode("latin-1"))
+    return False
+
+
+def _error_name(text: str) -> str:
+    """``"Method Not Allowed"`` -> ``"method_not_allowed"``."""
+    return "_".join(text.lower().split()) or "error"
+
+
+def _declared_length(headers: dict[str, str]) -> int:
+    raw = headers.get("content-length", "0").strip()
+    return int(raw) if raw.isascii() and raw.isdigit() else 0
+
+
+def _from_another_origin(headers: dict[str, str]) -> bool:
+    """Whether a browser says the call comes from a page of another origin."""
+    origin = headers.get("origin")
+    if origin is None:
+        return headers.get("sec-fetch-site", "same-origin") == "cross-site"
+    return urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
+
+
+def _route_path(scope: Scope) -> str:
+    path: str = scope["path"]
+    root: str = scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path

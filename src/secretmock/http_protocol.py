@@ -1,0 +1,245 @@
+"""uvicorn's HTTP protocol with the limits a server on a shared machine needs.
+
+uvicorn's httptools protocol has no limit on request headers (llhttp buffers a header
+value until it ends: a 200 MB header is 200 MB of memory), no timeout on a client that
+stops sending (a silent connection, half-sent headers or a stalled body stay open
+forever), and at shutdown it waits without end for a body that never comes. This
+subclass adds, per connection:
+
+* a **header limit**: a request line and headers over ``max_header_bytes`` in total are
+  answered ``431`` (JSON) and the connection closed, with at most one read more than
+  the limit ever held;
+* a **read timeout**: a connection waiting on its client (no request yet, headers or
+  body incomplete, idle between requests) that sends nothing for ``idle_timeout``
+  seconds is closed; one whose answer is being made is left alone;
+* a **shutdown** that closes at once a connection whose request is still waiting for
+  its body (it can never be answered), gives an answer being made (a fault's delay)
+  until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
+  connection with no answer (as a stopped server does: never uvicorn's plain-text 500);
+* and JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP.
+
+It is passed to ``uvicorn.Config(http=...)`` by :func:`guarded_protocol`, for
+``secretmock serve`` and for the background server of the tests and the pytest plugin,
+and offers each request the ``secretmock.drop`` extension of
+:class:`~secretmock.dropping.DroppingProtocol` too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import httptools
+import uvicorn
+from starlette.types import ASGIApp
+
+from secretmock.dropping import DroppingProtocol
+
+MAX_HEADER_BYTES = 64 * 1024
+IDLE_TIMEOUT_S = 30.0
+GRACEFUL_SHUTDOWN_S = 3
+"""How long shutdown waits for answers being made before it cuts them (under the 5 s the
+contract allows, leaving time to write the report and state files)."""
+CUT_AFTER_S = GRACEFUL_SHUTDOWN_S - 0.5
+"""When a connection whose answer is still being made is closed, with no answer, just
+before uvicorn cancels that answer."""
+
+
+@dataclass(frozen=True)
+class ConnectionLimits:
+    """The limits of :class:`GuardedHttpToolsProtocol`, one set per server."""
+
+    max_header_bytes: int = MAX_HEADER_BYTES
+    idle_timeout: float = IDLE_TIMEOUT_S
+
+
+class _HeadersTooLarge(Exception):
+    """Raised from a parser callback to stop parsing a request whose head is too large."""
+
+
+def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]:
+    """The protocol class to give ``uvicorn.Config(http=...)`` for these limits."""
+    return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits})
+
+
+class GuardedHttpToolsProtocol(DroppingProtocol):
+    """See the module. Built on :class:`~secretmock.dropping.DroppingProtocol` (uvicorn's
+    ``HttpToolsProtocol`` offering the ``disconnect`` fault's drop extension); relies on
+    its parser callbacks and its ``cycle`` (the request being served), as of uvicorn
+    0.30 to 0.54."""
+
+    limits = ConnectionLimits()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._in_head = True
+        """Between the start of a request (or of the connection) and its last header."""
+        self._unparsed_head = 0
+        """Bytes received while the head is incomplete (what httptools may be holding),
+        counted from the first read that starts with the head already begun."""
+        self._head_restarted = False
+        """A head began in the read being parsed: its bytes are not counted (the part of
+        that read before the head belongs to the previous request), which leaves at most
+        one read uncounted."""
+        self._parsed_head = 0
+        """Bytes of the request line and headers parsed so far."""
+        self._last_read = 0.0
+        self._read_timer: asyncio.TimerHandle | None = None
+
+    # Connection
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._last_read = self.loop.time()
+        self._arm_read_timer(self._last_read)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._read_timer is not None:
+            self._read_timer.cancel()
+            self._read_timer = None
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        # Only a time stamp per read: the timer re-arms itself (see _on_read_timeout).
+        self._last_read = self.loop.time()
+        self._unset_keepalive_if_required()
+        self._head_restarted = False
+        try:
+            self.parser.feed_data(data)
+        except httptools.HttpParserUpgrade:
+            if self._should_upgrade():
+                self.handle_websocket_upgrade()
+            else:
+                self._unsupported_upgrade_warning()
+            return
+        except httptools.HttpParserError as exc:
+            if isinstance(exc.__context__, _HeadersTooLarge):
+                self._refuse_headers()
+            else:
+                self.logger.warning("Invalid HTTP request received.")
+                self.send_400_response("Invalid HTTP request received.")
+            return
+        if self._in_head and not self._head_restarted and not self.transport.is_closing():
+            self._unparsed_head += len(data)
+            if self._unparsed_head > self.limits.max_header_bytes:
+                self._refuse_headers()
+
+    def shutdown(self) -> None:
+        if self._waiting_for_body():
+            self.transport.close()
+            return
+        super().shutdown()
+        if self.cycle is not None and not self.cycle.response_complete:
+            self.loop.call_later(CUT_AFTER_S, self._cut_if_unanswered)
+
+    def _cut_if_unanswered(self) -> None:
+        """Closes, with no answer, a connection whose answer is still being made just
+        before shutdown cancels it: otherwise uvicorn would answer the cancelled request
+        with its own plain-text 500."""
+        cycle = self.cycle
+        if cycle is not None and not cycle.response_started and not self.transport.is_closing():
+            self.transport.abort()
+
+    # Parser callbacks
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head, self._head_restarted = True, True
+        self._unparsed_head = self._parsed_head = 0
+
+    def on_url(self, url: bytes) -> None:
+        super().on_url(url)
+        self._parsed_head += len(url)
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        super().on_header(name, value)
+        self._parsed_head += len(name) + len(value) + 4  # ": " and CRLF
+
+    def on_headers_complete(self) -> None:
+        self._in_head = False
+        if self._parsed_head > self.limits.max_header_bytes:
+            raise _HeadersTooLarge
+        super().on_headers_complete()
+
+    def on_message_complete(self) -> None:
+        super().on_message_complete()
+        self._in_head, self._head_restarted, self._unparsed_head = True, True, 0
+
+    # Answers of the protocol itself
+
+    def send_400_response(self, msg: str) -> None:
+        self._answer_and_close(400, b"Bad Request", "bad_request", msg)
+
+    def _refuse_headers(self) -> None:
+        limit = self.limits.max_header_bytes
+        message = f"the request line and headers exceed {limit} bytes"
+        self._answer_and_close(
+            431, b"Request Header Fields Too Large", "request_header_fields_too_large", message
+        )
+
+    def _answer_and_close(self, status: int, reason: bytes, error: str, message: str) -> None:
+        body = json.dumps({"error": error, "message": message}).encode()
+        self.transport.write(
+            b"HTTP/1.1 %d %s\r\ncontent-type: application/json\r\ncontent-length: %d\r\n"
+            b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
+        )
+        self.transport.close()
+
+    # Read timeout
+
+    def _waiting_for_body(self) -> bool:
+        cycle = self.cycle
+        return cycle is not None and cycle.more_body and not cycle.response_started
+
+    def _waiting_for_client(self) -> bool:
+        cycle = self.cycle
+        return self._in_head or cycle is None or cycle.response_complete or self._waiting_for_body()
+
+    def _arm_read_timer(self, since: float) -> None:
+        self._read_timer = self.loop.call_at(
+            since + self.limits.idle_timeout, self._on_read_timeout
+        )
+
+    def _on_read_timeout(self) -> None:
+        self._read_timer = None
+        now = self.loop.time()
+        if now - self._last_read < self.limits.idle_timeout:
+            self._arm_read_timer(self._last_read)
+        elif self._waiting_for_client():
+            self.transport.close()
+        else:  # the answer is being made: the client is waiting on us, not we on it
+            self._arm_read_timer(now)
+
+
+def uvicorn_config(app: ASGIApp, limits: ConnectionLimits, **options: Any) -> uvicorn.Config:
+    """A uvicorn configuration serving ``app`` with :class:`GuardedHttpToolsProtocol`
+    under ``limits`` and a bounded graceful shutdown; ``options`` go to uvicorn."""
+    config = uvicorn.Config(
+        app,
+        http=guarded_protocol(limits),
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        **options,
+    )
+    _quiet_cut_requests(logging.getLogger("uvicorn.error"))
+    return config
+
+
+def _quiet_cut_requests(logger: logging.Logger) -> None:
+    """One line instead of a traceback for each answer shutdown had to cut (uvicorn logs
+    the ``CancelledError`` as an application error)."""
+    if not any(isinstance(f, _CutRequestFilter) for f in logger.filters):
+        logger.addFilter(_CutRequestFilter())
+
+
+class _CutRequestFilter(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and isinstance(record.exc_info[1], asyncio.CancelledError):
+            record.msg, record.args, record.exc_info = (
+                "an answer still being made was cut at shutdown",
+                (),
+                None,
+            )
+        return True

@@ -1,0 +1,150 @@
+"""Connection limits over a real socket (issue 8, bugs 7 and 10): request headers over
+64 KiB are refused with 431 (or the connection closed) without being buffered, and a
+connection the server waits on that sends nothing for ``--idle-timeout`` is closed.
+
+The read-timeout tests run a background server with a short timeout (0.5 s); the read
+that sees the close has a long guard, so nothing here asserts a duration.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import time
+from collections.abc import Iterator
+from typing import NamedTuple
+
+import pytest
+
+from secretmock.engine.app import build_app
+from secretmock.engine.emulator import Emulator
+from secretmock.http_protocol import MAX_HEADER_BYTES, ConnectionLimits
+from secretmock.server import BackgroundServer
+from tests.helpers import table
+from tests.robustness.test_shutdown import read_answer
+
+GUARD_S = 20.0
+ENDLESS_BYTES = 16 * 1024 * 1024
+"""More than the socket buffers between client and server hold (a few MiB on loopback):
+a client that sends this much unrefused was being read, not refused."""
+
+
+def connect(url: str) -> socket.socket:
+    host, port = url.removeprefix("http://").rsplit(":", 1)
+    client = socket.create_connection((host, int(port)))
+    client.settimeout(GUARD_S)
+    return client
+
+
+def headers_of(total: int) -> bytes:
+    """A GET whose request line and headers come to about ``total`` bytes."""
+    line = b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\n"
+    filler = b"".join(b"X-Filler-%04d: %s\r\n" % (i, b"a" * 980) for i in range(total // 1000))
+    return line + filler + b"\r\n"
+
+
+class HeaderCase(NamedTuple):
+    id: str
+    sent: bytes
+    status: bytes
+
+
+HEADER_CASES = [
+    HeaderCase("just-under-the-limit", headers_of(MAX_HEADER_BYTES - 2000), b"200"),
+    HeaderCase("just-over-the-limit", headers_of(MAX_HEADER_BYTES + 2000), b"431"),
+    HeaderCase(
+        "one-long-header",
+        b"GET /__admin__/health HTTP/1.1\r\nX-Long: " + b"a" * (2 * MAX_HEADER_BYTES) + b"\r\n\r\n",
+        b"431",
+    ),
+    HeaderCase("long-url", b"GET /" + b"a" * (2 * MAX_HEADER_BYTES) + b" HTTP/1.1\r\n\r\n", b"431"),
+]
+
+
+@table(HEADER_CASES)
+def test_request_headers_over_64_kib_are_refused(
+    server: BackgroundServer, sent: bytes, status: bytes
+) -> None:
+    with connect(server.url) as client:
+        client.sendall(sent)
+        answer = read_answer(client)
+    assert answer.startswith(b"HTTP/1.1 " + status), answer[:200]
+    if status == b"431":
+        body = json.loads(answer.partition(b"\r\n\r\n")[2])
+        assert body["error"] == "request_header_fields_too_large"
+
+
+def test_a_header_that_never_ends_is_cut_off_not_buffered(server: BackgroundServer) -> None:
+    """A client streaming one endless header is refused once it has sent more than the
+    limit; the server answers the next connection as usual."""
+    sent = 0
+    with connect(server.url) as client:
+        client.sendall(b"GET /__admin__/health HTTP/1.1\r\nX-Endless: ")
+        try:
+            while sent < ENDLESS_BYTES:
+                client.sendall(b"a" * 65536)
+                sent += 65536
+        except OSError:
+            pass  # refused: 431 sent and the connection closed (or reset) under us
+    assert sent < ENDLESS_BYTES, "16 MiB of one header were taken in"
+    with connect(server.url) as client:
+        client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert read_answer(client).startswith(b"HTTP/1.1 200")
+
+
+def test_unparseable_http_gets_a_json_400(server: BackgroundServer) -> None:
+    with connect(server.url) as client:
+        client.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        answer = read_answer(client)
+    assert answer.startswith(b"HTTP/1.1 400")
+    assert b"content-type: application/json" in answer
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "bad_request"
+
+
+@pytest.fixture(scope="module")
+def impatient_server(emulator: Emulator) -> Iterator[BackgroundServer]:
+    """A background server whose read timeout is half a second."""
+    limits = ConnectionLimits(idle_timeout=0.5)
+    with BackgroundServer(build_app(emulator), limits=limits) as running:
+        yield running
+
+
+class Silence(NamedTuple):
+    id: str
+    sent: bytes
+    """What the client sends before it goes silent."""
+
+
+SILENCES = [
+    Silence("nothing-at-all", b""),
+    Silence("half-sent-headers", b"GET /__admin__/health HTTP/1.1\r\nHo"),
+    Silence(
+        "stalled-body",
+        b"PUT /insforge/api/secrets/STRIPE_API_KEY HTTP/1.1\r\nHost: x\r\n"
+        b'Content-Length: 100\r\nContent-Type: application/json\r\n\r\n{"va',
+    ),
+]
+
+
+@table(SILENCES)
+def test_a_silent_client_is_disconnected(impatient_server: BackgroundServer, sent: bytes) -> None:
+    with connect(impatient_server.url) as client:
+        if sent:
+            client.sendall(sent)
+        assert client.recv(65536) == b"", "the server answered instead of closing"
+
+
+def test_a_slow_but_steady_client_is_not_disconnected(impatient_server: BackgroundServer) -> None:
+    """The timeout counts silence, not the request's total time: a body sent a byte at a
+    time, each within the timeout, is read and answered."""
+    body = b'{"value":"sk_test_stripe_2"}'
+    with connect(impatient_server.url) as client:
+        client.sendall(
+            b"PUT /insforge/api/secrets/STRIPE_API_KEY HTTP/1.1\r\nHost: x\r\n"
+            b"Authorization: Bearer ik_test_demo_admin\r\nContent-Type: application/json\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body)
+        )
+        for index in range(0, len(body), 4):
+            time.sleep(0.1)
+            client.sendall(body[index : index + 4])
+        assert read_answer(client).startswith(b"HTTP/1.1 200")

@@ -133,7 +133,9 @@ class Emulator:
             with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
-            self.put_tenant(fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where)
+            self.put_tenant(
+                fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where, checked=True
+            )
 
     def set_startup_faults(self, rules: Sequence[Any], where: str = "faults") -> None:
         """Makes ``rules`` (as a faults file lists them) the start-up rules and adds them
@@ -143,9 +145,15 @@ class Emulator:
         self.startup_faults = list(rules)
 
     def put_tenant(
-        self, vendor_name: str, tenant_id: str, entry: Mapping[str, Any], where: str = ""
+        self,
+        vendor_name: str,
+        tenant_id: str,
+        entry: Mapping[str, Any],
+        where: str = "",
+        checked: bool = False,
     ) -> None:
-        """Creates or replaces one tenant; raises :class:`FixtureError` if ``entry`` is bad."""
+        """Creates or replaces one tenant; raises :class:`FixtureError` if ``entry`` is bad
+        (``checked``: its values are known to be JSON-readable, as a loaded fixture's are)."""
         where = where or f"tenant {vendor_name}/{tenant_id}"
         pipeline = self.pipelines.get(vendor_name)
         if pipeline is None:
@@ -153,7 +161,7 @@ class Emulator:
         # Ids made while seeding come from a source of their own, seeded by the tenant's
         # name, so every reset gives the fixtures' secrets the same ids.
         seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.clock)
-        tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where)
+        tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where, checked)
         with pipeline.store.transaction():
             for token in tenant.credentials:
                 holder = pipeline.store.credential(token)

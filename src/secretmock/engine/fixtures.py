@@ -72,8 +72,18 @@ def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]
             )
         if not isinstance(tenant_id, str) or not tenant_id:
             raise FixtureError(f"{where}: 'id' must be a non-empty string")
-        fixtures.append(TenantFixture(vendor, tenant_id, entry, f"{where} ({vendor}/{tenant_id})"))
+        where = f"{where} ({vendor}/{tenant_id})"
+        check_readable(entry, where)
+        fixtures.append(TenantFixture(vendor, tenant_id, entry, where))
     return fixtures
+
+
+def check_readable(entry: Mapping[str, Any], where: str) -> None:
+    """Refuses an entry holding a value no JSON client could read back (YAML's .nan and
+    .inf, "\\ud800" escapes): stored, it would break every answer that includes it."""
+    problem = unreadable_value(dict(entry))
+    if problem is not None:
+        raise FixtureError(f"{where}: {problem}: no JSON client could read it back")
 
 
 def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
@@ -98,18 +108,21 @@ def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
 
 
 def build_tenant(
-    vendor: Vendor, tenant_id: str, entry: Mapping[str, Any], sources: Sources, where: str
+    vendor: Vendor,
+    tenant_id: str,
+    entry: Mapping[str, Any],
+    sources: Sources,
+    where: str,
+    checked: bool = False,
 ) -> TenantState[Any]:
     """A new tenant with the entry's credentials, the vendor's built-ins, then the
-    entry's secrets."""
+    entry's secrets. ``checked``: the entry already passed :func:`check_readable` (a
+    fixtures file's entries do when loaded, so a reset does not walk them again)."""
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
-    # YAML's .nan and .inf, "\ud800" escapes: stored, they would break every answer
-    # that includes them, so a tenant holding one is refused like any other bad entry.
-    problem = unreadable_value({"id": tenant_id, **entry})
-    if problem is not None:
-        raise FixtureError(f"{where}: {problem}: no JSON client could read it back")
+    if not checked:
+        check_readable({"id": tenant_id, **entry}, where)
     tenant: TenantState[Any] = TenantState(tenant_id)
     for index, raw in enumerate(_list(entry, "credentials", where)):
         credential = _credential(vendor, tenant_id, raw, f"{where}: credentials[{index}]")

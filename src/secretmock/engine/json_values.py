@@ -27,7 +27,8 @@ class UnreadableJson(ValueError):
 def loads(data: bytes | str) -> Any:
     """``json.loads``, refusing what a client could not read back (see the module)."""
     try:
-        document = json.loads(data, parse_constant=_refuse_constant, parse_float=_finite)
+        text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes) else data
+        document = _DECODER.decode(text)
     except RecursionError as exc:
         raise UnreadableJson("the JSON is nested too deeply") from exc
     except UnicodeDecodeError as exc:
@@ -71,3 +72,7 @@ def _finite(text: str) -> float:
     if not math.isfinite(number):
         raise UnreadableJson(f"{text} is too large for a JSON number")
     return number
+
+
+# One decoder, built once: ``json.loads`` with hooks builds a new one on every call.
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)

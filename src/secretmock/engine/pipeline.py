@@ -182,8 +182,9 @@ class VendorPipeline:
             reply = error.reply
         except _Refused as refused:
             reply, violations = refused.reply, refused.violations
-        outcome = self._finish(match, request, reply, violations, body, principal.tenant_id)
-        return replace(outcome, body_valid=body_valid) if body_valid else outcome
+        return self._finish(
+            match, request, reply, violations, body, principal.tenant_id, body_valid
+        )
 
     def _finish(
         self,
@@ -193,6 +194,7 @@ class VendorPipeline:
         violations: tuple[Violation, ...] = (),
         body: Any = None,
         tenant: str | None = None,
+        body_valid: bool = False,
     ) -> Outcome:
         """The outcome of ``reply`` once checked against the operation's responses: one
         that breaks them is an emulator bug, answered with the vendor's 500 (unless the
@@ -206,7 +208,9 @@ class VendorPipeline:
         if broken:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
-        return Outcome(reply, data, operation_id, tenant, violations, body)
+        return Outcome(
+            reply, data, operation_id, tenant, violations, body, body_valid=body_valid
+        )
 
     def _faulted(
         self,

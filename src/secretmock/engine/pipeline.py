@@ -208,9 +208,7 @@ class VendorPipeline:
         if broken:
             reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
             data = encode(reply.body)
-        return Outcome(
-            reply, data, operation_id, tenant, violations, body, body_valid=body_valid
-        )
+        return Outcome(reply, data, operation_id, tenant, violations, body, body_valid=body_valid)
 
     def _faulted(
         self,

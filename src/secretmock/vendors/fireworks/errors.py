@@ -52,20 +52,30 @@ class FireworksError(MessageError):
 
 
 class InvalidArgument(FireworksError):
+    """gRPC INVALID_ARGUMENT (3): a field breaks the spec or a rule (an id, a keyName)."""
+
     status = 400
 
 
 class Unauthenticated(FireworksError):
+    """gRPC UNAUTHENTICATED (16): no API key, or one no account holds."""
+
     status = 401
 
 
 class PermissionDenied(FireworksError):
+    """gRPC PERMISSION_DENIED (7): the key belongs to another account."""
+
     status = 403
 
 
 class NotFound(FireworksError):
+    """gRPC NOT_FOUND (5): no secret with this id in the account."""
+
     status = 404
 
 
 class AlreadyExists(FireworksError):
+    """gRPC ALREADY_EXISTS (6): the id, or the keyName, is taken."""
+
     status = 409

@@ -39,6 +39,8 @@ class InstabaseError(MessageError):
 
 
 class BadRequest(InstabaseError):
+    """A body or query that breaks the spec, or SOME without allowed_workspaces."""
+
     status = 400
 
 
@@ -49,8 +51,12 @@ class Unauthorized(InstabaseError):
 
 
 class NotFound(InstabaseError):
+    """No secret with this alias in the organization (status INFERRED)."""
+
     status = 404
 
 
 class Conflict(InstabaseError):
+    """The alias is taken in the organization (status INFERRED)."""
+
     status = 409

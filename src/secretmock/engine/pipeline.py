@@ -254,7 +254,7 @@ class VendorPipeline:
         reply = self.vendor.errors.status_error(request, status, retry_after)
         if retry_after is None:
             return reply
-        return replace(reply, headers={**reply.headers, "retry-after": str(retry_after)})
+        return reply.with_headers({"retry-after": str(retry_after)})
 
     def _too_large(self, request: IncomingRequest) -> _Refused:
         """The refusal of a body over the limit, the one place that answers it: the

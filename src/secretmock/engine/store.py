@@ -8,6 +8,7 @@ as the secret's identity (a name, an id, an alias).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,8 +30,10 @@ class Credential:
     """When the credential stops being accepted (emulated clock), e.g. a rotated key's
     grace period; ``None``: never. The vendor's ``authenticate`` checks it."""
 
-    def live(self, now: datetime) -> bool:
-        return self.expires_at is None or self.expires_at > now
+    def live(self, now: Callable[[], datetime]) -> bool:
+        """Whether it is still accepted; ``now`` is read only for one that expires (the
+        emulated clock is not free to read, and nearly no credential expires)."""
+        return self.expires_at is None or self.expires_at > now()
 
 
 @dataclass

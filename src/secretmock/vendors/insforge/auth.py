@@ -40,7 +40,7 @@ def authenticate(request: IncomingRequest, lookup: CredentialLookup) -> Principa
     api_key = api_key or request.headers.get("x-api-key") or None
     if api_key is not None:
         credential = lookup(api_key)
-        if credential is None or not is_admin_key(credential, request.sources.now()):
+        if credential is None or not is_admin_key(credential, request.sources.now):
             raise InvalidApiKey("Invalid API key", CHECK_API_KEY)
     elif bearer is None:
         raise InvalidCredentials("No admin token provided", CHECK_TOKEN)

@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -59,8 +60,9 @@ def init_tenant(tenant: Tenant, sources: Sources) -> None:
     add_reserved(tenant, "JWT_KEY_ID", "kid_" + sources.hex(32), sources)
 
 
-def is_admin_key(credential: Credential | None, now: datetime) -> bool:
-    """Whether ``credential`` is one of the project's admin API keys, still accepted."""
+def is_admin_key(credential: Credential | None, now: Callable[[], datetime]) -> bool:
+    """Whether ``credential`` is one of the project's admin API keys, still accepted at
+    the time ``now`` reads (read only for a key that expires)."""
     return (
         credential is not None
         and credential.token.startswith(API_KEY_PREFIX)

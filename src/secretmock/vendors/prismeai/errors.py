@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any
 
 from secretmock.engine.incoming import IncomingRequest
@@ -42,7 +41,7 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
 
 def traced(reply: Reply, request: IncomingRequest) -> Reply:
     """``reply`` with a correlation header, for answers given outside a handler."""
-    return replace(reply, headers=correlation_headers(request.sources))
+    return reply.with_headers(correlation_headers(request.sources))
 
 
 class PrismeError(DomainError):

@@ -5,7 +5,6 @@ Every answer, error or not, carries the request's ``x-correlation-id``.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any
 
 from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
@@ -48,8 +47,8 @@ def _traced(handler: Handler) -> Handler:
         try:
             reply = handler(call)
         except VendorError as error:
-            raise VendorError(dataclasses.replace(error.reply, headers=headers)) from error
-        return dataclasses.replace(reply, headers=headers)
+            raise VendorError(error.reply.with_headers(headers)) from error
+        return reply.with_headers(headers)
 
     return run
 

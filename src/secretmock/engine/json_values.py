@@ -27,20 +27,28 @@ class UnreadableJson(ValueError):
 def loads(data: bytes | str) -> Any:
     """``json.loads``, refusing what a client could not read back (see the module)."""
     try:
-        text = data.decode(json.detect_encoding(data)) if isinstance(data, bytes) else data
+        text, plain = _text(data)
         document = _DECODER.decode(text)
     except RecursionError as exc:
         raise UnreadableJson("the JSON is nested too deeply") from exc
     except UnicodeDecodeError as exc:
         raise UnreadableJson(str(exc)) from exc
-    # Only text with an escape or a non-ASCII byte can hold a surrogate: plain ASCII
-    # bodies (nearly all) skip the walk.
-    raw = data if isinstance(data, bytes) else data.encode("utf-8", "surrogatepass")
-    if b"\\u" in raw or not raw.isascii():
+    if not plain:
         problem = unreadable_value(document)
         if problem is not None:
             raise UnreadableJson(problem)
     return document
+
+
+def _text(data: bytes | str) -> tuple[str, bool]:
+    """The text of ``data`` (bytes decoded as ``json.loads`` would), and whether it is
+    plain: ASCII with no ``\\u`` escape, so it cannot hold a lone surrogate and the walk
+    can be skipped. Nearly every body is plain; checking that is a pair of C scans."""
+    if isinstance(data, str):
+        return data, data.isascii() and "\\u" not in data
+    if data.isascii() and b"\x00" not in data[:4]:  # NULs there mean UTF-16 or UTF-32
+        return data.decode("ascii"), b"\\u" not in data
+    return data.decode(json.detect_encoding(data)), False
 
 
 def unreadable_value(document: Any) -> str | None:

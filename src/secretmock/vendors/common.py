@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from abc import ABCMeta, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from secretmock.engine.vendor_api import CredentialLookup, Reply, VendorError
 from secretmock.engine.violations import Violation
 
 
-class DomainError(VendorError):
+class DomainError(VendorError, metaclass=ABCMeta):
     """A vendor's own refusal, raised by its authentication or models and answered as is.
 
     Each vendor derives one base class that writes its envelope (:meth:`answer`), then
@@ -33,9 +34,11 @@ class DomainError(VendorError):
         self.message = message or self.default_message
         super().__init__(self.answer(self.message, details))
 
+    @abstractmethod
     def answer(self, message: str, details: Any) -> Reply:
-        """The vendor's error reply with ``self.status``, ``message`` and ``details``."""
-        raise NotImplementedError
+        """The vendor's error reply with ``self.status``, ``message`` and ``details``
+        (each vendor's base class writes its envelope here; mypy refuses to raise a
+        class that does not)."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,7 @@ from starlette.routing import Route, Router
 
 from secretmock import __version__
 from secretmock.dashboard import dashboard_page
-from secretmock.engine import json_values
-from secretmock.engine.admin_scenarios import scenario_routes
+from secretmock.engine.admin_scenarios import BadRequest, error, json_body, scenario_routes
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.report import build_report, violation_records
@@ -50,17 +49,17 @@ def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> 
     async def put_tenant(request: Request) -> JSONResponse:
         vendor, tenant = request.path_params["vendor"], request.path_params["tenant"]
         if vendor not in emulator.vendors:
-            return _error(404, "unknown_vendor", f"unknown vendor {vendor!r}")
+            return error(404, "unknown_vendor", f"unknown vendor {vendor!r}")
         try:
-            entry = json_values.loads(await request.body() or b"{}")
-        except ValueError as exc:
-            return _error(400, "malformed_json", f"the body is not valid JSON: {exc}")
+            entry = await json_body(request, empty={})
+        except BadRequest as exc:
+            return error(400, exc.code, str(exc))
         if not isinstance(entry, dict):
-            return _error(400, "invalid_tenant", "the body must be a JSON object")
+            return error(400, "invalid_tenant", "the body must be a JSON object")
         try:
             emulator.put_tenant(vendor, tenant, entry)
         except FixtureError as exc:
-            return _error(400, "invalid_tenant", str(exc))
+            return error(400, "invalid_tenant", str(exc))
         return JSONResponse(emulator.tenant_snapshot(vendor, tenant))
 
     async def list_tenants(request: Request) -> JSONResponse:
@@ -70,13 +69,13 @@ def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> 
         vendor, tenant = request.path_params["vendor"], request.path_params["tenant"]
         snapshot = emulator.tenant_snapshot(vendor, tenant)
         if snapshot is None:
-            return _error(404, "unknown_tenant", f"no tenant {vendor}/{tenant}")
+            return error(404, "unknown_tenant", f"no tenant {vendor}/{tenant}")
         return JSONResponse(snapshot)
 
     async def journal(request: Request) -> JSONResponse:
         since = _int_param(request, "since")
         if since is None:
-            return _error(400, "invalid_parameter", "'since' must be a whole number")
+            return error(400, "invalid_parameter", "'since' must be a whole number")
         return JSONResponse({"entries": [e.as_dict() for e in emulator.journal.entries(since)]})
 
     async def clear_journal(request: Request) -> JSONResponse:
@@ -86,7 +85,7 @@ def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> 
     async def violations(request: Request) -> JSONResponse:
         since = _int_param(request, "since")
         if since is None:
-            return _error(400, "invalid_parameter", "'since' must be a whole number")
+            return error(400, "invalid_parameter", "'since' must be a whole number")
         return JSONResponse({"violations": violation_records(emulator.journal.violating(since))})
 
     async def report(request: Request) -> JSONResponse:
@@ -134,7 +133,3 @@ def _int_param(request: Request, name: str) -> int | None:
     ``0`` when absent, ``None`` when it is anything else."""
     raw = request.query_params.get(name, "0")
     return int(raw) if WHOLE_NUMBER.fullmatch(raw) else None
-
-
-def _error(status: int, error: str, message: str) -> JSONResponse:
-    return JSONResponse({"error": error, "message": message}, status_code=status)

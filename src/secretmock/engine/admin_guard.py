@@ -24,6 +24,7 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from secretmock.engine.asgi import declared_length, route_path
 from secretmock.engine.incoming import is_json
 
 log = logging.getLogger("secretmock")
@@ -66,7 +67,7 @@ class AdminGuard:
 
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[Any, ...] | None:
         """``(status, error, message[, headers])`` of a request refused before the router."""
-        method, path = scope["method"], _route_path(scope)
+        method, path = scope["method"], route_path(scope)
         guarded = self._token is not None and (method, path) not in OPEN_CALLS
         if guarded and not self._authorized(headers):
             return (
@@ -79,14 +80,14 @@ class AdminGuard:
         if method not in SAFE_METHODS and _from_another_origin(headers):
             return (403, "forbidden", "the admin API takes no call from another origin's page")
         content_type = headers.get("content-type")
-        sends_body = _declared_length(headers) != 0 or "transfer-encoding" in headers
+        sends_body = declared_length(headers.items()) > 0 or "transfer-encoding" in headers
         if (content_type is not None or sends_body) and not is_json(content_type or ""):
             return (
                 415,
                 "unsupported_media_type",
                 "the admin API takes JSON bodies only (Content-Type: application/json)",
             )
-        if _declared_length(headers) > self._limit:
+        if declared_length(headers.items()) > self._limit:
             return (413, "payload_too_large", self._too_large_message())
         return None
 
@@ -179,20 +180,9 @@ def _error_name(text: str) -> str:
     return "_".join(text.lower().split()) or "error"
 
 
-def _declared_length(headers: dict[str, str]) -> int:
-    raw = headers.get("content-length", "0").strip()
-    return int(raw) if raw.isascii() and raw.isdigit() else 0
-
-
 def _from_another_origin(headers: dict[str, str]) -> bool:
     """Whether a browser says the call comes from a page of another origin."""
     origin = headers.get("origin")
     if origin is None:
         return headers.get("sec-fetch-site", "same-origin") == "cross-site"
     return urlsplit(origin).netloc.lower() != headers.get("host", "").lower()
-
-
-def _route_path(scope: Scope) -> str:
-    path: str = scope["path"]
-    root: str = scope.get("root_path", "")
-    return path[len(root) :] if root and path.startswith(root) else path

@@ -125,12 +125,15 @@ def set_clock(clock: EmulatedClock, change: Any) -> None:
         raise BadRequest("invalid_clock", f"send exactly one of {CLOCK_FORMS}")
 
 
-async def json_body(request: Request) -> Any:
-    """The request's JSON body; :class:`BadRequest` when it does not parse, or holds a
-    value no JSON client reads back (NaN, Infinity, a lone surrogate:
-    :mod:`secretmock.engine.json_values`)."""
+async def json_body(request: Request, empty: Any = None) -> Any:
+    """The request's JSON body (``empty`` when there is none); :class:`BadRequest` when
+    it does not parse, or holds a value no JSON client reads back (NaN, Infinity, a lone
+    surrogate: :mod:`secretmock.engine.json_values`)."""
+    data = await request.body()
+    if not data:
+        return empty
     try:
-        return json_values.loads(await request.body() or b"null")
+        return json_values.loads(data)
     except ValueError as exc:
         raise BadRequest("malformed_json", f"the body is not valid JSON: {exc}") from exc
 

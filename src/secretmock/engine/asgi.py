@@ -4,6 +4,7 @@ of the transport (wait before answering, or drop the connection)."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 
 from starlette.types import Receive, Scope, Send
 
@@ -31,7 +32,7 @@ class VendorApp:
             return
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
         limit = self.pipeline.max_body_bytes
-        if _declared_length(headers) > limit:
+        if declared_length(headers) > limit:
             body, too_large = b"", True  # refused unread
         else:
             read = await _read_body(receive, limit)
@@ -40,7 +41,7 @@ class VendorApp:
             body, too_large = read
         request = incoming_request(
             scope["method"],
-            _route_path(scope),
+            route_path(scope),
             scope.get("query_string", b"").decode("latin-1"),
             headers,
             body,
@@ -53,7 +54,7 @@ class VendorApp:
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
 
 
-def _declared_length(headers: list[tuple[str, str]]) -> int:
+def declared_length(headers: Iterable[tuple[str, str]]) -> int:
     """The ``Content-Length`` the client announced, or -1 (none, or not a number)."""
     for name, value in headers:
         if name.lower() == "content-length":
@@ -98,7 +99,7 @@ async def _read_body(receive: Receive, limit: int) -> tuple[bytes, bool] | None:
             return b"".join(chunks), False
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the mount: ``scope['path']`` less the ``root_path`` Starlette set."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")

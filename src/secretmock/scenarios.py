@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from types import TracebackType
-from typing import Any
 
 from secretmock.engine.faults import FaultRule, FaultRules
 from secretmock.engine.sources import EmulatedClock, parse_time
@@ -50,39 +49,6 @@ class FaultHandle:
 
     def __repr__(self) -> str:
         return f"<fault rule {self._rule.as_dict()}>"
-
-
-def add_fault(
-    rules: FaultRules,
-    vendor: str,
-    operation: str | None = None,
-    *,
-    tenant: str | None = None,
-    status: int | None = None,
-    retry_after: int | None = None,
-    delay: float | timedelta | None = None,
-    disconnect: bool = False,
-    after: int = 0,
-    times: int | None = None,
-    commit: bool = False,
-) -> FaultHandle:
-    """Adds a rule (the admin API's fields; ``delay`` in seconds); raises
-    :class:`~secretmock.engine.faults.FaultRuleError` naming a bad field."""
-    if isinstance(delay, timedelta):
-        delay = delay.total_seconds()
-    rule: dict[str, Any] = {
-        "vendor": vendor,
-        "operation": operation,
-        "tenant": tenant,
-        "status": status,
-        "retry_after": retry_after,
-        "delay_ms": None if delay is None else round(delay * 1000),
-        "disconnect": disconnect,
-        "after": after,
-        "times": times,
-        "commit": commit,
-    }
-    return FaultHandle(rules, rules.add(rule))
 
 
 class ClockHandle:

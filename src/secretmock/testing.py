@@ -18,7 +18,7 @@ from secretmock.engine.journal import REDACTED, JournalEntry
 from secretmock.engine.state import restore_state, state_document
 from secretmock.engine.violations import Violation
 from secretmock.intercept import Interceptor
-from secretmock.scenarios import ClockHandle, FaultHandle, add_fault
+from secretmock.scenarios import ClockHandle, FaultHandle
 
 
 class SpecViolationError(AssertionError):
@@ -94,20 +94,24 @@ class SecretMock:
     ) -> FaultHandle:
         """Adds a fault rule (docs/scenarios.md; ``delay`` in seconds) and returns its
         handle: ``id``, ``hits``, ``remaining``, ``remove()``; as a context manager it
-        removes the rule at the end of the block. Every test starts with no rules."""
-        return add_fault(
-            self.emulator.faults,
-            vendor,
-            operation,
-            tenant=tenant,
-            status=status,
-            retry_after=retry_after,
-            delay=delay,
-            disconnect=disconnect,
-            after=after,
-            times=times,
-            commit=commit,
-        )
+        removes the rule at the end of the block. Every test starts with no rules. A bad
+        field raises :class:`~secretmock.engine.faults.FaultRuleError` naming it."""
+        if isinstance(delay, timedelta):
+            delay = delay.total_seconds()
+        rule: dict[str, Any] = {
+            "vendor": vendor,
+            "operation": operation,
+            "tenant": tenant,
+            "status": status,
+            "retry_after": retry_after,
+            "delay_ms": None if delay is None else round(delay * 1000),
+            "disconnect": disconnect,
+            "after": after,
+            "times": times,
+            "commit": commit,
+        }
+        rules = self.emulator.faults
+        return FaultHandle(rules, rules.add(rule))
 
     # -- what happened -----------------------------------------------------------------
 

@@ -45,8 +45,8 @@ def in_process_costs() -> dict[str, float]:
     import requests
 
     from secretmock.engine.emulator import Emulator
-    from secretmock.intercept import Interceptor
     from secretmock.resources import default_fixtures_path
+    from secretmock.testing.intercept import Interceptor
     from secretmock.vendors import all_vendors
 
     emulator = Emulator(all_vendors(), [default_fixtures_path()])

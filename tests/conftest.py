@@ -15,12 +15,12 @@ from typing import Any, Protocol
 import pytest
 import requests
 
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.sources import FixedClock, Sources
 from secretmock.resources import default_fixtures_path
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors
+from secretmock.web.app import build_app
 
 # The shared table runner asserts on behalf of every vendor test: give its failures
 # pytest's detailed messages too (must run before tests.helpers is first imported).

@@ -7,9 +7,9 @@ import logging
 import pytest
 from starlette.testclient import TestClient
 
-from secretmock.access_log import AccessLog, loggable_target
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
+from secretmock.serve.access_log import AccessLog, loggable_target
+from secretmock.web.app import build_app
 
 
 @pytest.mark.parametrize(

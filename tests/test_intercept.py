@@ -11,8 +11,8 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from secretmock.engine.emulator import Emulator
-from secretmock.intercept import Interceptor
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
+from secretmock.testing.intercept import Interceptor
 from tests.helpers import forbid_network
 
 INSFORGE = "https://demo-project.us-east.insforge.app"

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 
 pytest_plugins = ["pytester"]
 

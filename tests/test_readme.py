@@ -19,7 +19,7 @@ import requests
 
 from secretmock.cli_options import serve_options
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -22,10 +22,10 @@ from secretmock.engine.faults import FaultRuleError, load_fault_file
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import format_time
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
-from secretmock.engine.state_file import StateFileError, load_state_file, writer_for
 from secretmock.engine.validation import SpecValidator
 from secretmock.engine.vendor_api import CURRENT_VERSION
 from secretmock.resources import default_fixtures_path, spec_path
+from secretmock.serve.state_file import StateFileError, load_state_file, writer_for
 from secretmock.vendors import all_vendors
 
 if TYPE_CHECKING:
@@ -97,10 +97,10 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from secretmock import standalone
-    from secretmock.engine.app import build_app
     from secretmock.engine.sources import Sources
-    from secretmock.http_protocol import ConnectionLimits
+    from secretmock.serve import standalone
+    from secretmock.serve.protocol import ConnectionLimits
+    from secretmock.web.app import build_app
 
     fixture_files = args.fixtures or [default_fixtures_path()]
     emulator = Emulator(
@@ -118,7 +118,7 @@ def _serve(args: argparse.Namespace) -> int:
     scenario = _set_scenario(emulator, args)
     app: ASGIApp = build_app(emulator, only_vendor=args.vendor, admin_token=args.admin_token)
     if args.access_log:
-        from secretmock.access_log import AccessLog, access_logger
+        from secretmock.serve.access_log import AccessLog, access_logger
 
         app = AccessLog(app, access_logger())
     try:
@@ -140,7 +140,7 @@ def _serve(args: argparse.Namespace) -> int:
     limits = ConnectionLimits(idle_timeout=args.idle_timeout)
     standalone.run(app, sock, args.log_level, args.ready_file, limits)
     if args.report:
-        from secretmock.engine.report import build_report
+        from secretmock.report import build_report
 
         report = json.dumps(build_report(emulator), indent=2)
         standalone.write_atomically(args.report, report)
@@ -221,7 +221,7 @@ def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> Non
 
 
 def _report(args: argparse.Namespace) -> int:
-    from secretmock.engine.report import junit_xml
+    from secretmock.report import junit_xml
 
     url = args.url.rstrip("/") + "/__admin__/report"
     asked = urllib.request.Request(url)
@@ -238,7 +238,7 @@ def _report(args: argparse.Namespace) -> int:
     if args.junit:
         args.junit.write_text(junit_xml(report))
     if args.html:
-        from secretmock.engine.report_html import report_html
+        from secretmock.report.html import report_html
 
         args.html.write_text(report_html(report), encoding="utf-8")
     count = len(report["violations"])

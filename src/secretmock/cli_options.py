@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from secretmock.engine.sources import parse_time
-from secretmock.http_protocol import IDLE_TIMEOUT_S
+from secretmock.serve.protocol import IDLE_TIMEOUT_S
 
 ENV_PREFIX = "SECRETMOCK_"
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})

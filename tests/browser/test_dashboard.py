@@ -14,7 +14,7 @@ import requests
 from playwright.sync_api import Page, Route, expect
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 
 FW = {"Authorization": "Bearer fw-test-acme"}
 HOSTILE = '<img src=x onerror="window.pwned=1">'

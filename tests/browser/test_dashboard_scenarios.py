@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import Page, expect
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from tests.browser.test_dashboard import dashboard, fireworks
 
 __all__ = ["dashboard"]  # the fixture, shared with the dashboard's own tests

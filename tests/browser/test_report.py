@@ -9,9 +9,9 @@ import requests
 from playwright.sync_api import Page, expect
 
 from secretmock.engine.emulator import Emulator
-from secretmock.engine.report import build_report
-from secretmock.engine.report_html import report_html
-from secretmock.server import BackgroundServer
+from secretmock.report import build_report
+from secretmock.report.html import report_html
+from secretmock.serve.background import BackgroundServer
 
 FW = {"Authorization": "Bearer fw-test-acme"}
 HOSTILE = '<img src=x onerror="window.pwned=1">'

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 
 AUTH = {"Authorization": "Bearer fw-test-acme"}
 

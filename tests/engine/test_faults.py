@@ -11,11 +11,11 @@ import httpx
 import pytest
 import requests
 
-from secretmock.engine.app import build_app
-from secretmock.engine.asgi import ConnectionDropped
 from secretmock.engine.emulator import Emulator
-from secretmock.intercept import Interceptor
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
+from secretmock.testing.intercept import Interceptor
+from secretmock.web.app import build_app
+from secretmock.web.vendor_app import ConnectionDropped
 from tests.conftest import Api
 from tests.helpers import forbid_network, table
 from tests.scenario_calls import CREATED_NAME, CREATES, FIREWORKS, LISTS, Call, stored_names
@@ -532,7 +532,7 @@ def test_interception_answers_a_fault_status_and_waits_out_latency(
     intercepting: Interceptor, emulator: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slept: list[float] = []
-    monkeypatch.setattr("secretmock.intercept.time.sleep", slept.append)
+    monkeypatch.setattr("secretmock.testing.intercept.time.sleep", slept.append)
     emulator.faults.add({"vendor": "fireworks", "status": 429, "retry_after": 3, "delay_ms": 250})
     answer = requests.get(FIREWORKS_HOST_LIST, headers=FIREWORKS, timeout=10)
     assert (answer.status_code, answer.headers["retry-after"]) == (429, "3")

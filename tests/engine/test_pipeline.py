@@ -33,7 +33,7 @@ from secretmock.engine.vendor_api import (
     VendorError,
 )
 from secretmock.engine.violations import Violation
-from secretmock.intercept import Interceptor
+from secretmock.testing.intercept import Interceptor
 from tests.conftest import Api
 
 TINY_SPEC = Path(__file__).parent.parent / "data" / "specs" / "tiny.yaml"

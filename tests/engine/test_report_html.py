@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from secretmock.engine.report import build_report
-from secretmock.engine.report_html import expected_text, found_text, report_html
+from secretmock.report import build_report
+from secretmock.report.html import expected_text, found_text, report_html
 from tests.conftest import Api
 
 FW = {"Authorization": "Bearer fw-test-acme"}

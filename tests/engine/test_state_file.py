@@ -12,7 +12,7 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.state import state_document
-from secretmock.engine.state_file import (
+from secretmock.serve.state_file import (
     MIN_INTERVAL_S,
     WRITING_SHARE,
     StateFileError,

@@ -14,10 +14,10 @@ import pytest
 import requests
 
 from secretmock.cli import admin_refusal
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
+from secretmock.web.app import build_app
 from tests.conftest import Api
 from tests.helpers import table
 

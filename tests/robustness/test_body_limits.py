@@ -14,7 +14,7 @@ import requests
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from tests.helpers import assert_subset, table
 from tests.robustness.serve import Served
 from tests.robustness.test_shutdown import read_answer

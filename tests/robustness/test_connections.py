@@ -16,10 +16,10 @@ from typing import NamedTuple
 
 import pytest
 
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
-from secretmock.http_protocol import MAX_HEADER_BYTES, ConnectionLimits
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
+from secretmock.serve.protocol import MAX_HEADER_BYTES, ConnectionLimits
+from secretmock.web.app import build_app
 from tests.helpers import table
 from tests.robustness.test_shutdown import read_answer
 

@@ -8,7 +8,7 @@ import pytest
 from fireworks import Fireworks, NotFoundError, PermissionDeniedError
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from aihub.models.list_secrets200_response import ListSecrets200Response
 from aihub.models.secret import Secret
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 
 ORG = "acme-org"
 

@@ -35,7 +35,7 @@ from langwatch.secrets import SecretsFacade
 from langwatch.state import get_instance, set_instance
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from tests.helpers import forbid_network
 
 PROJECT = "project-demo"

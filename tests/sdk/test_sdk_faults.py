@@ -14,7 +14,7 @@ from aihub.exceptions import ServiceException
 from fireworks import ConflictError, Fireworks, RateLimitError
 
 from secretmock.engine.emulator import Emulator
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from tests.helpers import forbid_network
 from tests.sdk.test_instabase_sdk import client as instabase
 from tests.sdk.test_langwatch_sdk import _forget_sdk_state

@@ -12,15 +12,15 @@ from typing import Any, NamedTuple
 import pytest
 import requests
 
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.insforge import models
+from secretmock.web.app import build_app
 from tests.conftest import START, Api
 from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
 

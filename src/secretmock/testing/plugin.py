@@ -20,14 +20,14 @@ from typing import Any
 
 import pytest
 
-from secretmock.engine.app import build_app
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import load_fixture_files
-from secretmock.engine.report import build_report
+from secretmock.report import build_report
 from secretmock.resources import default_fixtures_path
-from secretmock.server import BackgroundServer
+from secretmock.serve.background import BackgroundServer
 from secretmock.testing import SecretMock, SpecViolationError
 from secretmock.vendors import all_vendors
+from secretmock.web.app import build_app
 
 MARKER = "secretmock"
 MARKER_OPTIONS = ("fixtures", "strict", "vendor_versions")
@@ -121,7 +121,7 @@ def secretmock_server(pytestconfig: pytest.Config) -> Iterator[SessionEmulator]:
             Path(report_path).write_text(json.dumps(build_report(emulator), indent=2))
         html_path = pytestconfig.getoption("secretmock_report_html")
         if html_path:
-            from secretmock.engine.report_html import report_html
+            from secretmock.report.html import report_html
 
             Path(html_path).write_text(report_html(build_report(emulator)), encoding="utf-8")
 

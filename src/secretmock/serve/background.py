@@ -10,12 +10,12 @@ from types import TracebackType
 import uvicorn
 from starlette.types import ASGIApp
 
-from secretmock.http_protocol import ConnectionLimits, uvicorn_config
+from secretmock.serve.protocol import ConnectionLimits, uvicorn_config
 
 
 class BackgroundServer:
     """uvicorn serving ``app`` on a free port of ``host``, in a daemon thread, with the
-    same connection limits as ``secretmock serve`` (:mod:`secretmock.http_protocol`).
+    same connection limits as ``secretmock serve`` (:mod:`secretmock.serve.protocol`).
 
     Use as a context manager, or call :meth:`start` and :meth:`stop`. ``url`` is the
     root URL (``http://127.0.0.1:PORT``) once started.

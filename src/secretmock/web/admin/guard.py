@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from secretmock.engine.asgi import declared_length, route_path
 from secretmock.engine.incoming import is_json
+from secretmock.web.vendor_app import declared_length, route_path
 
 log = logging.getLogger("secretmock")
 

@@ -13,11 +13,11 @@ import json
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from secretmock.engine.admin import admin_app
-from secretmock.engine.admin_guard import AdminGuard
-from secretmock.engine.asgi import VendorApp
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
+from secretmock.web.admin import admin_app
+from secretmock.web.admin.guard import AdminGuard
+from secretmock.web.vendor_app import VendorApp
 
 ADMIN_PREFIX = "/__admin__"
 
@@ -71,7 +71,7 @@ def build_app(
 ) -> PrefixDispatcher:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way, behind its guard (``admin_token``: see
-    :mod:`secretmock.engine.admin_guard`)."""
+    :mod:`secretmock.web.admin.guard`)."""
     prefixes = {
         name: "" if only_vendor else pipeline.vendor.prefix
         for name, pipeline in emulator.pipelines.items()

@@ -21,7 +21,7 @@ subclass adds, per connection:
 It is passed to ``uvicorn.Config(http=...)`` by :func:`guarded_protocol`, for
 ``secretmock serve`` and for the background server of the tests and the pytest plugin,
 and offers each request the ``secretmock.drop`` extension of
-:class:`~secretmock.dropping.DroppingProtocol` too.
+:class:`~secretmock.serve.dropping.DroppingProtocol` too.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ import httptools
 import uvicorn
 from starlette.types import ASGIApp
 
-from secretmock.dropping import DroppingProtocol
+from secretmock.serve.dropping import DroppingProtocol
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
@@ -66,7 +66,7 @@ def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]
 
 
 class GuardedHttpToolsProtocol(DroppingProtocol):
-    """See the module. Built on :class:`~secretmock.dropping.DroppingProtocol` (uvicorn's
+    """See the module. Built on :class:`~secretmock.serve.dropping.DroppingProtocol` (uvicorn's
     ``HttpToolsProtocol`` offering the ``disconnect`` fault's drop extension); relies on
     its parser callbacks and its ``cycle`` (the request being served), as of uvicorn
     0.30 to 0.54."""

@@ -9,14 +9,14 @@ answers nor logs an error: the client sees what a crashed server leaves it, a
 connection closed with no answer (``requests``' ``ConnectionError``, httpx's
 ``RemoteProtocolError``).
 
-``secretmock serve`` and :class:`~secretmock.server.BackgroundServer` run with it.
+``secretmock serve`` and :class:`~secretmock.serve.background.BackgroundServer` run with it.
 """
 
 from __future__ import annotations
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from secretmock.engine.asgi import DROP_EXTENSION
+from secretmock.web.vendor_app import DROP_EXTENSION
 
 
 class DroppingProtocol(HttpToolsProtocol):

@@ -17,8 +17,8 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.journal import REDACTED, JournalEntry
 from secretmock.engine.state import restore_state, state_document
 from secretmock.engine.violations import Violation
-from secretmock.intercept import Interceptor
-from secretmock.scenarios import ClockHandle, FaultHandle
+from secretmock.testing.handles import ClockHandle, FaultHandle
+from secretmock.testing.intercept import Interceptor
 
 
 class SpecViolationError(AssertionError):

@@ -21,7 +21,7 @@ from types import FrameType
 import uvicorn
 from starlette.types import ASGIApp
 
-from secretmock.http_protocol import ConnectionLimits, uvicorn_config
+from secretmock.serve.protocol import ConnectionLimits, uvicorn_config
 
 READY_POLL_S = 0.01
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -63,7 +63,7 @@ def run(
     killed the process before ``--report`` was written. The handlers installed here
     only ask the server to stop, so the raised signal does nothing more.)
     uvicorn's own access log stays off: it prints query strings whole (see
-    :mod:`secretmock.access_log`).
+    :mod:`secretmock.serve.access_log`).
     """
     config = uvicorn_config(
         app, limits or ConnectionLimits(), log_level=log_level, access_log=False

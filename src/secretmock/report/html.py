@@ -1,6 +1,6 @@
 """The contract report as one static HTML file, for a CI job's artifacts.
 
-:func:`report_html` turns the report of :func:`secretmock.engine.report.build_report`
+:func:`report_html` turns the report of :func:`secretmock.report.build_report`
 (or the JSON of ``GET /__admin__/report``) into a page with no script and nothing to
 fetch: the coverage matrix of every vendor, then every violation. Every string from the
 report (request paths above all: a client chooses them) is HTML-escaped.

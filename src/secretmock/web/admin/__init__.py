@@ -11,11 +11,11 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, Router
 
 from secretmock import __version__
-from secretmock.dashboard import dashboard_page
-from secretmock.engine.admin_scenarios import BadRequest, error, json_body, scenario_routes
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.report import build_report, violation_records
+from secretmock.report import build_report, violation_records
+from secretmock.web.admin.scenarios import BadRequest, error, json_body, scenario_routes
+from secretmock.web.dashboard import dashboard_page
 
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
@@ -23,7 +23,7 @@ WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
     """A router for ``/__admin__``: the dashboard page, health, vendors, reset, tenants,
     journal, violations, report, and the scenario control of
-    :mod:`secretmock.engine.admin_scenarios` (faults, clock, state). ``prefixes`` maps
+    :mod:`secretmock.web.admin.scenarios` (faults, clock, state). ``prefixes`` maps
     each vendor to the path it is mounted at ("" when served alone at the root); by
     default each vendor's own prefix."""
     mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}

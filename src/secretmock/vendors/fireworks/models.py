@@ -160,9 +160,9 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
     try:
         create(tenant, entry)
     except InvalidArgument as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
     except AlreadyExists as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:

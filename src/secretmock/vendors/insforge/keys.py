@@ -27,6 +27,7 @@ from typing import Any
 
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential
+from secretmock.engine.violations import json_type
 from secretmock.vendors.common import unix_millis
 from secretmock.vendors.insforge.errors import InternalError, InvalidInput
 from secretmock.vendors.insforge.models import Tenant, add_reserved
@@ -106,7 +107,7 @@ def grace_period_hours(body: Any, default: int, maximum: int) -> float:
     if body is None:
         body = {}  # express.json() leaves an empty body as {}
     if not isinstance(body, dict):
-        raise InvalidInput(f"Invalid request: Expected object, received {_js_type(body)}")
+        raise InvalidInput(f"Invalid request: Expected object, received {json_type(body)[0]}")
     if "gracePeriodHours" not in body:
         return default
     hours = js_number(body["gracePeriodHours"])
@@ -173,16 +174,3 @@ def _hand_over(tenant: Tenant, old: str, new: str, old_expires_at: datetime) -> 
     if holder is not None:
         tenant.credentials[old] = dataclasses.replace(holder, expires_at=old_expires_at)
     tenant.credentials[new] = Credential(new, tenant.tenant_id, ADMIN, user)
-
-
-def _js_type(value: Any) -> str:
-    """zod's name for a parsed JSON value's type."""
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return "null" if value is None else "object"

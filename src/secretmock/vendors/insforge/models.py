@@ -29,7 +29,7 @@ from secretmock.vendors.insforge.errors import (
     SecretAlreadyExists,
     SecretNotFound,
 )
-from secretmock.vendors.rsa_keys import rsa_pem_pair
+from secretmock.vendors.insforge.rsa_keys import rsa_pem_pair
 
 KEY = re.compile(r"[A-Z0-9_]+")
 """Matched whole (``fullmatch``), like the server's ``/^[A-Z0-9_]+$/``: Python's ``$``

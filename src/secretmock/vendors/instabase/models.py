@@ -160,7 +160,7 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
     try:
         create(tenant, entry, Actor.now(_seeding_user(tenant), sources))
     except (BadRequest, Conflict) as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:

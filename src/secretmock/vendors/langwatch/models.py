@@ -122,7 +122,7 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
             _check_seed_fields(name, value)
             create(tenant, name, value, sources, secret_id)
     except (Conflict, Unprocessable) as exc:
-        raise ValueError(exc.reply.body["error"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:

@@ -8,8 +8,8 @@ from typing import Any, NamedTuple
 
 import pytest
 
+from secretmock.engine.clock import EmulatedClock, FixedClock, format_time, parse_time
 from secretmock.engine.emulator import Emulator
-from secretmock.engine.sources import EmulatedClock, FixedClock, format_time, parse_time
 from secretmock.vendors.common import unix_millis
 from tests.conftest import Api
 from tests.helpers import table

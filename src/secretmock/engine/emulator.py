@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.clock import REAL_TIME
 from secretmock.engine.faults import FaultRules, declared_statuses
 from secretmock.engine.fixtures import (
     FixtureError,
@@ -20,7 +21,7 @@ from secretmock.engine.fixtures import (
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
-from secretmock.engine.sources import REAL_TIME, Sources
+from secretmock.engine.sources import Sources
 from secretmock.engine.specs import SpecError, load_spec
 from secretmock.engine.store import VendorStore
 from secretmock.engine.vendor_api import Vendor

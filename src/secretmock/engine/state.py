@@ -31,7 +31,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from secretmock.engine.sources import ClockSetting, format_time, parse_time
+from secretmock.engine.clock import ClockSetting, format_time, parse_time
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.vendor_api import Vendor
 

@@ -23,7 +23,7 @@ from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import SpecError, load_spec
-from secretmock.engine.store import VendorStore
+from secretmock.engine.store import StoredRecord, VendorStore
 from secretmock.engine.vendor_api import Vendor
 from secretmock.resources import spec_path
 
@@ -206,7 +206,14 @@ class Emulator:
 
 
 def _checked_spec(vendor: Vendor) -> Any:
-    """The vendor's spec, after checking every operation has a handler and vice versa."""
+    """The vendor's spec, after checking every operation has a handler and vice versa,
+    and that its records can be put back when a request fails midway."""
+    record_type = vendor.record_type
+    if record_type is not None and not issubclass(record_type, StoredRecord):
+        raise TypeError(
+            f"vendor {vendor.name!r}: its record type {record_type.__name__} must derive from "
+            "secretmock.engine.store.StoredRecord (a failed request undoes its changes)"
+        )
     spec = load_spec(spec_path(vendor.spec_file))
     operation_ids = {op.operation_id for op in spec.operations}
     unhandled = sorted(operation_ids - set(vendor.handlers))

@@ -32,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from secretmock.engine.clock import ClockSetting, format_time, parse_time
+from secretmock.engine.json_values import unreadable_value
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.vendor_api import Vendor
 
@@ -195,7 +196,7 @@ def record_reader(record_type: type | None) -> RecordReader:
     checking each field against the type it declares; ``None``: records are plain JSON
     values, read as they are."""
     if record_type is None:
-        return lambda raw, where: copy.deepcopy(raw)
+        return _read_any
     hints = typing.get_type_hints(record_type)
     readers = {f.name: _value_reader(hints[f.name]) for f in dataclasses.fields(record_type)}
 
@@ -301,8 +302,17 @@ def _value_reader(hint: Any) -> Callable[[Any, str], Any]:
 
         return read_time
     if hint is Any:
-        return lambda value, where: copy.deepcopy(value)
+        return _read_any
     return _scalar_reader(hint)
+
+
+def _read_any(value: Any, where: str) -> Any:
+    """A free-form value (a Prisme.ai secret's), copied: one a vendor could have stored,
+    readable back by every client and nested no deeper than a vendor's body may be."""
+    problem = unreadable_value(value)
+    if problem is not None:
+        raise StateError(f"{where}: {problem}")
+    return copy.deepcopy(value)
 
 
 _SCALARS: Mapping[type, str] = {

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.fireworks.errors import AlreadyExists, InvalidArgument, NotFound
 
 SECRET_ID = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -29,7 +29,7 @@ INDEX = "fireworks"
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     secret_id: str
     key_name: str
     value: str | None

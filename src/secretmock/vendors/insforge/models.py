@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.insforge.errors import (
     BAD_KEY_FORMAT,
@@ -39,7 +39,7 @@ CREATE_FIELDS = frozenset({"key", "value", "isReserved", "expiresAt"})
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     id: str
     key: str
     value: str

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import unix_millis
 from secretmock.vendors.instabase.errors import BadRequest, Conflict, NotFound, Unauthorized
 
@@ -32,7 +32,7 @@ CREATE_FIELDS = frozenset(
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     alias: str
     value: str
     description: str

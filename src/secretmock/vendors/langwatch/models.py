@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.langwatch.errors import Conflict, NotFound, Unprocessable
 
@@ -34,7 +34,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     id: str
     name: str
     value: str

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.prismeai.errors import (
     ObjectNotFoundError,
@@ -31,7 +31,7 @@ WRITERS = frozenset({"admin"})
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     name: str
     id: str
     value: Any

@@ -133,7 +133,7 @@ async def json_body(request: Request, empty: Any = None) -> Any:
     if not data:
         return empty
     try:
-        return json_values.loads(data)
+        return json_values.loads(data, json_values.DOCUMENT_DEPTH)
     except ValueError as exc:
         raise BadRequest("malformed_json", f"the body is not valid JSON: {exc}") from exc
 

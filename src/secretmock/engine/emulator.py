@@ -43,9 +43,11 @@ class Emulator:
         only_vendor: str | None = None,
         max_body_bytes: int | None = None,
         vendor_versions: Mapping[str, str] | None = None,
+        journal_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
-        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
+        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``).
+        ``journal_max_bytes`` bounds what the journal holds (``--journal-max-bytes``)."""
         self.sources = sources or Sources()
         self.max_body_bytes = max_body_bytes
         self.clock = self.sources.clock
@@ -57,7 +59,7 @@ class Emulator:
             for name, vendor in known.items()
             if only_vendor is None or name == only_vendor
         }
-        self.journal = Journal()
+        self.journal = Journal(max_bytes=journal_max_bytes)
         specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}
         self.faults = FaultRules({name: declared_statuses(spec) for name, spec in specs.items()})
         """The fault rules every vendor's pipeline tries."""

@@ -4,6 +4,11 @@ It runs on the real time, or is frozen at a time, or runs at an offset from the 
 time (the admin API's ``/__admin__/clock``, ``serve --clock``, the pytest
 ``secretmock.clock``). :func:`parse_time` and :func:`format_time` are the one reading and
 writing of a time the admin API, the CLI and the state document share.
+
+It stays within the years 1 to 9999 (UTC), the range of Python's ``datetime`` and so of
+every time a vendor writes (four-digit years in ISO-8601, Unix milliseconds): a setting
+or an advance that would leave the range is refused (``ValueError``, ``OverflowError``
+for an advance), and a running clock that reaches an end stops there.
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ class ClockSetting:
 
 
 REAL_TIME = ClockSetting()
+EARLIEST = datetime.min.replace(tzinfo=UTC)
+LATEST = datetime.max.replace(tzinfo=UTC)
+"""The ends of the emulated clock: 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z."""
+_OUT_OF_RANGE = "leaves the years 1 to 9999 (UTC)"
 
 
 class EmulatedClock:
@@ -48,11 +57,15 @@ class EmulatedClock:
         """Bumped by every change of setting (the state file's writer watches it)."""
 
     def now(self) -> datetime:
-        """The emulated time, timezone-aware (UTC)."""
+        """The emulated time, timezone-aware (UTC); a running clock that has reached an
+        end of the years 1 to 9999 stays there."""
         setting = self._setting
         if setting.frozen_at is not None:
             return setting.frozen_at
-        return self._real() + setting.offset
+        try:
+            return self._real() + setting.offset
+        except OverflowError:
+            return LATEST if setting.offset > timedelta(0) else EARLIEST
 
     @property
     def frozen(self) -> bool:
@@ -62,8 +75,20 @@ class EmulatedClock:
     def setting(self) -> ClockSetting:
         return self._setting
 
+    def reading(self) -> ClockSetting:
+        """The setting as the clock reads now: a running clock that has stopped at an end
+        of the range is frozen there (what a state document keeps)."""
+        setting = self._setting
+        if setting.frozen_at is None:
+            try:
+                self._real() + setting.offset
+            except OverflowError:
+                return ClockSetting(frozen_at=self.now())
+        return setting
+
     def freeze_at(self, moment: datetime) -> None:
-        """Stops the clock at ``moment`` (any time, past ones included)."""
+        """Stops the clock at ``moment`` (any time, past ones included); ``ValueError``
+        when it has no UTC offset or leaves the years 1 to 9999 once in UTC."""
         self._set(ClockSetting(frozen_at=_utc(moment)))
 
     def freeze(self) -> None:
@@ -94,8 +119,23 @@ class EmulatedClock:
                 self._replace(ClockSetting(offset=setting.frozen_at - self._real()))
 
     def restore(self, setting: ClockSetting) -> None:
-        """Puts a setting back (a reset gives :data:`REAL_TIME`; a state document its own)."""
+        """Puts a setting back (a reset gives :data:`REAL_TIME`; a state document its
+        own); ``ValueError`` (and no change) when :meth:`check` refuses it."""
+        self.check(setting)
         self._set(setting)
+
+    def check(self, setting: ClockSetting) -> None:
+        """``ValueError`` when ``setting`` would show a time outside the years 1 to 9999
+        now: a time with no UTC offset, or an offset that takes the real time past an end
+        (one that reaches an end later stops there)."""
+        if setting.frozen_at is not None:
+            _utc(setting.frozen_at)
+            return
+        try:
+            self._real() + setting.offset
+        except OverflowError:
+            seconds = setting.offset.total_seconds()
+            raise ValueError(f"an offset of {seconds:g} seconds {_OUT_OF_RANGE}") from None
 
     def _set(self, setting: ClockSetting) -> None:
         with self._lock:
@@ -109,12 +149,16 @@ class EmulatedClock:
 def _utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         raise ValueError("a time needs a UTC offset (such as Z or +00:00)")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC
+        raise ValueError(f"{moment.isoformat()} {_OUT_OF_RANGE}") from None
 
 
 def parse_time(text: str) -> datetime:
     """An ISO-8601 time with an offset (``Z`` accepted), as an aware UTC datetime;
-    ``ValueError`` naming the problem otherwise."""
+    ``ValueError`` naming the problem otherwise (one that leaves the years 1 to 9999 once
+    in UTC included)."""
     try:
         moment = datetime.fromisoformat(text)
     except (TypeError, ValueError) as exc:

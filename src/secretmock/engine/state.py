@@ -54,7 +54,8 @@ def state_document(emulator: Emulator) -> dict[str, Any]:
         with pipeline.store.transaction():
             tenants = {t.tenant_id: dump_tenant(t) for t in pipeline.store.tenants()}
         vendors[name] = {"tenants": tenants}
-    return {"format": FORMAT, "clock": dump_clock(emulator.clock.setting), "vendors": vendors}
+    clock = dump_clock(emulator.clock.reading())
+    return {"format": FORMAT, "clock": clock, "vendors": vendors}
 
 
 def restore_state(emulator: Emulator, document: Any) -> None:
@@ -62,6 +63,10 @@ def restore_state(emulator: Emulator, document: Any) -> None:
     :class:`StateError` nothing has changed. A vendor the document leaves out gets no
     tenants."""
     clock, tenants = read_state(document, emulator.vendors)
+    try:
+        emulator.clock.check(clock)  # an offset is checked against this clock's real time
+    except ValueError as exc:
+        raise StateError(f"clock: {exc}") from exc
     for name, pipeline in emulator.pipelines.items():
         with pipeline.store.transaction():
             pipeline.store.clear()

@@ -113,6 +113,16 @@ def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
     return versions
 
 
+def tenant_id_problem(tenant_id: str) -> str | None:
+    """Why no request could reach a tenant of this id, or ``None``: every vendor and the
+    admin API carry it as one path segment (or in a header), which holds no ``/``."""
+    if not tenant_id:
+        return "a tenant id must not be empty"
+    if "/" in tenant_id:
+        return f"the tenant id {tenant_id!r} holds a '/': no route or admin URL reaches it"
+    return None
+
+
 def build_tenant(
     vendor: Vendor,
     tenant_id: str,
@@ -127,6 +137,9 @@ def build_tenant(
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
+    problem = tenant_id_problem(tenant_id)
+    if problem is not None:
+        raise FixtureError(f"{where}: {problem}")
     if not checked:
         check_readable({"id": tenant_id, **entry}, where)
     tenant: TenantState[Any] = TenantState(tenant_id)

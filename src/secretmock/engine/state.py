@@ -32,8 +32,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from secretmock.engine.clock import ClockSetting, format_time, parse_time
+from secretmock.engine.fixtures import tenant_id_problem
 from secretmock.engine.json_values import unreadable_value
-from secretmock.engine.store import Credential, TenantState
+from secretmock.engine.store import Credential, StoredRecord, TenantState
 from secretmock.engine.vendor_api import Vendor
 
 if TYPE_CHECKING:
@@ -81,7 +82,7 @@ def read_state(
     """The clock setting and every vendor's tenants a document holds; :class:`StateError`
     names the first problem."""
     top = _object(document, "state", required={"format", "vendors"}, allowed=TOP_FIELDS)
-    if top["format"] != FORMAT:
+    if type(top["format"]) is not int or top["format"] != FORMAT:  # not true, not 1.0
         raise StateError(f"format: expected {FORMAT}, got {top['format']!r}")
     clock = parse_clock(top.get("clock", {"frozen": False}))
     found: dict[str, list[TenantState[Any]]] = {}
@@ -104,8 +105,9 @@ def _read_vendor(raw: Any, where: str, vendor: Vendor) -> list[TenantState[Any]]
     holders: dict[str, str] = {}
     for tenant_id, item in _object(document["tenants"], f"{where}.tenants").items():
         place = f"{where}.tenants.{tenant_id}"
-        if not tenant_id:
-            raise StateError(f"{where}.tenants: a tenant id must not be empty")
+        problem = tenant_id_problem(tenant_id)
+        if problem is not None:
+            raise StateError(f"{where}.tenants: {problem}")
         tenant = read_tenant(item, place, tenant_id, vendor.roles, read_record, record_key)
         for token in tenant.credentials:
             if token in holders:
@@ -242,8 +244,35 @@ def read_tenant(
             raise StateError(
                 f"{where}.secrets.{key}: the record's own key is {record_key(record)!r}"
             )
+        _check_record(record, f"{where}.secrets.{key}")
         tenant.secrets[key] = record
+    _check_unique(tenant.secrets, f"{where}.secrets")
     return tenant
+
+
+def _check_record(record: Any, where: str) -> None:
+    """The vendor's own rules for one record (:meth:`StoredRecord.check_record`)."""
+    if isinstance(record, StoredRecord):
+        try:
+            record.check_record()
+        except ValueError as exc:
+            raise StateError(f"{where}.{exc}") from exc
+
+
+def _check_unique(records: Mapping[str, Any], where: str) -> None:
+    """No two records share a value of a field their vendor keeps unique."""
+    first = next(iter(records.values()), None)
+    if not isinstance(first, StoredRecord):
+        return
+    for name in first.unique_fields:
+        holders: dict[Any, str] = {}
+        for key, record in records.items():
+            value = getattr(record, name)
+            if value in holders:
+                raise StateError(
+                    f"{where}.{key}.{name}: {value!r} is already the {name} of {holders[value]!r}"
+                )
+            holders[value] = key
 
 
 def _credential(raw: Any, where: str, tenant_id: str, roles: frozenset[str]) -> Credential:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Generic, TypeVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 Record = TypeVar("Record")
 """A vendor's secret record: the engine stores it and never looks inside."""
@@ -107,7 +107,19 @@ _CURRENT = _Current()
 class StoredRecord:
     """The base of a vendor's record dataclass: each field it assigns inside a
     transaction is put back if the transaction fails. Outside one, an assignment costs
-    one look-up more than a plain attribute's."""
+    one look-up more than a plain attribute's.
+
+    It also says which records the vendor could hold, for a state document: a record
+    that breaks :meth:`check_record` or shares a :attr:`unique_fields` value with another
+    of its tenant is refused, as the vendor's create would refuse it."""
+
+    unique_fields: ClassVar[tuple[str, ...]] = ()
+    """Fields no two records of one tenant share (the vendor refuses a second one)."""
+
+    def check_record(self) -> None:
+        """Raises ``ValueError`` naming the field and the problem when the vendor could
+        never hold this record (an id, a key or a name its create refuses); every field
+        already has its declared type. By default any record passes."""
 
     def __setattr__(self, name: str, value: Any) -> None:
         log = _CURRENT.log

@@ -43,6 +43,19 @@ class Secret(StoredRecord):
     updated_at: int
     last_updated_by: str
 
+    def check_record(self) -> None:
+        """The alias and workspace rules of create and update."""
+        if not self.alias:
+            raise ValueError("alias: must not be empty")
+        if self.allowed_workspaces_type not in WORKSPACE_TYPES:
+            raise ValueError(f"allowed_workspaces_type: must be one of {list(WORKSPACE_TYPES)}")
+        try:
+            stored = _workspaces(self.allowed_workspaces_type, self.allowed_workspaces)
+        except BadRequest as exc:
+            raise ValueError(f"allowed_workspaces: {exc.message}") from exc
+        if stored != self.allowed_workspaces:
+            raise ValueError("allowed_workspaces: must be [] unless the type is SOME")
+
 
 Tenant = TenantState[Secret]
 """A tenant of this vendor: its records are :class:`Secret`."""

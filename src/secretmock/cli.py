@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 from secretmock import __version__
 from secretmock.cli_options import add_options, apply_environment, serve_options
+from secretmock.engine.clock import format_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import FaultRuleError, load_fault_file
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.sources import format_time
 from secretmock.engine.specs import SpecError, check_spec_file, load_spec
 from secretmock.engine.validation import SpecValidator
 from secretmock.engine.vendor_api import CURRENT_VERSION

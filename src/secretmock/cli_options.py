@@ -18,7 +18,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from secretmock.engine.sources import parse_time
+from secretmock.engine.clock import parse_time
 from secretmock.serve.protocol import IDLE_TIMEOUT_S
 
 ENV_PREFIX = "SECRETMOCK_"

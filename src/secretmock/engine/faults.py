@@ -222,7 +222,8 @@ def check_rule(raw: Any, catalog: Catalog) -> dict[str, Any]:
         "tenant": _optional_str(raw, "tenant"),
         "status": _optional_int(raw, "status", minimum=400, maximum=599),
         "retry_after": _optional_int(raw, "retry_after", minimum=0),
-        "delay_ms": _optional_int(raw, "delay_ms", minimum=0) or 0,
+        # At most ten minutes: longer than any client waits, short of held till shutdown.
+        "delay_ms": _optional_int(raw, "delay_ms", minimum=0, maximum=600_000) or 0,
         "disconnect": _bool(raw, "disconnect"),
         "after": _optional_int(raw, "after", minimum=0) or 0,
         "times": _optional_int(raw, "times", minimum=1),

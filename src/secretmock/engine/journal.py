@@ -1,11 +1,18 @@
 """The journal: what each request was, what it got, and how it broke the spec.
 
-Bounded in memory (the oldest entries go first) and safe to share between threads.
-Secret values never enter it: a request body that validated is stored with every field
-the vendor declares secret replaced by ``"<redacted>"``; any other body (one that broke
-the spec or that the vendor refused as invalid, did not parse, was too large, or was sent
-to an operation that takes none) is stored as its :func:`shape` alone, with no string or
-number from it; violations carry no values at all; and no header is stored.
+Bounded in memory by entries and by bytes (the oldest entries go first) and safe to
+share between threads. Secret values never enter it: a request body that validated is
+stored with every field the vendor declares secret replaced by ``"<redacted>"``; any
+other body (one that broke the spec or that the vendor refused as invalid, did not parse,
+was too large, or was sent to an operation that takes none) is stored as its
+:func:`shape` alone, with no string or number from it; violations carry no values at
+all; and no header is stored.
+
+Bytes are counted as :func:`size` estimates them: about what the entry holds in memory.
+A kept body larger than :data:`BODY_BYTES` is cut to its :func:`shape`, and a shape
+itself stops describing a document past half that (the rest of an object is counted,
+not listed), so no one entry takes more than about ``BODY_BYTES``; the journal then
+drops its oldest entries to stay within ``max_bytes``.
 """
 
 from __future__ import annotations
@@ -21,10 +28,22 @@ from secretmock.engine.violations import Violation
 
 REDACTED = "<redacted>"
 DEFAULT_CAPACITY = 10_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""What the journal may hold in all (``Emulator(journal_max_bytes=...)``)."""
+BODY_BYTES = 64 * 1024
+"""The most one entry's body may take; a larger one is kept as its :func:`shape`."""
 SHAPE_DEPTH = 16
 """How deep :func:`shape` describes a document; below, a node is only named."""
 SHAPE_ITEMS = 10
 """A longer array is recorded by its length alone."""
+SHAPE_BYTES = BODY_BYTES // 2
+"""What :func:`shape` describes of a document; past it, an object's other keys are
+counted (``"<more>": "<N more keys>"``) and its values only named."""
+SHAPE_KEY_CHARS = 128
+"""A longer key is cut to this many characters in a shape."""
+ENTRY_BYTES = 512
+"""What an entry takes besides its body, path, query and violations (its fields)."""
+VIOLATION_BYTES = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,28 +76,82 @@ class JournalEntry:
 
 class Journal:
     """The last ``capacity`` requests, in order, numbered from 1 since start-up; the last
-    ``capacity`` requests that broke the spec; and, for coverage, how often each
-    (vendor, operation) answered each status, over every request."""
+    ``capacity`` requests that broke the spec; both within ``max_bytes`` in all; and, for
+    coverage, how often each (vendor, operation) answered each status, over every
+    request."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
-        self._violating: deque[JournalEntry] = deque(maxlen=capacity)
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._violating: deque[JournalEntry] = deque()
+        self._sizes: dict[int, int] = {}
+        """The size of every entry kept in either deque, by ``seq``."""
+        self._bytes = 0
         self._coverage: dict[tuple[str, str | None], Counter[int]] = {}
         self._lock = threading.Lock()
         self._seq = 0
 
     def record(self, **fields: Any) -> JournalEntry:
-        """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``)."""
+        """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``),
+        its body cut to its shape when larger than :data:`BODY_BYTES`."""
+        body = fields.get("body")
+        body_bytes = size(body, BODY_BYTES)
+        if body_bytes > BODY_BYTES:
+            fields["body"] = body = shape(body)
+            body_bytes = size(body, BODY_BYTES)
+        violations = fields.get("violations", ())
+        entry_bytes = (
+            ENTRY_BYTES
+            + body_bytes
+            + len(fields["path"])
+            + len(fields["query"])
+            + VIOLATION_BYTES * len(violations)
+        )
         with self._lock:
             self._seq += 1
             entry = JournalEntry(seq=self._seq, **fields)
             self._entries.append(entry)
             if entry.violations:
                 self._violating.append(entry)
+            self._sizes[entry.seq] = entry_bytes
+            self._bytes += entry_bytes
+            self._evict()
             key = (entry.vendor, entry.operation_id)
             if entry.status:  # 0: a dropped connection answered nothing
                 self._coverage.setdefault(key, Counter())[entry.status] += 1
             return entry
+
+    def _evict(self) -> None:
+        """Drops entries past either count, then the oldest kept until within bytes (the
+        newest entry always stays)."""
+        if len(self._entries) > self._capacity:
+            self._drop(self._entries, self._violating)
+        if len(self._violating) > self._capacity:
+            self._drop(self._violating, self._entries)
+        while self._bytes > self._max_bytes and len(self._sizes) > 1:
+            entries, violating = self._entries, self._violating
+            if violating and (not entries or violating[0].seq <= entries[0].seq):
+                self._drop(violating, entries)  # then, if also the oldest entry, from there
+            else:
+                self._drop(entries, violating)
+
+    def _drop(self, held: deque[JournalEntry], other: deque[JournalEntry]) -> None:
+        """Drops the oldest entry of ``held``; its bytes are freed unless ``other`` still
+        holds it. Each deque is a run of the entries of its kind, from its first on, so
+        ``other`` holds it when its first is not newer (and it is of ``other``'s kind)."""
+        entry = held.popleft()
+        of_its_kind = other is self._entries or bool(entry.violations)
+        if not (other and of_its_kind and other[0].seq <= entry.seq):
+            self._bytes -= self._sizes.pop(entry.seq)
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries take, as :func:`size` counts."""
+        with self._lock:
+            return self._bytes
 
     def violating(self, since: int = 0) -> list[JournalEntry]:
         """The kept entries with violations whose ``seq`` is greater than ``since``."""
@@ -104,29 +177,81 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._violating.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self._coverage.clear()
 
 
-def shape(document: Any, depth: int = 0) -> Any:
+def shape(document: Any) -> Any:
     """``document`` reduced to its shape, for a body the journal may not keep: object
-    keys stay (violations name them in their locations anyway), every string, number and
-    boolean becomes its type (a string with its length), an array longer than
-    ``SHAPE_ITEMS`` its length, and a node deeper than ``SHAPE_DEPTH`` its type."""
-    if isinstance(document, dict):
-        if depth >= SHAPE_DEPTH:
-            return f"<object: {len(document)} keys>"
-        return {key: shape(value, depth + 1) for key, value in document.items()}
-    if isinstance(document, list):
-        if depth >= SHAPE_DEPTH or len(document) > SHAPE_ITEMS:
-            return [f"<array: {len(document)} items>"]
-        return [shape(item, depth + 1) for item in document]
-    if isinstance(document, str):
-        return f"<string: {len(document)} chars>"
-    if isinstance(document, bool):
-        return "<boolean>"
-    if isinstance(document, int | float):
-        return "<number>"
-    return document  # null
+    keys stay (violations name them in their locations anyway; one longer than
+    ``SHAPE_KEY_CHARS`` is cut), every string, number and boolean becomes its type (a
+    string with its length), an array longer than ``SHAPE_ITEMS`` its length, and a node
+    deeper than ``SHAPE_DEPTH`` its type. Past ``SHAPE_BYTES`` (as :func:`size` counts)
+    nodes are only named, and an object's remaining keys counted: what it costs is
+    bounded, whatever the document."""
+    budget = [SHAPE_BYTES]
+
+    def walk(node: Any, depth: int) -> Any:
+        if isinstance(node, dict):
+            if depth >= SHAPE_DEPTH or budget[0] <= 0:
+                return f"<object: {len(node)} keys>"
+            described: dict[str, Any] = {}
+            for index, (key, value) in enumerate(node.items()):
+                if budget[0] <= 0:
+                    described["<more>"] = f"<{len(node) - index} more keys>"
+                    break
+                key = key if len(key) <= SHAPE_KEY_CHARS else f"{key[:SHAPE_KEY_CHARS]}..."
+                budget[0] -= _KEY_BYTES + len(key)
+                described[key] = walk(value, depth + 1)
+            return described
+        if isinstance(node, list):
+            if depth >= SHAPE_DEPTH or len(node) > SHAPE_ITEMS or budget[0] <= 0:
+                return [f"<array: {len(node)} items>"]
+            budget[0] -= _LIST_BYTES
+            return [walk(item, depth + 1) for item in node]
+        budget[0] -= _SCALAR_BYTES
+        if isinstance(node, str):
+            return f"<string: {len(node)} chars>"
+        if isinstance(node, bool):
+            return "<boolean>"
+        if isinstance(node, int | float):
+            return "<number>"
+        return node  # null
+
+    return walk(document, 0)
+
+
+_SCALAR_BYTES = 56
+"""About what a string, a number or a slot takes in memory, besides its characters."""
+_KEY_BYTES = 56 + 40
+"""About what an object's key takes: the string and its slot in the dict."""
+_LIST_BYTES = 56
+
+
+def size(document: Any, limit: int) -> int:
+    """About how many bytes ``document`` (a JSON value) holds in memory, counted until
+    past ``limit``: the cost is bounded by ``limit``, whatever the document."""
+    total = 0
+    pending = [document]
+    while pending and total <= limit:
+        node = pending.pop()
+        if isinstance(node, str):
+            total += _SCALAR_BYTES + len(node)
+        elif isinstance(node, dict):
+            total += _SCALAR_BYTES
+            for key, value in node.items():
+                total += _KEY_BYTES + len(key)
+                pending.append(value)
+                if total > limit:
+                    break
+        elif isinstance(node, list):
+            total += _LIST_BYTES + 8 * len(node)
+            if total <= limit:
+                pending.extend(node)
+        else:
+            total += _SCALAR_BYTES
+    return total
 
 
 def redact(document: Any, secret_fields: Iterable[str]) -> Any:

@@ -57,7 +57,7 @@ def read_state_file(path: Path) -> Any | None:
             f"{path}: the state file is empty (delete it to start from the fixtures)"
         )
     try:
-        return json_values.loads(text)
+        return json_values.loads(text, json_values.DOCUMENT_DEPTH)
     except ValueError as exc:
         raise StateFileError(f"{path}: the state file is not valid JSON: {exc}") from exc
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import TracebackType
 
+from secretmock.engine.clock import EmulatedClock, parse_time
 from secretmock.engine.faults import FaultRule, FaultRules
-from secretmock.engine.sources import EmulatedClock, parse_time
 
 
 class FaultHandle:

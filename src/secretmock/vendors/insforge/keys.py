@@ -88,7 +88,10 @@ def rotate(tenant: Tenant, key: str, hours: float, sources: Sources) -> tuple[st
     while f"{key}_OLD_{millis}" in tenant.secrets:
         millis += 1
     old_key = f"{key}_OLD_{millis}"
-    expires_at = now + timedelta(hours=hours)
+    try:
+        expires_at = now + timedelta(hours=hours)
+    except OverflowError:  # the emulated clock holds the years 1 to 9999 (chosen)
+        raise InvalidInput("Invalid request: the grace period ends after the year 9999") from None
     prefix = API_KEY_PREFIX if key == API_KEY else ANON_KEY_PREFIX
     new_value = prefix + sources.hex(64)
     # Renamed in place: the row keeps its id, creation time and place among equals.

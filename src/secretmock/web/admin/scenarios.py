@@ -11,9 +11,9 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from secretmock.engine import json_values
+from secretmock.engine.clock import EmulatedClock, format_time, parse_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import FaultRuleError
-from secretmock.engine.sources import EmulatedClock, format_time, parse_time
 from secretmock.engine.state import StateError, restore_state, state_document
 
 CLOCK_FORMS = (
@@ -133,7 +133,7 @@ async def json_body(request: Request, empty: Any = None) -> Any:
     if not data:
         return empty
     try:
-        return json_values.loads(data)
+        return json_values.loads(data, json_values.DOCUMENT_DEPTH)
     except ValueError as exc:
         raise BadRequest("malformed_json", f"the body is not valid JSON: {exc}") from exc
 

@@ -6,7 +6,7 @@ Specs are loaded and validators built here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +31,9 @@ from secretmock.resources import spec_path
 class Emulator:
     """All vendors' pipelines over their stores, seeded from fixtures files.
 
-    With ``only_vendor``, the emulator holds that vendor alone: the fixtures' tenants
-    of the other (known) vendors are skipped, and nothing shows the others.
+    With ``only_vendor`` (a name, or a set of names), the emulator holds those vendors
+    alone: the fixtures' tenants of the other (known) vendors are skipped, and nothing
+    shows the others.
     """
 
     def __init__(
@@ -40,7 +41,7 @@ class Emulator:
         vendors: Iterable[Vendor],
         fixture_files: Sequence[Path] = (),
         sources: Sources | None = None,
-        only_vendor: str | None = None,
+        only_vendor: str | Collection[str] | None = None,
         max_body_bytes: int | None = None,
         vendor_versions: Mapping[str, str] | None = None,
         journal_max_bytes: int = 64 * 1024 * 1024,
@@ -54,10 +55,9 @@ class Emulator:
         """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
         self.known_vendors = known
+        served = {only_vendor} if isinstance(only_vendor, str) else only_vendor
         self.vendors: dict[str, Vendor] = {
-            name: vendor
-            for name, vendor in known.items()
-            if only_vendor is None or name == only_vendor
+            name: vendor for name, vendor in known.items() if served is None or name in served
         }
         self.journal = Journal(max_bytes=journal_max_bytes)
         specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}

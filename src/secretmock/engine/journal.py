@@ -19,10 +19,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from secretmock.engine.violations import Violation
 
@@ -266,3 +266,95 @@ def redact(document: Any, secret_fields: Iterable[str]) -> Any:
         return node
 
     return walk(document)
+
+
+# -- the journal query: which entries meet a set of filters, and which came closest ----------
+
+
+class QueryFilters(TypedDict, total=False):
+    """What a journal query asks of an entry; each given filter is one criterion, and
+    ``None`` (or leaving the key out) means "any". ``body`` matches the request body's
+    top-level fields, as the journal keeps them (secret values are redacted)."""
+
+    vendor: str | None
+    operation_id: str | None
+    tenant: str | None
+    status: int | None
+    method: str | None
+    path: str | None
+    body: Mapping[str, Any] | None
+
+
+QUERY_FIELDS = ("vendor", "operation_id", "tenant", "status", "method", "path")
+"""The entry fields a query compares, in the order its description lists them."""
+
+
+class QueryError(ValueError):
+    """A query's filters are not of the form :class:`QueryFilters` describes."""
+
+
+class Query:
+    """A set of filters over journal entries (the handle's ``assert_called``, the admin
+    API's ``POST /__admin__/journal/find`` and ``/count``).
+
+    An entry matches when it meets every criterion; the entries that meet most of them
+    are the closest misses."""
+
+    def __init__(self, filters: QueryFilters) -> None:
+        self.criteria: list[tuple[str, Any]] = [
+            (name, filters.get(name)) for name in QUERY_FIELDS if filters.get(name) is not None
+        ]
+        self.criteria += [(f"body.{k}", v) for k, v in (filters.get("body") or {}).items()]
+
+    def misses(self, entry: JournalEntry) -> list[tuple[str, Any]]:
+        """The criteria ``entry`` does not meet."""
+        return [(k, v) for k, v in self.criteria if actual_value(entry, k) != v]
+
+    def matching(self, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+        """The entries that meet every criterion, in order."""
+        return [entry for entry in entries if not self.misses(entry)]
+
+    def closest(self, entries: Iterable[JournalEntry], count: int = 3) -> list[JournalEntry]:
+        """Up to ``count`` entries that do not match, those missing fewest criteria first
+        (the earlier of two equally close)."""
+        missing = [(len(self.misses(entry)), entry) for entry in entries]
+        return [entry for n, entry in sorted(missing, key=lambda pair: pair[0]) if n][:count]
+
+    def differences(self, entry: JournalEntry) -> dict[str, Any]:
+        """Each criterion ``entry`` misses, with the value the entry has there."""
+        return {key: actual_value(entry, key) for key, _ in self.misses(entry)}
+
+    def described(self) -> str:
+        """The criteria as ``name=value`` pairs: ``vendor='fireworks', status=404``."""
+        return ", ".join(f"{k}={v!r}" for k, v in self.criteria)
+
+
+def actual_value(entry: JournalEntry, key: str) -> Any:
+    """The entry's value for a criterion's key (``body.<field>``: that top-level field
+    of the kept body, ``None`` when the body is not an object or lacks it)."""
+    if key.startswith("body."):
+        return entry.body.get(key[5:]) if isinstance(entry.body, dict) else None
+    return getattr(entry, key)
+
+
+def query_filters(document: Any) -> QueryFilters:
+    """``document`` (a JSON object, as the admin API receives it) checked as
+    :class:`QueryFilters`; :class:`QueryError` names the first problem."""
+    if not isinstance(document, dict):
+        raise QueryError("the filters must be a JSON object")
+    unknown = sorted(set(document) - {*QUERY_FIELDS, "body"})
+    if unknown:
+        raise QueryError(
+            f"unknown filter(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join((*QUERY_FIELDS, 'body'))}"
+        )
+    for name, value in document.items():
+        if value is None:
+            continue
+        if name == "status" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise QueryError("'status' must be a whole number")
+        if name == "body" and not isinstance(value, dict):
+            raise QueryError("'body' must be a JSON object of top-level fields")
+        if name not in ("status", "body") and not isinstance(value, str):
+            raise QueryError(f"{name!r} must be a string")
+    return QueryFilters(**document)  # type: ignore[typeddict-item]

@@ -36,6 +36,11 @@ class Sources:
         """The emulated time, timezone-aware (UTC)."""
         return self.clock.now()
 
+    def reseed(self, seed: int | str) -> None:
+        """Starts the random sequence again from ``seed`` (a test session does, before
+        each test, so that each test sees the same ids whatever ran before it)."""
+        self._random.seed(seed)
+
     def token(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
         """A random string of ``length`` characters from ``alphabet``."""
         return "".join(self._random.choices(alphabet, k=length))

@@ -21,9 +21,10 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from secretmock.engine.clock import parse_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError, load_fixture_files
-from secretmock.engine.sources import Sources, parse_time
+from secretmock.engine.sources import Sources
 from secretmock.report import build_report
 from secretmock.resources import default_fixtures_path
 from secretmock.serve.background import BackgroundServer

@@ -274,8 +274,18 @@ class Urllib3Adapter(ClientAdapter, name="urllib3"):
         self.pools = InProcessPools(hosts)
 
     def patches(self) -> Iterator[AbstractContextManager[Any]]:
+        from importlib.metadata import version
+
         from urllib3 import PoolManager, ProxyManager
 
+        found = version("urllib3")
+        if int(found.split(".")[0]) < 2:
+            # urllib3 1.x builds its connections and answers otherwise: refuse rather
+            # than let a vendor's host be reached for real.
+            raise RuntimeError(
+                "secretmock: in-process interception of urllib3 (and requests) needs "
+                f"urllib3 2 or later; found {found}"
+            )
         for manager_class in (PoolManager, ProxyManager):
             original = manager_class.__dict__["connection_from_host"]
             yield mock.patch.object(

@@ -29,6 +29,11 @@ BROKEN = [
     ("no-id", "tenants: [{vendor: fireworks}]", "'id' must be a non-empty string"),
     ("unknown-key", "tenants: [{vendor: fireworks, id: a, secret: []}]", "unknown keys ['secret']"),
     (
+        "id-with-a-slash",
+        "tenants: [{vendor: fireworks, id: a/b}]",
+        "the tenant id 'a/b' holds a '/'",
+    ),
+    (
         "credential-no-token",
         "tenants: [{vendor: fireworks, id: a, credentials: [{role: admin}]}]",
         "credentials[0]: expected a mapping with a non-empty string 'token'",

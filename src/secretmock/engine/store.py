@@ -34,65 +34,62 @@ V = TypeVar("V")
 
 
 class UndoLog:
-    """What one transaction changed, as the steps that put it back (in reverse order)."""
+    """What one transaction changed, as the steps that put it back (in reverse order).
+    A step is a module function and its three arguments: cheaper to log than a closure."""
 
-    __slots__ = ("_seen", "_steps")
+    __slots__ = ("_steps", "seen")
 
     def __init__(self) -> None:
-        self._steps: list[Callable[[], None]] = []
-        self._seen: set[int] = set()
-        """The records whose fields, and the dicts that, are saved whole already."""
+        self._steps: list[tuple[Callable[[Any, Any, Any], None], Any, Any, Any]] = []
+        self.seen: set[int] = set()
+        """The ids of the records whose fields, and of the dicts that, are saved whole."""
 
     def __bool__(self) -> bool:
         return bool(self._steps)
 
     def fields(self, record: object) -> None:
         """Saves ``record``'s fields, before its first change in the transaction."""
-        if id(record) not in self._seen:
-            self._seen.add(id(record))
-            saved = dict(vars(record))
-
-            def put_back() -> None:
-                vars(record).clear()
-                vars(record).update(saved)
-
-            self._steps.append(put_back)
+        if id(record) not in self.seen:
+            self.seen.add(id(record))
+            self._steps.append((_put_fields, record, dict(vars(record)), None))
 
     def item(self, mapping: dict[Any, Any], key: Any) -> None:
         """Saves ``mapping[key]`` (or that there is none) before it is set."""
-        if id(mapping) in self._seen:
+        if id(mapping) in self.seen:
             return
         if key in mapping:
-            old = dict.__getitem__(mapping, key)
-            self._steps.append(lambda: dict.__setitem__(mapping, key, old))
+            self._steps.append((dict.__setitem__, mapping, key, dict.__getitem__(mapping, key)))
         else:  # a new key goes last: removing it leaves the others' order as it was
-            self._steps.append(lambda: dict.pop(mapping, key, None))
+            self._steps.append((dict.pop, mapping, key, None))
 
     def whole(self, mapping: dict[Any, Any]) -> None:
         """Saves ``mapping`` whole, before the first change that moves or removes keys."""
-        if id(mapping) not in self._seen:
-            self._seen.add(id(mapping))
-            saved = dict(mapping)
-
-            def put_back() -> None:
-                dict.clear(mapping)
-                dict.update(mapping, saved)
-
-            self._steps.append(put_back)
+        if id(mapping) not in self.seen:
+            self.seen.add(id(mapping))
+            self._steps.append((_put_whole, mapping, dict(mapping), None))
 
     def attribute(self, owner: object, name: str) -> None:
         """Saves the attribute ``name`` of ``owner`` before it is replaced."""
-        old = vars(owner)[name]
-        self._steps.append(lambda: object.__setattr__(owner, name, old))
+        self._steps.append((object.__setattr__, owner, name, vars(owner)[name]))
 
     def undo(self) -> None:
         """Puts back everything logged, last change first."""
-        for step in reversed(self._steps):
-            step()
+        for put_back, first, second, third in reversed(self._steps):
+            put_back(first, second, third)
 
     def forget(self) -> None:
         self._steps.clear()
-        self._seen.clear()
+        self.seen.clear()
+
+
+def _put_fields(record: object, saved: dict[str, Any], _: None) -> None:
+    vars(record).clear()
+    vars(record).update(saved)
+
+
+def _put_whole(mapping: dict[Any, Any], saved: dict[Any, Any], _: None) -> None:
+    dict.clear(mapping)
+    dict.update(mapping, saved)
 
 
 class _Current(threading.local):
@@ -123,7 +120,7 @@ class StoredRecord:
 
     def __setattr__(self, name: str, value: Any) -> None:
         log = _CURRENT.log
-        if log is not None:
+        if log is not None and id(self) not in log.seen:
             log.fields(self)
         object.__setattr__(self, name, value)
 
@@ -228,16 +225,17 @@ class _Transaction:
     store, and so is its log (emptied after each outermost block): only the thread
     holding the lock uses them."""
 
-    __slots__ = ("_depth", "_log", "_outer", "_store")
+    __slots__ = ("_depth", "_lock", "_log", "_outer", "_store")
 
     def __init__(self, store: VendorStore) -> None:
         self._store = store
+        self._lock = store._lock
         self._depth = 0
         self._log = UndoLog()
         self._outer: UndoLog | None = None
 
     def __enter__(self) -> None:
-        self._store._lock.acquire()
+        self._lock.acquire()
         self._depth += 1
         if self._depth == 1:
             self._outer = _CURRENT.log  # another store's transaction, in this thread
@@ -260,7 +258,7 @@ class _Transaction:
                     log.forget()
         finally:
             self._depth -= 1
-            self._store._lock.release()
+            self._lock.release()
 
 
 def _drop_indexes(tenants: Iterable[TenantState[Any]]) -> None:

@@ -184,7 +184,8 @@ def test_a_later_file_and_the_caller_choose_the_version(tmp_path: Path) -> None:
     first, second = tmp_path / "first.yaml", tmp_path / "second.yaml"
     first.write_text("tenants: []\nvendor_versions: {insforge: before-2026-05-16}\n")
     second.write_text("tenants: []\nvendor_versions: {insforge: current}\n")
-    assert Emulator(all_vendors(), [first]).versions()["insforge"] == "before-2026-05-16"
+    # before-2026-05-16 is the former name of before-2026-05-22, kept as an alias.
+    assert Emulator(all_vendors(), [first]).versions()["insforge"] == "before-2026-05-22"
     assert Emulator(all_vendors(), [first, second]).versions()["insforge"] == "current"
-    chosen = Emulator(all_vendors(), [second], vendor_versions={"insforge": "before-2026-05-16"})
-    assert chosen.versions()["insforge"] == "before-2026-05-16"
+    chosen = Emulator(all_vendors(), [second], vendor_versions={"insforge": "before-2026-05-22"})
+    assert chosen.versions()["insforge"] == "before-2026-05-22"

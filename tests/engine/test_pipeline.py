@@ -18,7 +18,7 @@ import requests
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import FaultRuleError
-from secretmock.engine.incoming import IncomingRequest, incoming_request
+from secretmock.engine.incoming import IncomingRequest, MalformedBody, incoming_request
 from secretmock.engine.journal import REDACTED, Journal, JournalEntry
 from secretmock.engine.pipeline import Outcome, VendorPipeline
 from secretmock.engine.sources import Sources
@@ -275,6 +275,60 @@ def test_an_absent_operation_is_routed_as_an_unknown_path(pipeline: VendorPipeli
         send_more(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}').reply.status
         == 200
     )
+
+
+def parse_pairs(request: IncomingRequest) -> dict[str, str]:
+    """A vendor's parser of a media type the spec does not declare: ``k=v`` pairs."""
+    text = request.body.decode()
+    if "=" not in text:
+        raise MalformedBody("no pair")
+    return dict(pair.split("=", 1) for pair in text.split("&"))
+
+
+PAIRS = {"content-type": "text/x-pairs"}
+
+
+@pytest.mark.parametrize(
+    "headers, body, status, answer, stored, journaled",
+    [
+        pytest.param(
+            PAIRS, b"value=v", 200, {"name": "a", "value": "v"}, True, {"value": REDACTED},
+            id="validated-as-its-json-equivalent",
+        ),
+        pytest.param(
+            PAIRS, b"other=v", 400, {"error": "invalid_request"}, False,
+            {"other": "<string: 1 chars>"},
+            id="refused-as-its-json-equivalent-would-be",
+        ),
+        pytest.param(
+            PAIRS, b"nothing", 400, {"error": "malformed_body"}, False, "<not parsed: 7 bytes>",
+            id="the-parsers-malformed-body",
+        ),
+        pytest.param(
+            {"content-type": "text/plain"}, b"value=v", 400, {"error": "invalid_request"}, False,
+            "<not parsed: 7 bytes>",
+            id="a-type-no-parser-reads-is-the-specs-to-refuse",
+        ),
+    ],
+)  # fmt: skip
+def test_a_vendors_body_parser_reads_a_media_type_the_spec_does_not_declare(
+    pipeline: VendorPipeline,
+    headers: dict[str, str],
+    body: bytes,
+    status: int,
+    answer: dict[str, str],
+    stored: bool,
+    journaled: object,
+) -> None:
+    """``Vendor.body_parsers``: the engine hands the body to the vendor's parser for its
+    media type, then validates the value as the JSON body it stands for."""
+    pipeline.vendor = replace(TINY, body_parsers={"text/x-pairs": parse_pairs})
+    outcome, entry = send(pipeline, "PUT", "/api/items/a", AUTH | headers, body)
+    assert outcome.reply.status == status
+    assert {k: outcome.reply.body.get(k) for k in answer} == answer
+    tenant = pipeline.store.get("t1")
+    assert tenant is not None and ("a" in tenant.secrets) is stored
+    assert entry.body == journaled
 
 
 def send_more(

@@ -7,6 +7,7 @@ import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, NamedTuple
 
 import pytest
@@ -14,12 +15,13 @@ import requests
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.incoming import incoming_request
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors
 from secretmock.vendors.common import iso_timestamp
-from secretmock.vendors.insforge import models
+from secretmock.vendors.insforge import bodies, models
 from secretmock.web.app import build_app
 from tests.conftest import START, Api
 from tests.helpers import Case, assert_subset, case, cases, contains_key, send, table
@@ -410,7 +412,7 @@ CASES = [
         400,
         error("INVALID_INPUT", MISSING),
         data=b"key=K&value=v",
-        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        headers={"Content-Type": "text/plain"},
     ),
     case(
         "create-malformed-json",
@@ -1308,16 +1310,205 @@ def test_json_is_parsed_before_authentication(
     assert response.json()["error"] == code
 
 
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+# server.ts (268d79d27) L201: app.use(express.urlencoded({extended: true, limit:
+# urlencodedLimit})) app-wide, before the routes: a form body is req.body as qs parses it
+# (body-parser 1.20.4, qs 6.15.2). The emulator validates it as the JSON body it stands for.
+FORM_CASES = [
+    case(
+        "server.ts-urlencoded-create",
+        "POST",
+        BASE,
+        201,
+        done("FORM_KEY", "created"),
+        data=b"key=FORM_KEY&value=v1",
+        headers=FORM,
+    ),
+    case(
+        "server.ts-urlencoded-update",
+        "PUT",
+        f"{BASE}/STRIPE_API_KEY",
+        200,
+        done("STRIPE_API_KEY", "updated"),
+        data=b"value=v2",
+        headers=FORM,
+    ),
+    case(
+        "server.ts-urlencoded-percent-and-plus-decoded",
+        "POST",
+        BASE,
+        201,
+        done("FORM_KEY", "created"),
+        data=b"key=FORM%5FKEY&value=a+b%20c",
+        headers=FORM,
+    ),
+    case(
+        "routes-urlencoded-missing-value",
+        "POST",
+        BASE,
+        400,
+        error("INVALID_INPUT", MISSING),
+        data=b"key=FORM_KEY",
+        headers=FORM,
+    ),
+    case(
+        "routes-urlencoded-bad-key-format",
+        "POST",
+        BASE,
+        400,
+        error("INVALID_INPUT", BAD_KEY),
+        data=b"key=form-key&value=v1",
+        headers=FORM,
+    ),
+    case(
+        # qs: a repeated name is an array, which the spec's string value refuses as JSON would.
+        "qs-repeated-name-is-a-list",
+        "POST",
+        BASE,
+        400,
+        {"error": "INVALID_INPUT", "message": "Invalid request: value is not of type 'string'"},
+        data=b"key=FORM_KEY&value=a&value=b",
+        headers=FORM,
+    ),
+    case(
+        # body-parser lib/types/urlencoded.js: charset !== 'utf-8' -> 415, which the current
+        # error middleware answers 500 (no 4xx branch since efec0825a).
+        "urlencoded.js-latin1-charset-500",
+        "POST",
+        BASE,
+        500,
+        {"error": "INTERNAL_ERROR", "message": 'unsupported charset "LATIN1"', "statusCode": 500},
+        data=b"key=FORM_KEY&value=v1",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=latin1"},
+    ),
+    case(
+        # body-parser lib/types/urlencoded.js parameterCount: 1000 '&' are too many.
+        "urlencoded.js-too-many-parameters-500",
+        "POST",
+        BASE,
+        500,
+        {"error": "INTERNAL_ERROR", "message": "too many parameters", "statusCode": 500},
+        data=b"key=FORM_KEY&value=v1" + b"&x=1" * 999,
+        headers=FORM,
+    ),
+]
+
+
+@cases(FORM_CASES)
+def test_form_bodies_are_parsed_as_express_urlencoded_does(
+    api: Api, emulator: Emulator, row: Case
+) -> None:
+    before = stored(emulator, "FORM_KEY")
+    send(api, row, AUTH)
+    after = stored(emulator, "FORM_KEY")
+    if row.status >= 400:
+        assert after == before, "a refused form stores nothing"
+
+
+def test_a_form_stores_what_its_json_equivalent_stores(api: Api, emulator: Emulator) -> None:
+    created = api.request("POST", BASE, headers={**AUTH, **FORM}, data="key=FORM_KEY&value=v%26w")
+    assert created.status_code == 201, created.json()
+    assert api.request("GET", f"{BASE}/FORM_KEY", headers=AUTH).json()["value"] == "v&w"
+    updated = api.request("PUT", f"{BASE}/FORM_KEY", headers={**AUTH, **FORM}, data="value=v2")
+    assert updated.status_code == 200, updated.json()
+    assert api.request("GET", f"{BASE}/FORM_KEY", headers=AUTH).json()["value"] == "v2"
+    [entry] = [e for e in emulator.journal.entries() if e.method == "PUT"][-1:]
+    assert entry.body == {"value": "<redacted>"}, "the journal redacts a form's secret too"
+
+
+def test_form_bodies_are_parsed_before_authentication(api: Api) -> None:
+    """server.ts: express.urlencoded runs app-wide, before verifyAdmin: a refused form is
+    refused without credentials too (here its charset)."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded; charset=latin1"}
+    response = api.request("POST", BASE, headers=headers, data="key=K&value=v")
+    assert (response.status_code, response.json()["message"]) == (
+        500,
+        'unsupported charset "LATIN1"',
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "parsed"),
+    [
+        pytest.param("a=1&b=2", {"a": "1", "b": "2"}, id="flat"),
+        pytest.param("a=1&a=2", {"a": ["1", "2"]}, id="repeated"),
+        pytest.param("a[b]=1&a[c]=2", {"a": {"b": "1", "c": "2"}}, id="object"),
+        pytest.param("a[]=1&a[]=2", {"a": ["1", "2"]}, id="push"),
+        pytest.param("a[1]=x&a[0]=y", {"a": ["y", "x"]}, id="indexes"),
+        pytest.param("a[5]=x", {"a": ["x"]}, id="sparse-compacted"),
+        pytest.param("a[101]=x", {"a": {"101": "x"}}, id="index-over-the-limit"),
+        pytest.param("a=1&a[b]=2", {"a": ["1", {"b": "2"}]}, id="value-then-object"),
+        pytest.param("flag&v=", {"flag": "", "v": ""}, id="no-equals"),
+        pytest.param("a=b=c", {"a": "b=c"}, id="equals-in-value"),
+        pytest.param("%zz=%E2%82%AC+x", {"%zz": "\u20ac x"}, id="bad-escape-kept"),
+        pytest.param("&&a=1", {"a": "1"}, id="empty-parts"),
+        pytest.param("__proto__[x]=1&b=2", {"b": "2"}, id="proto-dropped"),
+    ],
+)
+def test_qs_parses_a_form(text: str, parsed: dict[str, Any]) -> None:
+    """qs 6.15.2 parse as body-parser 1.20.4 calls it (extended: true)."""
+    assert bodies.parse_form(text) == parsed
+
+
+CHARSET_CASES = [
+    case(
+        # body-parser lib/types/json.js: charset.slice(0, 4) !== 'utf-' -> 415; the current
+        # error middleware (268d79d27, no 4xx branch) answers it 500.
+        "json.js-latin1-charset-500",
+        "POST",
+        BASE,
+        500,
+        {"error": "INTERNAL_ERROR", "message": 'unsupported charset "LATIN1"', "statusCode": 500},
+        data=b'{"key": "CS_KEY", "value": "v"}',
+        headers={"Content-Type": "application/json; charset=latin1"},
+    ),
+    case(
+        "json.js-utf8-without-dash-500",
+        "POST",
+        BASE,
+        500,
+        {"error": "INTERNAL_ERROR", "message": 'unsupported charset "UTF8"'},
+        data=b'{"key": "CS_KEY", "value": "v"}',
+        headers={"Content-Type": "application/json; charset=utf8"},
+    ),
+    case(
+        "json.js-utf-8-accepted",
+        "POST",
+        BASE,
+        201,
+        done("CS_KEY", "created"),
+        data=b'{"key": "CS_KEY", "value": "v"}',
+        headers={"Content-Type": "application/json; charset=UTF-8"},
+    ),
+]
+
+
+@cases(CHARSET_CASES)
+def test_json_in_a_charset_other_than_utf_is_refused(
+    api: Api, emulator: Emulator, row: Case
+) -> None:
+    send(api, row, AUTH)
+    assert (stored(emulator, "CS_KEY") is None) is (row.status >= 400), "a refusal stores nothing"
+
+
+def test_without_credentials_the_charset_is_refused_first(api: Api) -> None:
+    headers = {"Content-Type": "application/json; charset=latin1"}
+    response = api.request("POST", BASE, headers=headers, data=b'{"key": "K", "value": "v"}')
+    assert response.status_code == 500 and response.json()["error"] == "INTERNAL_ERROR"
+
+
 @pytest.fixture
-def before_2026_05_16(emulator: Emulator) -> Iterator[None]:
-    emulator.use_versions({"insforge": "before-2026-05-16"})
+def before_2026_05_22(emulator: Emulator) -> Iterator[None]:
+    emulator.use_versions({"insforge": "before-2026-05-22"})
     yield
     emulator.use_versions({})
 
 
-# d5cc4379f (2026-05-16, "Centralize error codes") renamed NOT_FOUND -> SECRET_NOT_FOUND and
-# the duplicate's INVALID_INPUT -> SECRET_ALREADY_EXISTS; f7059d44c (2026-06-11) added the
-# anon-key rotation.
+# d5cc4379f (authored 2026-05-16, "Centralize error codes", on main with a7027dea4 on
+# 2026-05-22) renamed NOT_FOUND -> SECRET_NOT_FOUND and the duplicate's INVALID_INPUT ->
+# SECRET_ALREADY_EXISTS; the same merge removed the error middleware's 4xx branch
+# (efec0825a); f7059d44c (2026-06-11) added the anon-key rotation.
 LEGACY_CASES = [
     case(
         "d5cc4379f^-unknown-key-NOT_FOUND",
@@ -1365,12 +1556,69 @@ LEGACY_CASES = [
         {"error": "NOT_FOUND", "message": "Endpoint /api/secrets/anon-key/rotate not found"},
         headers={"Authorization": ""},
     ),
+    case(
+        # error.ts before efec0825a: the 4xx branch keeps body-parser's 415, with
+        # getErrorCode(415) = INTERNAL_ERROR.
+        "efec0825a^-latin1-charset-415",
+        "POST",
+        BASE,
+        415,
+        {"error": "INTERNAL_ERROR", "message": 'unsupported charset "LATIN1"', "statusCode": 415},
+        data=b'{"key": "CS_KEY", "value": "v"}',
+        headers={"Content-Type": "application/json; charset=latin1"},
+    ),
+    case(
+        "efec0825a^-too-many-form-parameters-413",
+        "POST",
+        BASE,
+        413,
+        {"error": "INTERNAL_ERROR", "message": "too many parameters", "statusCode": 413},
+        data=b"key=FORM_KEY&value=v1" + b"&x=1" * 999,
+        headers=FORM,
+    ),
+    case(
+        "efec0825a^-form-create",
+        "POST",
+        BASE,
+        201,
+        done("FORM_KEY", "created"),
+        data=b"key=FORM_KEY&value=v1",
+        headers=FORM,
+    ),
 ]
 
 
 @cases(LEGACY_CASES)
-def test_servers_before_2026_05_16(api: Api, before_2026_05_16: None, row: Case) -> None:
+def test_servers_before_2026_05_22(api: Api, before_2026_05_22: None, row: Case) -> None:
     send(api, row, AUTH)
+
+
+@pytest.mark.parametrize(
+    "version", ["before-2026-05-22", pytest.param("before-2026-05-16", id="former-name")]
+)
+def test_the_older_version_is_selected_by_either_name(tmp_path: Path, version: str) -> None:
+    """The version's former name stays an alias wherever a version is named: the
+    Emulator's vendor_versions (serve --vendor-version), a fixtures file's
+    vendor_versions, and use_versions (the pytest marker)."""
+    fixtures = tmp_path / "versions.yaml"
+    fixtures.write_text(f"tenants: []\nvendor_versions: {{insforge: {version}}}\n")
+    by_file = Emulator(all_vendors(), [default_fixtures_path(), fixtures])
+    by_caller = Emulator(
+        all_vendors(), [default_fixtures_path()], vendor_versions={"insforge": version}
+    )
+    by_marker = Emulator(all_vendors(), [default_fixtures_path()])
+    by_marker.use_versions({"insforge": version})
+    for emulator in (by_file, by_caller, by_marker):
+        assert emulator.versions()["insforge"] == "before-2026-05-22"
+        answer = emulator.pipelines["insforge"].handle(
+            incoming_request("GET", "/api/secrets/NOPE", "", AUTH.items(), b"")
+        )
+        assert answer.reply.body["error"] == "NOT_FOUND"
+
+
+def test_an_unknown_version_names_the_alias() -> None:
+    with pytest.raises(FixtureError, match="aliases: before-2026-05-16 = before-2026-05-22"):
+        Emulator(all_vendors(), [default_fixtures_path()], vendor_versions={"insforge": "2020"})
 
 
 def test_mode_strict_is_no_field_of_the_server(api: Api) -> None:

@@ -330,7 +330,8 @@ AUTH_CASES = [
     ),
     # instabase/aihub-openapi openapi.yaml @ 71ade2a: IB-Context is "Typically your
     # organization ID"; only it selects the organization (docs developer quickstart), so
-    # no header, or the caller's own user id, is the personal account: no org secrets.
+    # no header, or the caller's own user id, selects no organization: 401, the
+    # emulator's decision (no Instabase source says what such a call gets).
     AuthCase(
         "71ade2a-no-context-is-no-organization",
         headers={"Authorization": "Bearer ib-test-admin"},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -290,6 +291,8 @@ def test_operation(api: Api, row: Case) -> None:
 
 NO_TOKEN = "No authentication token found"
 MALFORMED = "Malformed authentication token"
+UNKNOWN_JWT = "eyJhbGciOiJSUzI1NiIsImtpZCI6IngifQ.eyJzdWIiOiJ4In0.c2ln"
+"""Header {"alg":"RS256","kid":"x"}, payload {"sub":"x"}, a signature: a JWT of no key."""
 
 
 @pytest.mark.parametrize("method", ["GET", "PUT", "PATCH", "DELETE"])
@@ -314,7 +317,26 @@ MALFORMED = "Malformed authentication token"
             id="init.ts-legacy-header-carries-no-jwt",
         ),
         pytest.param(
-            {"x-prismeai-token": "at:unknown"}, NO_TOKEN, id="init.ts-legacy-unknown-access-token"
+            # jsonwebtoken 9.0.2 verify: three parts jws cannot decode -> "invalid token",
+            # which init.ts passes on as the authError.
+            {"Authorization": "Bearer a.b.c"},
+            "invalid token",
+            id="jsonwebtoken-three-parts-not-a-jws",
+        ),
+        pytest.param(
+            # INFERRED: a signed, well-formed JWT whose key the gateway's JWKS lacks: jwks-rsa
+            # 3.0.1 gives no key, jsonwebtoken "secret or public key must be provided",
+            # init.ts rewrites it.
+            {"Authorization": f"Bearer {UNKNOWN_JWT}"},
+            "Authentication token signed with an unknown key",
+            id="init.ts-jwt-signed-with-an-unknown-key",
+        ),
+        pytest.param(
+            # Only init.ts takes at: tokens, and only after "Bearer " to the letter: to
+            # passport-jwt "bearer at:..." is a one-part token.
+            {"Authorization": "bearer at:ws1-access"},
+            MALFORMED,
+            id="init.ts-access-token-needs-Bearer-to-the-letter",
         ),
         pytest.param(
             # authorization || x-prismeai-token: the legacy header is not read beside it.
@@ -334,6 +356,65 @@ def test_authentication(
     assert response.status_code == 401
     assert response.json() == {"error": "AuthenticationError", "message": message}
     assert UUID.match(response.headers["x-correlation-id"])
+
+
+INVALID_ACCESS_TOKEN = {"error": "AuthenticationError", "message": "Invalid access token"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        pytest.param({"Authorization": "Bearer at:nope"}, id="bearer"),
+        pytest.param({"Authorization": "at:nope"}, id="no-scheme"),
+        pytest.param({"x-prismeai-token": "at:nope"}, id="legacy-header"),
+        pytest.param({"x-prismeai-token": "Bearer at:nope"}, id="legacy-header-bearer"),
+        pytest.param(
+            {"Authorization": "Bearer at:nope", "x-prismeai-api-key": "prisme-test-ws1"},
+            id="beside-a-valid-api-key",
+        ),
+        pytest.param(
+            {"x-prismeai-token": "at:nope", "x-prismeai-api-key": "prisme-test-ws1"},
+            id="legacy-header-beside-a-valid-api-key",
+        ),
+    ],
+)
+def test_an_unknown_access_token_is_refused_before_anything_else(
+    api: Api, emulator: Emulator, headers: dict[str, str]
+) -> None:
+    """init.ts L63-77 awaits validateAccessToken for any at: token of ``authorization ||
+    x-prismeai-token``; accessTokens.ts L58-67 throws AuthenticationError('Invalid access
+    token') before passport and the API-key policy run (fidelity audit, finding 2), and
+    before requestDecorator: the answer has no x-correlation-id."""
+    add_access_token(emulator)
+    before = snapshot(emulator)
+    response = api.request("PUT", WS1, headers=headers, json={"k": {"value": "v"}})
+    assert (response.status_code, response.json()) == (401, INVALID_ACCESS_TOKEN)
+    assert "x-correlation-id" not in response.headers
+    assert snapshot(emulator) == before
+
+
+def test_an_expired_access_token_is_refused(api: Api, emulator: Emulator) -> None:
+    """accessTokens.ts: ``new Date(accessToken.expiresAt).getTime() < Date.now()`` ->
+    AuthenticationError('Expired access token'), on the emulated clock."""
+    add_access_token(emulator)
+    tenant = emulator.pipelines["prismeai"].store.get("ws1")
+    assert tenant is not None
+    live = tenant.credentials["at:ws1-access"]
+    now = emulator.sources.now()
+    tenant.credentials["at:ws1-access"] = replace(live, expires_at=now - timedelta(seconds=1))
+    for headers in (
+        {"Authorization": "Bearer at:ws1-access"},
+        {"x-prismeai-token": "at:ws1-access"},
+    ):
+        response = api.request("GET", WS1, headers={**headers, **API_KEY})
+        assert (response.status_code, response.json()) == (
+            401,
+            {"error": "AuthenticationError", "message": "Expired access token"},
+        )
+        assert "x-correlation-id" not in response.headers
+    tenant.credentials["at:ws1-access"] = replace(live, expires_at=now + timedelta(hours=1))
+    later = api.request("GET", WS1, headers={"Authorization": "Bearer at:ws1-access"})
+    assert later.status_code == 200, "not expired before its expiresAt"
 
 
 def add_access_token(emulator: Emulator) -> None:

@@ -9,7 +9,7 @@ and the vendor's error envelope.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,6 +67,23 @@ class IncomingRequest:
     def content_type(self) -> str:
         return self.headers.get("content-type", "").lower()
 
+    def as_json(self) -> IncomingRequest:
+        """This request as its JSON equivalent: ``Content-Type: application/json``,
+        the rest unchanged. A body a vendor's parser read from another media type
+        (:data:`BodyParser`) is validated so, as the JSON body it stands for."""
+        headers = {**self.headers, "content-type": "application/json"}
+        return IncomingRequest(
+            self.method,
+            self.path,
+            self.query_string,
+            headers,
+            self.body,
+            self.body_too_large,
+            self.sources,
+            self.path_params,
+            self.operation_id,
+        )
+
     def routed(
         self, sources: Sources, path_params: Mapping[str, str], operation_id: str | None
     ) -> IncomingRequest:
@@ -104,10 +121,22 @@ def incoming_request(
     )
 
 
+BodyParser = Callable[[IncomingRequest], Any]
+"""A vendor's parser for a media type its server reads (``Vendor.body_parsers``): the
+request in (its ``body`` not empty), the parsed value out, as the JSON body it stands
+for (a form's fields as an object of strings). Raises :class:`MalformedBody` for a body
+that does not parse, or a ``VendorError`` with the server's own refusal."""
+
+
+def media_type(content_type: str) -> str:
+    """The media type of a Content-Type, lower case, without parameters."""
+    return content_type.split(";", 1)[0].strip().lower()
+
+
 def is_json(content_type: str) -> bool:
     """Whether a Content-Type names JSON (``application/json`` or ``*/*+json``)."""
-    media_type = content_type.split(";", 1)[0].strip().lower()
-    return media_type in JSON_TYPES or media_type.endswith("+json")
+    media = media_type(content_type)
+    return media in JSON_TYPES or media.endswith("+json")
 
 
 def parse_json_body(request: IncomingRequest) -> Any:

@@ -37,6 +37,8 @@ from secretmock.engine.incoming import (
     MAX_BODY_BYTES,
     IncomingRequest,
     MalformedBody,
+    is_json,
+    media_type,
     parse_json_body,
 )
 from secretmock.engine.journal import Journal, redact, shape
@@ -91,6 +93,9 @@ class Exchange:
     body_valid: bool = False
     """The body passed request validation for an operation that declares one: the
     journal keeps it (secret fields redacted); otherwise only its shape."""
+    recast: bool = False
+    """A vendor's parser read the body from a media type that is not JSON: it is
+    validated as the JSON body it stands for (``IncomingRequest.as_json``)."""
     checked: CheckedRequest | None = None
     rule: FaultRule | None = None
     """The fault rule that hit the request."""
@@ -149,6 +154,7 @@ class VendorPipeline:
         self.routes = RouteTable(operations, self.spec.base_path)
         self._steps = self._order(vendor)
         self._finish = vendor.finish
+        self._parsers = vendor.body_parsers
 
     def _order(self, vendor: Vendor) -> tuple[Step, ...]:
         """The steps after routing, in order: the contract of which check answers first."""
@@ -241,11 +247,19 @@ class VendorPipeline:
             x.reply = self._vendor.errors.status_error(x.request, 413, None)
 
     def _parse(self, x: Exchange) -> None:
+        """The body as JSON, or as the vendor's server parses its media type."""
+        request = x.request
+        parsers = self._parsers
+        parser = parsers.get(media_type(request.content_type)) if parsers and request.body else None
         try:
-            x.body = parse_json_body(x.request)
+            if parser is None:
+                x.body = parse_json_body(request)
+                return
+            x.body = parser(request)
         except MalformedBody as error:
-            reply = self._vendor.errors.malformed_body(x.request, error.detail)
+            reply = self._vendor.errors.malformed_body(request, error.detail)
             raise VendorError(reply, (malformed_json(error.detail),)) from error
+        x.recast = not is_json(request.content_type)
 
     def _authenticate(self, x: Exchange) -> None:
         x.principal = self._vendor.authenticate(x.request, self.store.credential)
@@ -264,9 +278,11 @@ class VendorPipeline:
             x.reply = self._fault_answer(x, rule)
 
     def _validate(self, x: Exchange) -> None:
-        assert x.operation_id is not None
-        request = x.request
-        checked = self.validator[x.operation_id].check_request(request, request.path_params, x.body)
+        validator, request = x.validator, x.request
+        assert validator is not None and x.operation_id is not None
+        checked = validator.check_request(
+            request.as_json() if x.recast else request, request.path_params, x.body
+        )
         if checked.violations:
             reply = self._vendor.errors.invalid_request(request, checked.violations)
             raise VendorError(reply, tuple(checked.violations))

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.incoming import BodyParser, IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.violations import Violation
@@ -171,6 +171,12 @@ class Vendor:
     """The real server reads the JSON body before it authenticates (Express's
     ``express.json()`` runs before the routes' auth): a malformed body is refused even
     without credentials."""
+    body_parsers: Mapping[str, BodyParser] = field(default_factory=dict)
+    """Media type (lower case, no parameters) -> the server's own parser for bodies of
+    that type, where it reads more than the engine's JSON (a form) or reads JSON by
+    rules of its own (a charset it refuses). A body of another media type is parsed as
+    the spec says (JSON) or not at all. A body parsed from a media type the spec does
+    not declare is validated as the JSON body it stands for."""
     finish: Finish | None = None
     """The reply hook of this server version: the pipeline hands it every answer (a
     handler's, a refusal's, a fault rule's, the envelope's) with the request, before
@@ -185,25 +191,36 @@ class Vendor:
     """Other server versions a user may select (``--vendor-version NAME=VERSION``), each
     a whole declaration of the same vendor and spec (:meth:`with_older`);
     docs/vendors/<name>.md lists what differs."""
+    version_aliases: Mapping[str, str] = field(default_factory=dict)
+    """Other names a version answers to (a version's former name) -> the version."""
 
-    def with_older(self, *versions: Vendor) -> Vendor:
+    def with_older(self, *versions: Vendor, aliases: Mapping[str, str] | None = None) -> Vendor:
         """This (current) declaration with ``versions`` as the older servers a user may
-        select, each usually ``dataclasses.replace(current, version=..., finish=...)``."""
-        return dataclasses.replace(self, older_versions={v.version: v for v in versions})
+        select, each usually ``dataclasses.replace(current, version=..., finish=...)``,
+        and ``aliases`` (old name -> version) that select them too."""
+        older = {v.version: v for v in versions}
+        unknown = sorted(set((aliases or {}).values()) - set(older))
+        if unknown:
+            raise ValueError(f"vendor {self.name!r}: aliases of unknown versions {unknown}")
+        return dataclasses.replace(self, older_versions=older, version_aliases=dict(aliases or {}))
 
     @property
     def versions(self) -> tuple[str, ...]:
-        """Every selectable version, the current server's first."""
+        """Every selectable version, the current server's first (aliases aside)."""
         return (self.version, *self.older_versions)
 
     def at_version(self, version: str) -> Vendor:
-        """This vendor as ``version`` of its server emulates it; ``ValueError`` names the
-        known versions when there is no such version."""
+        """This vendor as ``version`` (or an alias of it) of its server emulates it;
+        ``ValueError`` names the known versions when there is no such version."""
+        version = self.version_aliases.get(version, version)
         if version == self.version:
             return self
         found = self.older_versions.get(version)
         if found is None:
             known = ", ".join(self.versions)
+            if self.version_aliases:
+                aliases = ", ".join(f"{a} = {v}" for a, v in self.version_aliases.items())
+                known += f"; aliases: {aliases}"
             raise ValueError(f"vendor {self.name!r} has no version {version!r} (known: {known})")
         return found
 

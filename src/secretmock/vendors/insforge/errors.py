@@ -9,7 +9,7 @@ docs/vendors/insforge.md.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar
 
 from secretmock.engine.incoming import IncomingRequest
@@ -90,12 +90,13 @@ class InternalError(InsForgeError):
 
 
 LEGACY_CODES = {"SECRET_NOT_FOUND": "NOT_FOUND", "SECRET_ALREADY_EXISTS": "INVALID_INPUT"}
-"""The codes of servers before 2026-05-16 (commit d5cc4379f "Centralize error codes"
-renamed them), which InsForge's published spec still shows."""
+"""The codes of servers before 2026-05-22 (commit d5cc4379f "Centralize error codes"
+renamed them; it reached main with a7027dea4 on 2026-05-22), which InsForge's published
+spec still shows."""
 
 
 def with_legacy_code(reply: Reply, request: IncomingRequest) -> Reply:
-    """The reply hook of servers before 2026-05-16: ``reply`` with the older error code,
+    """The reply hook of servers before 2026-05-22: ``reply`` with the older error code,
     when it differs."""
     body = reply.body
     if not isinstance(body, dict) or body.get("error") not in LEGACY_CODES:
@@ -105,7 +106,13 @@ def with_legacy_code(reply: Reply, request: IncomingRequest) -> Reply:
 
 
 class Envelope:
-    """Answers to the problems the engine finds, as the InsForge server gives them."""
+    """Answers to the problems the engine finds, as the InsForge server gives them.
+
+    ``too_large`` answers a body over the limit: body-parser's refusal, which the
+    server version's error middleware writes (``bodies.ServerMiddleware.unread``)."""
+
+    def __init__(self, too_large: Callable[[IncomingRequest], Reply]) -> None:
+        self._too_large = too_large
 
     def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
         # Express's catch-all: an unknown path and a known path with another method alike.
@@ -126,6 +133,8 @@ class Envelope:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        if request.body_too_large:  # the engine's 413 for a body over the limit
+            return self._too_large(request)
         code = STATUS_CODES.get(status, "UNKNOWN_ERROR")
         return error_reply(status, code, STATUS_MESSAGES.get(status, status_phrase(status)))
 
@@ -137,6 +146,7 @@ STATUS_CODES = {
     404: "NOT_FOUND",
     409: "ALREADY_EXISTS",
     413: "INTERNAL_ERROR",
+    415: "INTERNAL_ERROR",
     429: "TOO_MANY_REQUESTS",
     502: "UPSTREAM_FAILURE",
     503: "UPSTREAM_FAILURE",
@@ -144,12 +154,34 @@ STATUS_CODES = {
 }
 """Codes of the server's shared ``ERROR_CODES`` for a failure of the service itself: its
 rate limiters answer 429 ``TOO_MANY_REQUESTS``; an upstream failure is 502
-``UPSTREAM_FAILURE`` (chosen for 503 and 504 too); body-parser's 413 falls through the
-error handler's status map to ``INTERNAL_ERROR`` (docs/vendors/insforge.md)."""
+``UPSTREAM_FAILURE`` (chosen for 503 and 504 too); 413 and 415, body-parser's statuses,
+as the older error middleware's status map wrote them, ``INTERNAL_ERROR``
+(docs/vendors/insforge.md)."""
 STATUS_MESSAGES = {
     413: "request entity too large",
+    415: "Unsupported Media Type",
     429: "Too many requests. Please slow down and try again shortly.",
 }
+
+
+MIDDLEWARE_CODES = {
+    400: "INVALID_INPUT",
+    401: "AUTH_UNAUTHORIZED",
+    403: "FORBIDDEN",
+    404: "NOT_FOUND",
+    409: "ALREADY_EXISTS",
+}
+"""The older error middleware's ``getErrorCode`` (every other status: ``INTERNAL_ERROR``)."""
+
+
+def middleware_error(status: int, message: str, keeps_client_status: bool) -> Reply:
+    """How the error middleware answers an error that is not an ``AppError`` (one of
+    body-parser's, with its own 4xx ``status``): since 2026-05-22 (efec0825a, via
+    a7027dea4) it falls to the default, 500 ``INTERNAL_ERROR`` with the error's message;
+    before that its 4xx branch kept ``status``, with ``getErrorCode(status)``."""
+    if not keeps_client_status:
+        return error_reply(500, "INTERNAL_ERROR", message)
+    return error_reply(status, MIDDLEWARE_CODES.get(status, "INTERNAL_ERROR"), message)
 
 
 def _create_refusal(violations: Sequence[Violation]) -> Reply:

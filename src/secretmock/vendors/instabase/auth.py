@@ -5,9 +5,9 @@ to organizations, and ``IB-Context: <organization id>`` is the only way to act i
 (Instabase's own spec ``instabase/aihub-openapi`` since 71ade2a: "Typically your
 organization ID"; the developer quickstart: "the only way to identify a request as
 coming from your organization account"). Without the header, or naming the caller's
-own user id, a request acts in the caller's personal account, which holds no
-organization secrets and no admin rights: 401 (missing permissions, the
-response-statuses page). Naming another organization or user is 401 "invalid
+own user id, a request selects no organization: 401, the emulator's decision (no
+Instabase source says what such a call gets; 401 is the response-statuses page's answer
+for missing permissions). Naming another organization or user is 401 "invalid
 IB-Context": a token never sees another organization's secrets. docs/vendors/instabase.md
 has both doc generations and the decision.
 """
@@ -22,7 +22,7 @@ from secretmock.vendors.instabase.errors import Unauthorized
 IB_CONTEXT = "ib-context"
 NO_ORGANIZATION = (
     "secrets belong to an organization: set the IB-Context header to your organization ID "
-    "(without it, or with your user ID, the request acts in your personal account)"
+    "(without it, or with your user ID, no organization is selected)"
 )
 
 

@@ -24,7 +24,16 @@ CORRELATION_HEADER = "x-correlation-id"
 
 def finish(reply: Reply, request: IncomingRequest) -> Reply:
     """Every answer as the gateway sends it: with an ``x-correlation-id`` header, a new
-    UUID v4 (the gateway's ``generateToken``), whatever the request sent."""
+    UUID v4 (the gateway's ``generateToken``), whatever the request sent. Not the 401s
+    of an access token (:data:`ACCESS_TOKEN_REFUSALS`): ``authentication/init.ts``
+    throws them before ``requestDecorator``, which sets the header, ever runs."""
+    body = reply.body
+    if (
+        reply.status == 401
+        and isinstance(body, dict)
+        and body.get("message") in ACCESS_TOKEN_REFUSALS
+    ):
+        return reply
     return reply.with_headers({CORRELATION_HEADER: request.sources.uuid4()})
 
 
@@ -56,8 +65,18 @@ class AuthenticationError(PrismeError):
 
 NO_TOKEN = "No authentication token found"
 MALFORMED_TOKEN = "Malformed authentication token"
+UNKNOWN_KEY = "Authentication token signed with an unknown key"
+INVALID_TOKEN = "invalid token"
 """The gateway's ``req.authError`` (``authentication/init.ts``) from passport-jwt's "No
-auth token" and "jwt malformed": the 401's message (``policies/authentication.ts``)."""
+auth token", jsonwebtoken's "jwt malformed" and "secret or public key must be provided"
+(a JWT whose signing key the gateway's JWKS lacks), and, passed on as it is,
+jsonwebtoken's "invalid token": the 401's message (``policies/authentication.ts``)."""
+
+INVALID_ACCESS_TOKEN = "Invalid access token"
+EXPIRED_ACCESS_TOKEN = "Expired access token"
+ACCESS_TOKEN_REFUSALS = frozenset({INVALID_ACCESS_TOKEN, EXPIRED_ACCESS_TOKEN})
+"""``services/identity/accessTokens.ts`` ``validateAccessToken``: an ``at:`` token that no
+access token has, or one past its ``expiresAt``."""
 
 
 class ForbiddenError(PrismeError):

@@ -12,6 +12,12 @@ subclass adds, per connection:
 * a **read timeout**: a connection waiting on its client (no request yet, headers or
   body incomplete, idle between requests) that sends nothing for ``idle_timeout``
   seconds is closed; one whose answer is being made is left alone;
+* a **request deadline**: a request whose head and body are not all in within
+  ``request_timeout`` seconds of its first byte is answered ``408`` (JSON) and its
+  connection closed, so a client that trickles a byte now and then (which the read
+  timeout never sees silent) holds what it sent for that long at most;
+* a **connection cap**: a connection beyond ``max_connections`` open at once is
+  answered ``503`` (JSON) and closed as soon as it is accepted;
 * a **shutdown** that closes at once a connection whose request is still waiting for
   its body (it can never be answered), gives an answer being made (a fault's delay)
   until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
@@ -52,6 +58,10 @@ from secretmock.web.vendor_app import DROP_EXTENSION
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 60.0
+MAX_CONNECTIONS = 1000
+"""Below the usual limit of 1024 open files per process, which uvicorn would otherwise
+reach first and answer by refusing every new connection, silently."""
 GRACEFUL_SHUTDOWN_S = 3
 """How long shutdown waits for answers being made before it cuts them (under the 5 s the
 contract allows, leaving time to write the report and state files)."""
@@ -66,6 +76,8 @@ class ConnectionLimits:
 
     max_header_bytes: int = MAX_HEADER_BYTES
     idle_timeout: float = IDLE_TIMEOUT_S
+    request_timeout: float = REQUEST_TIMEOUT_S
+    max_connections: int = MAX_CONNECTIONS
 
 
 class _HeadersTooLarge(Exception):
@@ -84,6 +96,8 @@ UVICORN_INTERNALS = {
         "parser",
         "scope",
         "cycle",
+        "flow",
+        "connections",
         "logger",
         "connection_made",
         "connection_lost",
@@ -101,6 +115,7 @@ UVICORN_INTERNALS = {
         "_unsupported_upgrade_warning",
     ),
     "RequestResponseCycle": ("more_body", "response_started", "response_complete"),
+    "FlowControl": ("read_paused",),
 }
 """What :class:`GuardedHttpToolsProtocol` reads or overrides of uvicorn's classes in
 ``uvicorn.protocols.http`` (attributes set in ``__init__`` and methods): none of it is
@@ -129,11 +144,16 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """Bytes of the request line and headers parsed so far."""
         self._last_read = 0.0
         self._read_timer: asyncio.TimerHandle | None = None
+        self._deadline: asyncio.TimerHandle | None = None
+        """Armed from the first byte of a request to its last."""
 
     # Connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # counted in self.connections from here
+        if len(self.connections) > self.limits.max_connections:
+            self._refuse_connection()
+            return
         self._last_read = self.loop.time()
         self._arm_read_timer(self._last_read)
 
@@ -141,9 +161,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         if self._read_timer is not None:
             self._read_timer.cancel()
             self._read_timer = None
+        self._disarm_deadline()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.is_closing():
+            return  # refused or cut: whatever else it sends is not read
         # Only a time stamp per read: the timer re-arms itself (see _on_read_timeout).
         self._last_read = self.loop.time()
         self._unset_keepalive_if_required()
@@ -193,6 +216,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.scope["extensions"] = extensions
         self._in_head, self._head_restarted = True, True
         self._unparsed_head = self._parsed_head = 0
+        self._arm_deadline(self.limits.request_timeout)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -209,6 +233,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._disarm_deadline()
         super().on_message_complete()
         self._in_head, self._head_restarted, self._unparsed_head = True, True, 0
 
@@ -224,6 +249,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             431, b"Request Header Fields Too Large", "request_header_fields_too_large", message
         )
 
+    def _refuse_connection(self) -> None:
+        limit = self.limits.max_connections
+        message = f"the server has {limit} connections open, its limit; try again later"
+        self._answer_and_close(503, b"Service Unavailable", "service_unavailable", message)
+
     def _answer_and_close(self, status: int, reason: bytes, error: str, message: str) -> None:
         body = json.dumps({"error": error, "message": message}).encode()
         self.transport.write(
@@ -231,6 +261,35 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             b"connection: close\r\n\r\n%s" % (status, reason, len(body), body)
         )
         self.transport.close()
+
+    # Request deadline
+
+    def _arm_deadline(self, seconds: float) -> None:
+        self._disarm_deadline()
+        self._deadline = self.loop.call_later(seconds, self._on_deadline)
+
+    def _disarm_deadline(self) -> None:
+        if self._deadline is not None:
+            self._deadline.cancel()
+            self._deadline = None
+
+    def _on_deadline(self) -> None:
+        """The request is still not all in. Cut it, unless it is uvicorn that stopped
+        reading (a pipelined request waiting for the one before it, or a body the app
+        has not taken yet): then the wait is the server's, and the client gets its
+        full time again once reading goes on."""
+        self._deadline = None
+        if self.transport.is_closing():
+            return
+        if self.flow.read_paused:
+            self._arm_deadline(self.limits.request_timeout)
+            return
+        if not self._in_head and self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # answered already (a body refused unread): no 408
+            return
+        timeout = self.limits.request_timeout
+        message = f"the request was not all sent within {timeout:g} seconds"
+        self._answer_and_close(408, b"Request Timeout", "request_timeout", message)
 
     # Read timeout
 

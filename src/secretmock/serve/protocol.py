@@ -143,9 +143,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._parsed_head = 0
         """Bytes of the request line and headers parsed so far."""
         self._last_read = 0.0
-        self._read_timer: asyncio.TimerHandle | None = None
-        self._deadline: asyncio.TimerHandle | None = None
-        """Armed from the first byte of a request to its last."""
+        self._request_started: float | None = None
+        """When the read that began the request being received came (``None`` between
+        requests): its deadline runs from there."""
+        self._timer: asyncio.TimerHandle | None = None
+        """The one timer of the connection, for both the read timeout and the request
+        deadline: no timer is made or cancelled per request or per read."""
 
     # Connection
 
@@ -155,19 +158,18 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._refuse_connection()
             return
         self._last_read = self.loop.time()
-        self._arm_read_timer(self._last_read)
+        self._arm_timer(self._last_read + self.limits.idle_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
-        self._disarm_deadline()
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
         if self.transport.is_closing():
             return  # refused or cut: whatever else it sends is not read
-        # Only a time stamp per read: the timer re-arms itself (see _on_read_timeout).
+        # Only a time stamp per read: the timer re-arms itself (see _on_timer).
         self._last_read = self.loop.time()
         self._unset_keepalive_if_required()
         self._head_restarted = False
@@ -216,7 +218,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.scope["extensions"] = extensions
         self._in_head, self._head_restarted = True, True
         self._unparsed_head = self._parsed_head = 0
-        self._arm_deadline(self.limits.request_timeout)
+        self._request_started = self._last_read
+        deadline = self._last_read + self.limits.request_timeout
+        if self._timer is not None and self._timer.when() > deadline:
+            # Only when the deadline is shorter than the read timeout: the timer would
+            # come too late for it.
+            self._timer.cancel()
+            self._arm_timer(deadline)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -233,7 +241,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
-        self._disarm_deadline()
+        self._request_started = None
         super().on_message_complete()
         self._in_head, self._head_restarted, self._unparsed_head = True, True, 0
 
@@ -262,36 +270,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.close()
 
-    # Request deadline
-
-    def _arm_deadline(self, seconds: float) -> None:
-        self._disarm_deadline()
-        self._deadline = self.loop.call_later(seconds, self._on_deadline)
-
-    def _disarm_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
-
-    def _on_deadline(self) -> None:
-        """The request is still not all in. Cut it, unless it is uvicorn that stopped
-        reading (a pipelined request waiting for the one before it, or a body the app
-        has not taken yet): then the wait is the server's, and the client gets its
-        full time again once reading goes on."""
-        self._deadline = None
-        if self.transport.is_closing():
-            return
-        if self.flow.read_paused:
-            self._arm_deadline(self.limits.request_timeout)
-            return
-        if not self._in_head and self.cycle is not None and self.cycle.response_started:
-            self.transport.close()  # answered already (a body refused unread): no 408
-            return
-        timeout = self.limits.request_timeout
-        message = f"the request was not all sent within {timeout:g} seconds"
-        self._answer_and_close(408, b"Request Timeout", "request_timeout", message)
-
-    # Read timeout
+    # The timer: read timeout and request deadline
 
     def _waiting_for_body(self) -> bool:
         cycle = self.cycle
@@ -301,20 +280,44 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         return self._in_head or cycle is None or cycle.response_complete or self._waiting_for_body()
 
-    def _arm_read_timer(self, since: float) -> None:
-        self._read_timer = self.loop.call_at(
-            since + self.limits.idle_timeout, self._on_read_timeout
-        )
+    def _arm_timer(self, at: float) -> None:
+        self._timer = self.loop.call_at(at, self._on_timer)
 
-    def _on_read_timeout(self) -> None:
-        self._read_timer = None
-        now = self.loop.time()
-        if now - self._last_read < self.limits.idle_timeout:
-            self._arm_read_timer(self._last_read)
+    def _on_timer(self) -> None:
+        """Cuts a request past its deadline, closes a connection silent for the read
+        timeout while the server waits on its client, and otherwise comes back when
+        the first of the two could next fall due."""
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        now, limits = self.loop.time(), self.limits
+        started = self._request_started
+        if started is not None and now >= started + limits.request_timeout:
+            if not self.flow.read_paused:
+                self._cut_overdue_request()
+                return
+            # uvicorn stopped reading (a pipelined request waiting for the one before
+            # it, or a body the app has not taken yet): the wait is the server's, and
+            # the client gets its full time again.
+            self._request_started = started = now
+        if now - self._last_read < limits.idle_timeout:
+            due = self._last_read + limits.idle_timeout
         elif self._waiting_for_client():
             self.transport.close()
+            return
         else:  # the answer is being made: the client is waiting on us, not we on it
-            self._arm_read_timer(now)
+            due = now + limits.idle_timeout
+        if started is not None:
+            due = min(due, started + limits.request_timeout)
+        self._arm_timer(due)
+
+    def _cut_overdue_request(self) -> None:
+        if not self._in_head and self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # answered already (a body refused unread): no 408
+            return
+        timeout = self.limits.request_timeout
+        message = f"the request was not all sent within {timeout:g} seconds"
+        self._answer_and_close(408, b"Request Timeout", "request_timeout", message)
 
 
 def uvicorn_config(app: ASGIApp, limits: ConnectionLimits, **options: Any) -> uvicorn.Config:

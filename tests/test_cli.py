@@ -21,6 +21,7 @@ import requests
 
 from secretmock import __version__
 from secretmock.cli import serve
+from secretmock.report.fetch import SHOWN_VIOLATIONS, summary_lines
 from secretmock.vendors import all_vendors
 
 COMMAND = [sys.executable, "-m", "secretmock"]
@@ -339,3 +340,46 @@ def test_one_vendor_at_the_root_has_its_base_url_at_the_root() -> None:
         [vendor] = requests.get(f"{root}/__admin__/vendors", timeout=5).json()["vendors"]
         assert vendor["baseUrl"] == f"{root}/api"
         assert requests.get(f"{root}/__admin__/", timeout=5).status_code == 200
+
+
+def test_report_lists_each_violation_escaped() -> None:
+    """One line per violation: vendor, operation, the request, where and which rule;
+    what the client sent shows escaped, so it cannot forge lines in a CI log (N5)."""
+    violation = {
+        "seq": 3,
+        "vendor": "fireworks",
+        "operationId": "Gateway_UpdateSecret",
+        "method": "PATCH",
+        "path": "/v1/accounts/acme/secrets/s1\n\x1b[31m",
+        "status": 400,
+        "part": "body",
+        "location": "/keyName",
+        "rule": "required",
+        "message": "'keyName' is a required property",
+    }
+    unrouted = {**violation, "operationId": None, "location": "", "message": ""}
+    report = {"vendors": {}, "violations": [violation, unrouted]}
+    assert summary_lines(report) == [
+        "  fireworks Gateway_UpdateSecret (PATCH /v1/accounts/acme/secrets/s1\\n\\u001b[31m"
+        " -> 400): body /keyName: required: 'keyName' is a required property",
+        "  fireworks (no such route) (PATCH /v1/accounts/acme/secrets/s1\\n\\u001b[31m -> 400):"
+        " body /: required",
+        "2 contract violation(s)",
+    ]
+
+
+def test_report_shows_fifty_violations_and_counts_the_rest() -> None:
+    one = {
+        "vendor": "langwatch",
+        "operationId": "createSecret",
+        "method": "POST",
+        "path": "/api/secrets",
+        "status": 422,
+        "part": "body",
+        "location": "/name",
+        "rule": "type",
+        "message": "",
+    }
+    lines = summary_lines({"vendors": {}, "violations": [one] * (SHOWN_VIOLATIONS + 7)})
+    assert len(lines) == SHOWN_VIOLATIONS + 2
+    assert lines[-2].startswith("  ... and 7 more") and lines[-1] == "57 contract violation(s)"

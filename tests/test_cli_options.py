@@ -12,7 +12,9 @@ import click
 import pytest
 
 from secretmock.cli import ENV_PREFIX, main, serve
-from secretmock.serve.settings import ServeSettings
+from secretmock.engine.emulator import Emulator
+from secretmock.serve import standalone
+from secretmock.serve.settings import JOURNAL_MAX_BYTES, ServeSettings
 
 
 def parse(argv: list[str], environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
@@ -97,6 +99,36 @@ def parse(argv: list[str], environ: dict[str, str], monkeypatch: pytest.MonkeyPa
             id="env-clock",
         ),
         pytest.param([], {}, "clock", None, id="clock-runs-by-default"),
+        pytest.param([], {}, "allowed_host", (), id="loopback-names-only"),
+        pytest.param(
+            ["--allowed-host", "Emulator.Test", "--allowed-host", "[::2]"],
+            {"SECRETMOCK_ALLOWED_HOSTS": "ignored.test"},
+            "allowed_host",
+            ("emulator.test", "::2"),
+            id="allowed-hosts-flag",
+        ),
+        pytest.param(
+            [],
+            {"SECRETMOCK_ALLOWED_HOSTS": "a.test,b.test  c.test"},
+            "allowed_host",
+            ("a.test", "b.test", "c.test"),
+            id="allowed-hosts-env",
+        ),
+        pytest.param([], {}, "admin_max_body", 64 * 1024 * 1024, id="admin-max-body-default"),
+        pytest.param(
+            [], {"SECRETMOCK_ADMIN_MAX_BODY": "2048"}, "admin_max_body", 2048, id="admin-max-body"
+        ),
+        pytest.param([], {}, "max_body", None, id="max-body-each-vendors-own"),
+        pytest.param([], {}, "journal_max_bytes", 64 * 1024 * 1024, id="journal-max-bytes-default"),
+        pytest.param(
+            ["--journal-max-bytes", "1000"], {}, "journal_max_bytes", 1000, id="journal-max-bytes"
+        ),
+        pytest.param([], {}, "request_timeout", 60.0, id="request-timeout-default"),
+        pytest.param(
+            [], {"SECRETMOCK_REQUEST_TIMEOUT": "2.5"}, "request_timeout", 2.5, id="request-timeout"
+        ),
+        pytest.param([], {}, "max_connections", 1000, id="max-connections-default"),
+        pytest.param(["--max-connections", "8"], {}, "max_connections", 8, id="max-connections"),
     ],
 )
 def test_flag_then_variable_then_default(
@@ -125,12 +157,53 @@ def test_a_clock_without_offset_exits_2_naming_it(capsys: pytest.CaptureFixture[
 
 
 def test_every_variable_is_named_after_its_flag() -> None:
+    """``--ready-file`` is ``SECRETMOCK_READY_FILE``; a repeatable option's variable may
+    take the plural (``--allowed-host``, ``SECRETMOCK_ALLOWED_HOSTS``)."""
     for option in serve.params:
         assert isinstance(option, click.Option) and option.show_envvar
         [flag] = option.opts
-        assert option.envvar == "SECRETMOCK_" + flag[2:].upper().replace("-", "_")
+        named = "SECRETMOCK_" + flag[2:].upper().replace("-", "_")
+        assert option.envvar in ({named, named + "S"} if option.multiple else {named})
+
+
+@pytest.mark.parametrize(
+    ("argv", "problem"),
+    [
+        pytest.param(["--request-timeout", "0"], "is not in the range x>0", id="timeout-zero"),
+        pytest.param(["--idle-timeout", "inf"], "is not a finite number", id="timeout-inf"),
+        pytest.param(["--max-connections", "0"], "is not in the range x>=1", id="no-connections"),
+        pytest.param(["--admin-max-body", "-1"], "is not in the range x>=1", id="negative-body"),
+        pytest.param(["--journal-max-bytes", "x"], "is not a valid number of bytes", id="bytes"),
+    ],
+)
+def test_a_bad_limit_is_a_usage_error(
+    argv: list[str], problem: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["serve", *argv]) == 2
+    error = capsys.readouterr().err
+    assert f"Invalid value for '{argv[0]}'" in error and problem in error
 
 
 def test_every_option_is_a_setting_with_the_same_default(monkeypatch: pytest.MonkeyPatch) -> None:
     """The command's defaults are the settings' own (one source: ServeSettings)."""
     assert parse([], {}, monkeypatch) == ServeSettings()
+
+
+def test_the_journal_budget_reaches_the_emulator(
+    monkeypatch: pytest.MonkeyPatch, emulator: Emulator
+) -> None:
+    """``--journal-max-bytes`` is handed to the Emulator (which enforces it)."""
+    handed: dict[str, Any] = {}
+
+    class Built(Exception):
+        pass
+
+    def recording(*args: Any, **kwargs: Any) -> None:
+        handed.update(kwargs)
+        raise Built
+
+    monkeypatch.setattr(standalone, "Emulator", recording)
+    with pytest.raises(Built):
+        standalone.serve(ServeSettings(journal_max_bytes=1234))
+    assert handed["journal_max_bytes"] == 1234
+    assert emulator.journal_max_bytes == JOURNAL_MAX_BYTES, "the Emulator's default"

@@ -121,6 +121,8 @@ def test_ci_example_stops_with_sigterm_and_writes_its_report(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 contract violation(s)" in result.stdout
+    [shown] = [b for b in code_blocks("text") if "contract violation(s)" in b]
+    assert shown in result.stdout, "report prints the violation as the README shows it"
     assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
     html = (tmp_path / "secretmock-report.html").read_text()
     assert "Violations (1)" in html and "body /keyName" in html

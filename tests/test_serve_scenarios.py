@@ -88,7 +88,8 @@ def test_the_state_survives_sigkill(tmp_path: Path) -> None:
         wait_until_written(state_file, "burst-49")
         assert stop(process, signal.SIGKILL) == -signal.SIGKILL
     assert {f"burst-{i}" for i in range(50)} <= stored_ids(state_file)
-    assert list(tmp_path.iterdir()) == [state_file], "no temporary file left behind"
+    lock_file = tmp_path / "state.json.lock"  # the killed server's: its lock went with it
+    assert sorted(tmp_path.iterdir()) == [state_file, lock_file], "no temporary file left"
     with serving("--state", str(state_file)) as (root, process):
         listed = requests.get(root + ACME + "?pageSize=200", headers=FIREWORKS, timeout=10).json()
         assert {f"accounts/acme/secrets/burst-{i}" for i in range(50)} <= {
@@ -98,6 +99,7 @@ def test_the_state_survives_sigkill(tmp_path: Path) -> None:
         assert f"state: loaded from {state_file}" in (
             process.stdout.read() if process.stdout else ""
         )
+    assert list(tmp_path.iterdir()) == [state_file], "a server that stops removes its lock"
 
 
 def test_sigint_writes_the_last_change_at_shutdown(tmp_path: Path) -> None:

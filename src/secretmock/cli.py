@@ -9,6 +9,8 @@ that cannot be used (fixtures, faults, state, spec) stops the command with
 
 from __future__ import annotations
 
+import ipaddress
+import json
 import math
 import os
 import sys
@@ -27,6 +29,7 @@ from secretmock.engine.specs import SpecError
 from secretmock.serve.settings import LOG_LEVELS, ServeSettings
 from secretmock.serve.state_file import StateFileError
 from secretmock.vendors import all_vendors
+from secretmock.web.admin.guard import host_name
 
 ENV_PREFIX = "SECRETMOCK_"
 FILE_ERRORS = (SpecError, FixtureError, FaultRuleError, StateFileError)
@@ -155,6 +158,32 @@ class PathList(click.Path):
         return [item for item in rv.split(os.pathsep) if item]
 
 
+class HostName(click.ParamType):  # type: ignore[type-arg]
+    """A host name or IP address as a ``Host`` header names it (no port; an IPv6
+    address with or without its brackets); the variable: names separated by commas or
+    spaces."""
+
+    name = "name"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = value.strip()
+        inner = text[1:-1] if text.startswith("[") and text.endswith("]") else text
+        name = host_name(f"[{inner}]" if _is_ipv6(inner) else inner)
+        if name is None or (":" in text and not _is_ipv6(inner)):
+            self.fail(f"{value!r} is not a host name (give it without a port)", param, ctx)
+        return name
+
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        return rv.replace(",", " ").split()
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        return isinstance(ipaddress.ip_address(text), ipaddress.IPv6Address)
+    except ValueError:
+        return False
+
+
 FILE = click.Path(path_type=Path, dir_okay=False)
 
 
@@ -162,9 +191,10 @@ FILE = click.Path(path_type=Path, dir_okay=False)
 
 
 def option(flag: str, **details: Any) -> Callable[[Decorated], Decorated]:
-    """A ``serve`` option with its variable: ``--ready-file`` is ``SECRETMOCK_READY_FILE``."""
-    envvar = ENV_PREFIX + flag.removeprefix("--").replace("-", "_").upper()
-    return click.option(flag, envvar=envvar, show_envvar=True, **details)
+    """A ``serve`` option with its variable: ``--ready-file`` is ``SECRETMOCK_READY_FILE``
+    (unless ``envvar`` names another: the plural of a repeatable option's flag)."""
+    details.setdefault("envvar", ENV_PREFIX + flag.removeprefix("--").replace("-", "_").upper())
+    return click.option(flag, show_envvar=True, **details)
 
 
 DEFAULTS = ServeSettings()
@@ -237,8 +267,25 @@ DEFAULTS = ServeSettings()
     "--max-body",
     type=ByteCount(),
     metavar="BYTES",
-    help="largest request body, for every vendor and the admin API (a larger one gets 413); "
+    help="largest request body for every vendor (a larger one gets the vendor's 413); "
     "default: each vendor's real limit where known, else 1 MiB",
+)
+@option(
+    "--admin-max-body",
+    type=ByteCount(),
+    default=DEFAULTS.admin_max_body,
+    show_default=True,
+    metavar="BYTES",
+    help="largest admin API request body (a larger one gets 413), room for the state "
+    "documents PUT /__admin__/state restores",
+)
+@option(
+    "--journal-max-bytes",
+    type=ByteCount(),
+    default=DEFAULTS.journal_max_bytes,
+    show_default=True,
+    metavar="BYTES",
+    help="the memory the journal of requests may take",
 )
 @option(
     "--idle-timeout",
@@ -250,6 +297,23 @@ DEFAULTS = ServeSettings()
     "server waits on it (before its request, or amid its headers or body)",
 )
 @option(
+    "--request-timeout",
+    type=Seconds(),
+    default=DEFAULTS.request_timeout,
+    show_default=True,
+    metavar="SECONDS",
+    help="answer 408 and close the connection of a request whose headers and body are not "
+    "all in this many seconds after its first byte",
+)
+@option(
+    "--max-connections",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.max_connections,
+    show_default=True,
+    metavar="N",
+    help="connections open at once; one more is answered 503 and closed",
+)
+@option(
     "--admin-token",
     metavar="TOKEN",
     help="make every admin call but health need 'Authorization: Bearer TOKEN'",
@@ -259,6 +323,16 @@ DEFAULTS = ServeSettings()
     is_flag=True,
     help="serve the admin API without a token on an address other than loopback (refused "
     "otherwise: anyone who reaches the address could read every secret)",
+)
+@option(
+    "--allowed-host",
+    type=HostName(),
+    multiple=True,
+    envvar="SECRETMOCK_ALLOWED_HOSTS",
+    metavar="NAME",
+    help="without an admin token, the admin API answers requests to loopback names only "
+    "(127.0.0.1, [::1], localhost; against DNS rebinding): also answer those to NAME, any "
+    "port (repeatable; the variable: names separated by commas or spaces)",
 )
 @option(
     "--access-log",
@@ -276,7 +350,7 @@ DEFAULTS = ServeSettings()
 def serve(**options: Any) -> int:
     from secretmock.serve.standalone import serve as run
 
-    return run(ServeSettings(**options))
+    return run(ServeSettings(**options))  # journal_max_bytes among them: see standalone
 
 
 # -- report --------------------------------------------------------------------------------
@@ -302,9 +376,39 @@ def serve(**options: Any) -> int:
 def report(
     url: str, junit: Path | None, json_file: Path | None, html: Path | None, admin_token: str | None
 ) -> int:
-    from secretmock.report.fetch import fetch_and_write
+    """Exit status 0 without violations, 1 with, 2 when the report cannot be had or a
+    file asked for could not be written there (checked before anything is fetched)."""
+    from secretmock.report import junit_xml
+    from secretmock.report.fetch import ReportUnavailable, fetch_report, summary_lines
+    from secretmock.report.html import report_html
+    from secretmock.serve.files import unwritable_reason, write_atomically
 
-    return fetch_and_write(url, admin_token, junit=junit, json_file=json_file, html=html)
+    asked: list[tuple[str, Path | None, Callable[[Any], str]]] = [
+        ("--json", json_file, lambda found: json.dumps(found, indent=2)),
+        ("--junit", junit, junit_xml),
+        ("--html", html, report_html),
+    ]
+    outputs = [(flag, path, render) for flag, path, render in asked if path is not None]
+    for flag, path, _ in outputs:
+        reason = unwritable_reason(path)
+        if reason is not None:
+            print(
+                f"secretmock: {path}: cannot write the {flag} file there: {reason}", file=sys.stderr
+            )
+            return 2
+    try:
+        found = fetch_report(url, admin_token)
+    except ReportUnavailable as exc:
+        print(f"secretmock: {exc}", file=sys.stderr)
+        return 2
+    for flag, path, render in outputs:
+        try:
+            write_atomically(path, render(found))
+        except OSError as exc:
+            print(f"secretmock: {path}: cannot write the {flag} file: {exc}", file=sys.stderr)
+            return 2
+    print(*summary_lines(found), sep="\n")
+    return 1 if found["violations"] else 0
 
 
 # -- specs ---------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from pathlib import Path
 from typing import NamedTuple
 
@@ -12,13 +13,16 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.state import state_document
-from secretmock.serve.files import write_atomically
+from secretmock.serve.files import PRIVATE_MODE, unwritable_reason, write_atomically
 from secretmock.serve.state_file import (
     MIN_INTERVAL_S,
     WRITING_SHARE,
     StateFileError,
+    StateFileInUse,
     StateWriter,
     load_state_file,
+    lock_file_for,
+    locked,
     read_state_file,
     writer_for,
 )
@@ -124,6 +128,89 @@ def test_a_write_that_fails_leaves_the_old_file(
         write_atomically(target, b"new")
     assert target.read_bytes() == b"old"
     assert list(tmp_path.iterdir()) == [target]
+
+
+def test_a_symlink_is_written_through_and_stays_a_link(tmp_path: Path) -> None:
+    target = tmp_path / "target.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    write_atomically(link, b"first")  # a dangling link: its target is made
+    write_atomically(link, b"second")
+    assert link.is_symlink() and target.read_bytes() == b"second"
+    assert sorted(tmp_path.iterdir()) == [link, target]
+
+
+def test_an_existing_file_keeps_its_mode_and_a_new_one_gets_the_one_asked(
+    tmp_path: Path,
+) -> None:
+    private = tmp_path / "private.json"
+    write_atomically(private, "text", PRIVATE_MODE)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o600
+    private.chmod(0o640)
+    write_atomically(private, "again", PRIVATE_MODE)
+    assert stat.S_IMODE(private.stat().st_mode) == 0o640 and private.read_text() == "again"
+
+
+class Unwritable(NamedTuple):
+    id: str
+    path: str
+    reason: str | None
+
+
+UNWRITABLE = [
+    Unwritable("new-file", "out.json", None),
+    Unwritable("missing-directory", "nodir/out.json", "no directory"),
+    Unwritable("a-directory", "sub", "it is a directory"),
+    Unwritable("read-only", "ro.json", "the file is read-only"),
+    Unwritable("under-a-file", "ro.json/out.json", "no directory"),
+]
+
+
+@table(UNWRITABLE)
+def test_what_cannot_be_written_is_known_before(
+    tmp_path: Path, path: str, reason: str | None
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "ro.json").write_text("{}")
+    (tmp_path / "ro.json").chmod(0o444)
+    found = unwritable_reason(tmp_path / path)
+    assert (found is None) if reason is None else (found is not None and reason in found)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ro.json", "sub"], "no probe left"
+
+
+# -- the lock ------------------------------------------------------------------------------
+
+
+def test_a_locked_state_file_cannot_be_locked_again(tmp_path: Path) -> None:
+    state = tmp_path / "state.json"
+    with locked(state):
+        assert lock_file_for(state).read_text().strip() == str(os.getpid())
+        with pytest.raises(StateFileInUse, match=f"pid {os.getpid()}"), locked(state):
+            pass
+    assert not lock_file_for(state).exists(), "the lock file goes with the lock"
+    with locked(state):  # and the file is free again
+        pass
+
+
+def test_a_link_and_its_target_share_one_lock(tmp_path: Path) -> None:
+    target = tmp_path / "state.json"
+    link = tmp_path / "link.json"
+    link.symlink_to(target)
+    with locked(target), pytest.raises(StateFileInUse), locked(link):
+        pass
+
+
+def test_a_loaded_state_is_not_written_again_until_it_changes(
+    tmp_path: Path, emulator: Emulator
+) -> None:
+    target = tmp_path / "state.json"
+    writer_for(emulator, target).write_if_changed()
+    assert load_state_file(emulator, target) is True
+    loaded = writer_for(emulator, target, loaded=True)
+    assert loaded.write_if_changed() is False
+    emulator.put_tenant("fireworks", "globex", {"credentials": [{"token": "fw-globex"}]})
+    assert loaded.write_if_changed() is True
+    emulator.reset()
 
 
 # -- loading -------------------------------------------------------------------------------

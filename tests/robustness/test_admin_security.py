@@ -4,6 +4,7 @@ JSON in every answer, and the refusal to serve it open beyond loopback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from secretmock.serve.settings import admin_refusal
 from secretmock.web.app import build_app
 from tests.conftest import Api
 from tests.helpers import table
+from tests.robustness.serve import Served
 
 TOKEN = "admin-t0ken"
 TENANT = {"credentials": [{"token": "fw-globex"}], "secrets": []}
@@ -119,8 +121,8 @@ class Origin(NamedTuple):
 
 ORIGINS = [
     Origin("no-origin", {}, 200),
-    Origin("same-origin", {"Host": "emulator.test", "Origin": "http://emulator.test"}, 200),
-    Origin("another-origin", {"Host": "emulator.test", "Origin": "http://evil.test"}, 403),
+    Origin("same-origin", {"Host": "localhost:8080", "Origin": "http://localhost:8080"}, 200),
+    Origin("another-origin", {"Host": "localhost:8080", "Origin": "http://evil.test"}, 403),
     Origin("opaque-origin", {"Origin": "null"}, 403),
     Origin("fetch-metadata-cross-site", {"Sec-Fetch-Site": "cross-site"}, 403),
 ]
@@ -136,36 +138,102 @@ def test_a_page_of_another_origin_cannot_change_anything(
     assert reads.status_code == 200
 
 
-def test_admin_bodies_over_the_limit_are_refused(api: Api) -> None:
-    big = b'{"secrets": [], "x": "' + b"a" * MAX_BODY_BYTES + b'"}'
-    response = api.request(
-        "PUT",
-        "/__admin__/tenants/fireworks/globex",
+ADMIN_LIMIT = 64 * 1024
+
+
+@pytest.fixture(scope="module")
+def small_admin(emulator: Emulator) -> Iterator[str]:
+    """The root URL of a real server whose admin API takes bodies of ADMIN_LIMIT bytes."""
+    with BackgroundServer(build_app(emulator, admin_max_body=ADMIN_LIMIT)) as running:
+        yield running.url
+
+
+def test_admin_bodies_over_the_limit_are_refused(small_admin: str) -> None:
+    big = b'{"secrets": [], "x": "' + b"a" * ADMIN_LIMIT + b'"}'
+    response = requests.put(
+        f"{small_admin}/__admin__/tenants/fireworks/globex",
         data=big,
         headers={"Content-Type": "application/json"},
+        timeout=30,
     )
     assert response.status_code == 413
     assert response.json()["error"] == "payload_too_large"
-    assert api.request("GET", "/__admin__/tenants/fireworks/globex").status_code == 404
+    assert "--admin-max-body" in response.json()["message"]
+    assert (
+        requests.get(f"{small_admin}/__admin__/tenants/fireworks/globex", timeout=10).status_code
+        == 404
+    )
 
 
-def test_a_streamed_admin_body_is_cut_at_the_limit(server: BackgroundServer) -> None:
+def test_a_streamed_admin_body_is_cut_at_the_limit(small_admin: str) -> None:
     """Sent in chunks with no length announced, the body is refused once it passes the
     limit (``requests`` sends a generator as ``Transfer-Encoding: chunked``)."""
 
     def chunks() -> Iterator[bytes]:
         yield b'{"secrets": [], "x": "'
-        for _ in range(2 * MAX_BODY_BYTES // 65536):
-            yield b"a" * 65536
+        for _ in range(2 * ADMIN_LIMIT // 4096):
+            yield b"a" * 4096
         yield b'"}'
 
     response = requests.put(
-        f"{server.url}/__admin__/tenants/fireworks/globex",
+        f"{small_admin}/__admin__/tenants/fireworks/globex",
         data=chunks(),
         headers={"Content-Type": "application/json"},
         timeout=30,
     )
     assert response.status_code == 413, response.text
+
+
+def test_a_state_larger_than_the_vendors_limit_restores_by_default(tmp_path: Path) -> None:
+    """The admin API's own limit (64 MiB) lets a state document past every vendor's
+    1 MiB round-trip through ``PUT /__admin__/state`` with no option given, while a
+    vendor body past 1 MiB still gets the vendor's 413 (issue 18, U3)."""
+    secrets = [{"name": f"s{i}", "keyName": f"K_{i}", "value": "v" * 4096} for i in range(400)]
+    with Served(tmp_path) as served:
+        put = requests.put(
+            f"{served.url}/__admin__/tenants/fireworks/big",
+            json={"credentials": [{"token": "fw-big"}], "secrets": secrets},
+            timeout=30,
+        )
+        assert put.status_code == 200, put.text
+        state = requests.get(f"{served.url}/__admin__/state", timeout=30)
+        assert len(state.content) > MAX_BODY_BYTES
+        restored = requests.put(
+            f"{served.url}/__admin__/state",
+            data=state.content,
+            headers={"Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert restored.status_code == 200, restored.text
+        again = requests.get(f"{served.url}/__admin__/state", timeout=30)
+        assert again.content == state.content
+        vendor = requests.post(
+            f"{served.url}/fireworks/v1/accounts/acme/secrets",
+            data=b'{"value": "' + b"v" * MAX_BODY_BYTES + b'"}',
+            headers={"Authorization": "Bearer fw-test-acme", "Content-Type": "application/json"},
+            timeout=30,
+        )
+        assert vendor.status_code == 413
+
+
+def test_admin_max_body_sets_the_admin_apis_limit_alone(tmp_path: Path) -> None:
+    body = json.dumps({"secrets": [{"name": "n", "value": "v" * 3000}]})
+    with Served(tmp_path, "--admin-max-body", "2048") as served:
+        admin = requests.put(
+            f"{served.url}/__admin__/tenants/prismeai/ws2",
+            data=body,
+            headers={"Content-Type": "application/json"},
+            timeout=10,
+        )
+        assert (admin.status_code, admin.json()["error"]) == (413, "payload_too_large")
+        assert "at most 2048 bytes" in admin.json()["message"]
+        vendor = requests.put(
+            f"{served.url}/prismeai/v2/workspaces/ws1/security/secrets",
+            json={"openaiApiKey": {"value": "v" * 3000}},
+            headers={"x-prismeai-api-key": "prisme-test-ws1"},
+            timeout=10,
+        )
+        assert vendor.status_code == 200, vendor.text
 
 
 class NotJson(NamedTuple):
@@ -274,11 +342,122 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(tmp_path: Path) -> No
 
 
 def test_report_sends_the_admin_token(guarded: str, tmp_path: Path) -> None:
+    """Without the token, ``report`` says so and how to pass it (issue 18, N5)."""
     command = [sys.executable, "-m", "secretmock", "report", "--url", guarded]
     refused = subprocess.run(command, capture_output=True, text=True, timeout=60, cwd=tmp_path)
-    assert refused.returncode == 2 and "401" in refused.stderr
+    assert refused.returncode == 2 and "HTTP 401" in refused.stderr
+    assert "the admin API needs 'Authorization: Bearer <admin token>'" in refused.stderr
+    assert "pass it with --admin-token TOKEN (or set SECRETMOCK_ADMIN_TOKEN)" in refused.stderr
+    wrong = subprocess.run(
+        [*command, "--admin-token", "not-it"], capture_output=True, text=True, timeout=60
+    )
+    assert wrong.returncode == 2 and "The token given was refused" in wrong.stderr
     given = subprocess.run(
         [*command, "--admin-token", TOKEN], capture_output=True, text=True, timeout=60
     )
     assert given.returncode in {0, 1}, given.stderr  # 1: violations recorded by other tests
     assert "operations exercised" in given.stdout
+
+
+# -- DNS rebinding: the Host an open admin API answers (issue 18, S1) ------------------------
+
+REBOUND = "rebind.attacker.example"
+
+
+def rebound_calls(root: str) -> list[requests.Response]:
+    """What a page of a rebound domain tries: reset, read the state, move the clock
+    (each with the Origin its page has: its own domain, so the origin check passes)."""
+    port = root.rsplit(":", 1)[1]
+    page = {"Host": f"{REBOUND}:{port}", "Origin": f"http://{REBOUND}:{port}"}
+    return [
+        requests.post(f"{root}/__admin__/reset", headers=page, timeout=10),
+        requests.get(f"{root}/__admin__/state", headers={"Host": page["Host"]}, timeout=10),
+        requests.put(f"{root}/__admin__/clock", json={"advance": 1}, headers=page, timeout=10),
+        requests.get(f"{root}/__admin__/", headers={"Host": page["Host"]}, timeout=10),
+    ]
+
+
+def test_a_rebound_domain_gets_nothing_from_an_open_admin_api(server: BackgroundServer) -> None:
+    requests.put(f"{server.url}/__admin__/tenants/fireworks/globex", json=TENANT, timeout=10)
+    try:
+        for refused in rebound_calls(server.url):
+            assert refused.status_code == 403, refused.text
+            assert refused.headers["content-type"] == "application/json"
+            assert refused.json()["error"] == "forbidden"
+            assert "--allowed-host" in refused.json()["message"]
+            assert "fw-globex" not in refused.text
+        kept = requests.get(f"{server.url}/__admin__/tenants/fireworks/globex", timeout=10)
+        assert kept.status_code == 200, "the reset never happened"
+    finally:
+        requests.post(f"{server.url}/__admin__/reset", timeout=10)
+
+
+LOOPBACK_HOSTS = ["127.0.0.1:{port}", "localhost:{port}", "LOCALHOST", "[::1]:{port}", "127.0.0.2"]
+
+
+@pytest.mark.parametrize("host", LOOPBACK_HOSTS)
+def test_loopback_names_reach_an_open_admin_api(server: BackgroundServer, host: str) -> None:
+    port = server.url.rsplit(":", 1)[1]
+    answer = requests.get(
+        f"{server.url}/__admin__/tenants", headers={"Host": host.format(port=port)}, timeout=10
+    )
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize(
+    "host",
+    ["evil.test", "127.0.0.1.evil.test", "localhost.evil.test", "a@127.0.0.1", "127.0.0.1:x", ""],
+)
+def test_other_names_do_not(server: BackgroundServer, host: str) -> None:
+    answer = requests.get(f"{server.url}/__admin__/tenants", headers={"Host": host}, timeout=10)
+    assert answer.status_code == 403, answer.text
+
+
+def test_vendors_answer_any_host(server: BackgroundServer) -> None:
+    listed = requests.get(
+        f"{server.url}/fireworks/v1/accounts/acme/secrets",
+        headers={"Authorization": "Bearer fw-test-acme", "Host": f"{REBOUND}:443"},
+        timeout=10,
+    )
+    assert listed.status_code == 200
+
+
+def test_with_a_token_any_host_may_call_with_it(guarded: str) -> None:
+    answer = requests.get(
+        f"{guarded}/__admin__/tenants",
+        headers={"Host": REBOUND, "Authorization": f"Bearer {TOKEN}"},
+        timeout=10,
+    )
+    assert answer.status_code == 200
+
+
+def test_an_allowed_host_and_admin_open(tmp_path: Path) -> None:
+    """``--allowed-host`` (here through its variable) adds names, any port;
+    ``--admin-open`` takes any Host: both over the real command."""
+    env = {"SECRETMOCK_ALLOWED_HOSTS": "proxy.test, other.test"}
+    with Served(tmp_path, env=env) as served:
+        for name, status in [
+            ("proxy.test:9000", 200),
+            ("Proxy.Test", 200),
+            ("other.test:1", 200),
+            (REBOUND, 403),
+        ]:
+            answer = requests.get(
+                f"{served.url}/__admin__/tenants", headers={"Host": name}, timeout=10
+            )
+            assert answer.status_code == status, name
+    with Served(tmp_path, "--admin-open") as served:
+        answers = rebound_calls(served.url)
+        assert [a.status_code for a in answers] == [200, 200, 200, 200]
+
+
+@pytest.mark.parametrize("value", ["evil.test:80", "a b", "[::1]:80"])
+def test_an_allowed_host_with_a_port_is_a_usage_error(value: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "secretmock", "serve", "--allowed-host", value],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--allowed-host" in result.stderr and "is not a host name" in result.stderr

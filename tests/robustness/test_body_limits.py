@@ -182,7 +182,8 @@ def test_a_streamed_body_is_cut_at_the_limit(server: BackgroundServer, emulator:
     assert emulator.journal.entries()[-2].body == f"<not read: over {MAX_BODY_BYTES} bytes>"
 
 
-def test_max_body_sets_every_vendors_limit_and_the_admin_apis(tmp_path: Path) -> None:
+def test_max_body_sets_every_vendors_limit_not_the_admin_apis(tmp_path: Path) -> None:
+    """The admin API has its own limit, --admin-max-body (issue 18, U3)."""
     body = json.dumps({"openaiApiKey": {"value": "v" * 3000}})
     with Served(tmp_path, "--max-body", "2048") as served:
         refused = requests.put(
@@ -198,7 +199,7 @@ def test_max_body_sets_every_vendors_limit_and_the_admin_apis(tmp_path: Path) ->
             headers={"Content-Type": "application/json"},
             timeout=10,
         )
-        assert (admin.status_code, admin.json()["error"]) == (413, "payload_too_large")
+        assert admin.status_code == 200, admin.text
         small = requests.put(
             f"{served.url}/prismeai/v2/workspaces/ws1/security/secrets",
             json={"openaiApiKey": {"value": "v"}},

@@ -38,7 +38,7 @@ def connect(url: str) -> socket.socket:
 
 def headers_of(total: int) -> bytes:
     """A GET whose request line and headers come to about ``total`` bytes."""
-    line = b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\n"
+    line = b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n"
     filler = b"".join(b"X-Filler-%04d: %s\r\n" % (i, b"a" * 980) for i in range(total // 1000))
     return line + filler + b"\r\n"
 
@@ -88,7 +88,7 @@ def test_a_header_that_never_ends_is_cut_off_not_buffered(server: BackgroundServ
             pass  # refused: 431 sent and the connection closed (or reset) under us
     assert sent < ENDLESS_BYTES, "16 MiB of one header were taken in"
     with connect(server.url) as client:
-        client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\n\r\n")
+        client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
         assert read_answer(client).startswith(b"HTTP/1.1 200")
 
 
@@ -148,3 +148,100 @@ def test_a_slow_but_steady_client_is_not_disconnected(impatient_server: Backgrou
             time.sleep(0.1)
             client.sendall(body[index : index + 4])
         assert read_answer(client).startswith(b"HTTP/1.1 200")
+
+
+# -- the request deadline and the connection cap (issue 18, C2) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def hurried_server(emulator: Emulator) -> Iterator[BackgroundServer]:
+    """A background server whose requests must be all in within half a second (its
+    read timeout stays long: only the deadline can cut these clients)."""
+    limits = ConnectionLimits(idle_timeout=30, request_timeout=0.5)
+    with BackgroundServer(build_app(emulator), limits=limits) as running:
+        yield running
+
+
+TRICKLES = [
+    Silence("headers", b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "),
+    Silence(
+        "body",
+        b"PUT /insforge/api/secrets/STRIPE_API_KEY HTTP/1.1\r\nHost: x\r\n"
+        b"Authorization: Bearer ik_test_demo_admin\r\nContent-Type: application/json\r\n"
+        b'Content-Length: 1000\r\n\r\n{"value": "',
+    ),
+]
+
+
+@table(TRICKLES)
+def test_a_request_trickled_past_its_deadline_gets_408(
+    hurried_server: BackgroundServer, emulator: Emulator, sent: bytes
+) -> None:
+    """A byte every 50 ms never looks silent, yet the request is cut at its deadline:
+    408 JSON, the connection closed, nothing acted on."""
+    before = emulator.tenant_snapshot("insforge", "demo-project")
+    with connect(hurried_server.url) as client:
+        client.sendall(sent)
+        client.settimeout(0.05)
+        answer = b""
+        deadline = time.monotonic() + GUARD_S
+        while not answer.endswith(b"}") and time.monotonic() < deadline:
+            try:
+                client.sendall(b"a")
+                answer += client.recv(65536)
+            except TimeoutError:
+                continue
+            except OSError:
+                break
+    assert answer.startswith(b"HTTP/1.1 408"), answer
+    assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == "request_timeout"
+    assert emulator.tenant_snapshot("insforge", "demo-project") == before
+
+
+def test_requests_within_the_deadline_keep_their_connection(
+    hurried_server: BackgroundServer,
+) -> None:
+    """The deadline runs from a request's first byte to its last, not for the connection:
+    requests spaced wider than it on one keep-alive connection are all answered."""
+    with connect(hurried_server.url) as client:
+        for _ in range(3):
+            client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert read_answer(client).startswith(b"HTTP/1.1 200")
+            time.sleep(0.7)
+
+
+def test_a_connection_past_the_cap_gets_503_and_is_closed(emulator: Emulator) -> None:
+    limits = ConnectionLimits(max_connections=4)
+    with BackgroundServer(build_app(emulator), limits=limits) as running:
+        held = [connect(running.url) for _ in range(4)]
+        try:
+            for client in held:  # each accepted and served
+                client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert read_answer(client).startswith(b"HTTP/1.1 200")
+            with connect(running.url) as extra:
+                answer = read_answer(extra)
+                assert answer.startswith(b"HTTP/1.1 503"), answer
+                assert json.loads(answer.partition(b"\r\n\r\n")[2])["error"] == (
+                    "service_unavailable"
+                )
+                assert extra.recv(65536) == b"", "closed after its answer"
+        finally:
+            held.pop().close()
+        try:
+            assert _served_once_room_is_made(running.url)
+        finally:
+            for client in held:
+                client.close()
+
+
+def _served_once_room_is_made(url: str) -> bool:
+    """Whether a new connection is served once one of the held ones has closed (the
+    server sees that close a moment later: a few tries, under the guard)."""
+    deadline = time.monotonic() + GUARD_S
+    while time.monotonic() < deadline:
+        with connect(url) as client:
+            client.sendall(b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            if read_answer(client).startswith(b"HTTP/1.1 200"):
+                return True
+        time.sleep(0.05)
+    return False

@@ -27,8 +27,8 @@ STALLED_BODY = (
     b"Authorization: Bearer ik_test_demo_admin\r\nContent-Type: application/json\r\n"
     b'Content-Length: 100\r\n\r\n{"valu'
 )
-HALF_HEADERS = b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\nX-Half: "
-ONE_REQUEST = b"GET /__admin__/health HTTP/1.1\r\nHost: x\r\n\r\n"
+HALF_HEADERS = b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Half: "
+ONE_REQUEST = b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def open_clients(served: Served, stack: ExitStack) -> Iterator[socket.socket]:
@@ -88,7 +88,7 @@ def test_a_stalled_request_is_dropped_not_run_with_part_of_its_body(tmp_path: Pa
             time.sleep(0.2)
         with socket.create_connection(served.address) as probe:
             probe.sendall(
-                b"GET /__admin__/tenants/insforge/demo-project HTTP/1.1\r\nHost: x\r\n"
+                b"GET /__admin__/tenants/insforge/demo-project HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                 b"Connection: close\r\n\r\n"
             )
             answer = b""

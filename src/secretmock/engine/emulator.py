@@ -46,11 +46,12 @@ class Emulator:
         vendor_versions: Mapping[str, str] | None = None,
         journal_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
-        """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
-        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``).
-        ``journal_max_bytes`` bounds what the journal holds (``--journal-max-bytes``)."""
+        """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit; ``None``
+        keeps each vendor's own (see ``Vendor.max_body_bytes``). ``journal_max_bytes``
+        (``--journal-max-bytes``) bounds the journal's memory."""
         self.sources = sources or Sources()
         self.max_body_bytes = max_body_bytes
+        self.journal_max_bytes = journal_max_bytes
         self.clock = self.sources.clock
         """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}

@@ -3,7 +3,11 @@
 A line is ``METHOD PATH[?NAME=*...] STATUS DURATIONms``: the query string keeps its
 parameter names and replaces their values by ``*``, and no header or body is ever read, so no
 credential and no secret value can reach the log (uvicorn's own access log, which
-prints query strings whole, stays off).
+prints query strings whole, stays off). A character of the path or of a name that is
+not printable (a control character such as a line break or ESC, a format or separator
+character) or a space is written percent-encoded, as a URL would carry it (``%0A``,
+``%1B``, ``%20``): one request is one line, its fields split on spaces, and nothing a
+client sends moves the terminal it is read on.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -48,11 +52,23 @@ class AccessLog:
 
 
 def loggable_target(scope: Scope) -> str:
-    """The request's path, with the names of its query parameters but not their values."""
+    """The request's path, with the names of its query parameters but not their values,
+    every character that could break the line escaped (see the module)."""
     query = scope.get("query_string", b"").decode("latin-1")
-    names = [name for name, _ in parse_qsl(query, keep_blank_values=True)]
-    path: str = scope.get("root_path", "") + scope["path"]
+    names = [escaped(name) for name, _ in parse_qsl(query, keep_blank_values=True)]
+    path = escaped(scope.get("root_path", "") + scope["path"])
     return path + ("?" + "&".join(f"{name}=*" for name in names) if names else "")
+
+
+def escaped(text: str) -> str:
+    """``text`` with each character that is not printable, and each space,
+    percent-encoded (its UTF-8 bytes)."""
+    if text.isprintable() and " " not in text:
+        return text  # the usual path, at the cost of one scan
+    return "".join(
+        c if c.isprintable() and c != " " else quote(c, safe="", errors="backslashreplace")
+        for c in text
+    )
 
 
 def access_logger() -> logging.Logger:

@@ -12,6 +12,7 @@ import json
 import os
 import signal
 import socket
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -55,8 +56,11 @@ def run(
     log_level: str,
     ready_file: Path | None,
     limits: ConnectionLimits | None = None,
-) -> None:
-    """Serves ``app`` on ``sock`` until SIGINT or SIGTERM, then removes ``ready_file``.
+) -> bool:
+    """Serves ``app`` on ``sock`` until SIGINT or SIGTERM, then removes ``ready_file``;
+    whether all went well: a ready file that cannot be written (though checked at
+    start-up) is said on stderr, naming it, and stops the server, as no harness waiting
+    for it would ever find the server.
 
     Both signals stop the server the same graceful way and return here, so that the
     caller writes its files and exits 0. (uvicorn restores the handlers it found and
@@ -70,10 +74,11 @@ def run(
         app, limits or ConnectionLimits(), log_level=log_level, access_log=False
     )
     server = uvicorn.Server(config)
+    failed = threading.Event()
     if ready_file is not None:
         announce = threading.Thread(
             target=_write_when_started,
-            args=(server, ready_file, root_url(sock)),
+            args=(server, ready_file, root_url(sock), failed),
             daemon=True,
             name="secretmock-ready",
         )
@@ -86,6 +91,7 @@ def run(
             signal.signal(signum, handler)
         if ready_file is not None:
             ready_file.unlink(missing_ok=True)
+    return not failed.is_set()
 
 
 def _stopper(server: uvicorn.Server) -> Callable[[int, FrameType | None], None]:
@@ -95,9 +101,16 @@ def _stopper(server: uvicorn.Server) -> Callable[[int, FrameType | None], None]:
     return stop
 
 
-def _write_when_started(server: uvicorn.Server, ready_file: Path, url: str) -> None:
+def _write_when_started(
+    server: uvicorn.Server, ready_file: Path, url: str, failed: threading.Event
+) -> None:
     while not server.started:
         if server.should_exit:
             return
         time.sleep(READY_POLL_S)
-    write_atomically(ready_file, json.dumps({"url": url, "pid": os.getpid()}) + "\n")
+    try:
+        write_atomically(ready_file, json.dumps({"url": url, "pid": os.getpid()}) + "\n")
+    except OSError as exc:
+        print(f"secretmock: {ready_file}: cannot write the ready file: {exc}", file=sys.stderr)
+        failed.set()
+        server.should_exit = True

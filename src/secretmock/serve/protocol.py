@@ -12,6 +12,12 @@ subclass adds, per connection:
 * a **read timeout**: a connection waiting on its client (no request yet, headers or
   body incomplete, idle between requests) that sends nothing for ``idle_timeout``
   seconds is closed; one whose answer is being made is left alone;
+* a **request deadline**: a request whose head and body are not all in within
+  ``request_timeout`` seconds of its first byte is answered ``408`` (JSON) and its
+  connection closed, so a client that trickles a byte now and then (which the read
+  timeout never sees silent) holds what it sent for that long at most;
+* a **connection cap**: a connection beyond ``max_connections`` open at once is
+  answered ``503`` (JSON) and closed as soon as it is accepted;
 * a **shutdown** that closes at once a connection whose request is still waiting for
   its body (it can never be answered), gives an answer being made (a fault's delay)
   until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
@@ -52,6 +58,10 @@ from secretmock.web.vendor_app import DROP_EXTENSION
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
+REQUEST_TIMEOUT_S = 60.0
+MAX_CONNECTIONS = 1000
+"""Below the usual limit of 1024 open files per process, which uvicorn would otherwise
+reach first and answer by refusing every new connection, silently."""
 GRACEFUL_SHUTDOWN_S = 3
 """How long shutdown waits for answers being made before it cuts them (under the 5 s the
 contract allows, leaving time to write the report and state files)."""
@@ -66,6 +76,8 @@ class ConnectionLimits:
 
     max_header_bytes: int = MAX_HEADER_BYTES
     idle_timeout: float = IDLE_TIMEOUT_S
+    request_timeout: float = REQUEST_TIMEOUT_S
+    max_connections: int = MAX_CONNECTIONS
 
 
 class _HeadersTooLarge(Exception):
@@ -84,6 +96,8 @@ UVICORN_INTERNALS = {
         "parser",
         "scope",
         "cycle",
+        "flow",
+        "connections",
         "logger",
         "connection_made",
         "connection_lost",
@@ -101,6 +115,7 @@ UVICORN_INTERNALS = {
         "_unsupported_upgrade_warning",
     ),
     "RequestResponseCycle": ("more_body", "response_started", "response_complete"),
+    "FlowControl": ("read_paused",),
 }
 """What :class:`GuardedHttpToolsProtocol` reads or overrides of uvicorn's classes in
 ``uvicorn.protocols.http`` (attributes set in ``__init__`` and methods): none of it is
@@ -128,23 +143,33 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._parsed_head = 0
         """Bytes of the request line and headers parsed so far."""
         self._last_read = 0.0
-        self._read_timer: asyncio.TimerHandle | None = None
+        self._request_started: float | None = None
+        """When the read that began the request being received came (``None`` between
+        requests): its deadline runs from there."""
+        self._timer: asyncio.TimerHandle | None = None
+        """The one timer of the connection, for both the read timeout and the request
+        deadline: no timer is made or cancelled per request or per read."""
 
     # Connection
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
+        super().connection_made(transport)  # counted in self.connections from here
+        if len(self.connections) > self.limits.max_connections:
+            self._refuse_connection()
+            return
         self._last_read = self.loop.time()
-        self._arm_read_timer(self._last_read)
+        self._arm_timer(self._last_read + self.limits.idle_timeout)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._read_timer is not None:
-            self._read_timer.cancel()
-            self._read_timer = None
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        # Only a time stamp per read: the timer re-arms itself (see _on_read_timeout).
+        if self.transport.is_closing():
+            return  # refused or cut: whatever else it sends is not read
+        # Only a time stamp per read: the timer re-arms itself (see _on_timer).
         self._last_read = self.loop.time()
         self._unset_keepalive_if_required()
         self._head_restarted = False
@@ -193,6 +218,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self.scope["extensions"] = extensions
         self._in_head, self._head_restarted = True, True
         self._unparsed_head = self._parsed_head = 0
+        self._request_started = self._last_read
+        deadline = self._last_read + self.limits.request_timeout
+        if self._timer is not None and self._timer.when() > deadline:
+            # Only when the deadline is shorter than the read timeout: the timer would
+            # come too late for it.
+            self._timer.cancel()
+            self._arm_timer(deadline)
 
     def on_url(self, url: bytes) -> None:
         super().on_url(url)
@@ -209,6 +241,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._request_started = None
         super().on_message_complete()
         self._in_head, self._head_restarted, self._unparsed_head = True, True, 0
 
@@ -224,6 +257,11 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             431, b"Request Header Fields Too Large", "request_header_fields_too_large", message
         )
 
+    def _refuse_connection(self) -> None:
+        limit = self.limits.max_connections
+        message = f"the server has {limit} connections open, its limit; try again later"
+        self._answer_and_close(503, b"Service Unavailable", "service_unavailable", message)
+
     def _answer_and_close(self, status: int, reason: bytes, error: str, message: str) -> None:
         body = json.dumps({"error": error, "message": message}).encode()
         self.transport.write(
@@ -232,7 +270,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         )
         self.transport.close()
 
-    # Read timeout
+    # The timer: read timeout and request deadline
 
     def _waiting_for_body(self) -> bool:
         cycle = self.cycle
@@ -242,20 +280,44 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         cycle = self.cycle
         return self._in_head or cycle is None or cycle.response_complete or self._waiting_for_body()
 
-    def _arm_read_timer(self, since: float) -> None:
-        self._read_timer = self.loop.call_at(
-            since + self.limits.idle_timeout, self._on_read_timeout
-        )
+    def _arm_timer(self, at: float) -> None:
+        self._timer = self.loop.call_at(at, self._on_timer)
 
-    def _on_read_timeout(self) -> None:
-        self._read_timer = None
-        now = self.loop.time()
-        if now - self._last_read < self.limits.idle_timeout:
-            self._arm_read_timer(self._last_read)
+    def _on_timer(self) -> None:
+        """Cuts a request past its deadline, closes a connection silent for the read
+        timeout while the server waits on its client, and otherwise comes back when
+        the first of the two could next fall due."""
+        self._timer = None
+        if self.transport.is_closing():
+            return
+        now, limits = self.loop.time(), self.limits
+        started = self._request_started
+        if started is not None and now >= started + limits.request_timeout:
+            if not self.flow.read_paused:
+                self._cut_overdue_request()
+                return
+            # uvicorn stopped reading (a pipelined request waiting for the one before
+            # it, or a body the app has not taken yet): the wait is the server's, and
+            # the client gets its full time again.
+            self._request_started = started = now
+        if now - self._last_read < limits.idle_timeout:
+            due = self._last_read + limits.idle_timeout
         elif self._waiting_for_client():
             self.transport.close()
+            return
         else:  # the answer is being made: the client is waiting on us, not we on it
-            self._arm_read_timer(now)
+            due = now + limits.idle_timeout
+        if started is not None:
+            due = min(due, started + limits.request_timeout)
+        self._arm_timer(due)
+
+    def _cut_overdue_request(self) -> None:
+        if not self._in_head and self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # answered already (a body refused unread): no 408
+            return
+        timeout = self.limits.request_timeout
+        message = f"the request was not all sent within {timeout:g} seconds"
+        self._answer_and_close(408, b"Request Timeout", "request_timeout", message)
 
 
 def uvicorn_config(app: ASGIApp, limits: ConnectionLimits, **options: Any) -> uvicorn.Config:

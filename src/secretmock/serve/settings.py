@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from secretmock.serve.protocol import IDLE_TIMEOUT_S
+from secretmock.serve.protocol import IDLE_TIMEOUT_S, MAX_CONNECTIONS, REQUEST_TIMEOUT_S
+from secretmock.web.app import ADMIN_MAX_BODY_BYTES
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+JOURNAL_MAX_BYTES = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -36,9 +38,15 @@ class ServeSettings:
     ready_file: Path | None = None
     max_body: int | None = None
     """``None``: each vendor's own limit."""
+    admin_max_body: int = ADMIN_MAX_BODY_BYTES
+    journal_max_bytes: int = JOURNAL_MAX_BYTES
     idle_timeout: float = IDLE_TIMEOUT_S
+    request_timeout: float = REQUEST_TIMEOUT_S
+    max_connections: int = MAX_CONNECTIONS
     admin_token: str | None = None
     admin_open: bool = False
+    allowed_host: tuple[str, ...] = ()
+    """Names besides loopback that reach the admin API without a token."""
     access_log: bool = False
     log_level: str = "warning"
 

@@ -1,9 +1,10 @@
 """``secretmock serve``: from its settings to a stopped server and the files it leaves.
 
-Start-up builds the emulator and sets the scenario (``--faults``, ``--state``,
-``--clock``), refuses what it cannot serve safely, binds the port, prints the banner,
-then serves in the foreground until SIGINT or SIGTERM; shutdown writes ``--report``
-and the last ``--state``.
+Start-up refuses what it cannot serve safely (an open admin API beyond loopback, a
+file it would fail to write, a state file another server holds), builds the emulator
+and sets the scenario (``--faults``, ``--state``, ``--clock``), binds the port, prints
+the banner, then serves in the foreground until SIGINT or SIGTERM; shutdown writes the
+last ``--state`` and ``--report``.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import gc
 import json
 import sys
 import threading
+from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
 from secretmock.engine.clock import format_time
@@ -21,10 +23,16 @@ from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import foreground
 from secretmock.serve.banner import print_banner
-from secretmock.serve.files import write_atomically
+from secretmock.serve.files import unwritable_reason, write_atomically
 from secretmock.serve.protocol import ConnectionLimits
 from secretmock.serve.settings import ServeSettings, admin_refusal
-from secretmock.serve.state_file import load_state_file, writer_for
+from secretmock.serve.state_file import (
+    StateFileInUse,
+    StateWriter,
+    load_state_file,
+    locked,
+    writer_for,
+)
 from secretmock.vendors import all_vendors
 from secretmock.web.app import build_app
 
@@ -35,9 +43,43 @@ WARM_UP_AFTER_S = 1.0
 
 
 def serve(settings: ServeSettings) -> int:
-    """Serves until stopped by a signal; the exit status (2: refused at start-up; 1: the
-    port cannot be bound). A fixtures, spec, faults or state file that cannot be used
-    raises the error naming it."""
+    """Serves until stopped by a signal; the exit status. 2: refused at start-up (an
+    open admin API beyond loopback, a file it could not write, a state file another
+    server holds); 1: the port cannot be bound, or a file could not be written at
+    shutdown (each said on stderr, naming it; one failed write never skips another).
+    A fixtures, spec, faults or state file that cannot be used raises the error naming
+    it, before anything is served."""
+    refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
+    refusal = refusal or unwritable_output(settings)
+    if refusal is not None:
+        _say(refusal)
+        return 2
+    with ExitStack() as held:
+        if settings.state is not None:
+            try:
+                held.enter_context(locked(settings.state))
+            except StateFileInUse as exc:
+                _say(str(exc))
+                return 2
+        return _serve(settings)
+
+
+def unwritable_output(settings: ServeSettings) -> str | None:
+    """Why one of the files the server will write (when ready, as it runs, at
+    shutdown) cannot be written there; ``None`` when each can."""
+    outputs = [
+        ("--state", settings.state),
+        ("--ready-file", settings.ready_file),
+        ("--report", settings.report),
+    ]
+    for flag, path in outputs:
+        reason = None if path is None else unwritable_reason(path)
+        if reason is not None:
+            return f"{path}: cannot write the {flag} file there: {reason}"
+    return None
+
+
+def _serve(settings: ServeSettings) -> int:
     emulator = Emulator(
         all_vendors(),
         list(settings.fixtures) or [default_fixtures_path()],
@@ -45,47 +87,84 @@ def serve(settings: ServeSettings) -> int:
         only_vendor=settings.vendor,
         max_body_bytes=settings.max_body,
         vendor_versions=dict(settings.vendor_version),
+        # The journal's byte budget (--journal-max-bytes), enforced by the engine.
+        journal_max_bytes=settings.journal_max_bytes,
     )
-    refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
-    if refusal is not None:
-        print(f"secretmock: {refusal}", file=sys.stderr)
-        return 2
-    scenario = _set_scenario(emulator, settings)
+    scenario, loaded = _set_scenario(emulator, settings)
+    app = _app(emulator, settings)
+    try:
+        sock = foreground.bind(settings.host, settings.port)
+    except OSError as exc:
+        _say(f"cannot listen on {settings.host}:{settings.port}: {exc}")
+        return 1
+    print_banner(emulator, foreground.root_url(sock), settings.vendor)
+    print(*scenario, sep="\n", flush=True)
+    _settle_heap(emulator)
+    state_writer = None
+    if settings.state is not None:
+        state_writer = writer_for(emulator, settings.state, loaded).start()
+    ready = False
+    try:
+        ready = foreground.run(
+            app, sock, settings.log_level, settings.ready_file, _limits(settings)
+        )
+    finally:
+        written = _write_at_shutdown(emulator, settings, state_writer)
+    return 0 if ready and written else 1
+
+
+def _app(emulator: Emulator, settings: ServeSettings) -> ASGIApp:
     app: ASGIApp = build_app(
-        emulator, only_vendor=settings.vendor, admin_token=settings.admin_token
+        emulator,
+        only_vendor=settings.vendor,
+        admin_token=settings.admin_token,
+        admin_max_body=settings.admin_max_body,
+        allowed_hosts=settings.allowed_host,
+        admin_open=settings.admin_open,
     )
     if settings.access_log:
         from secretmock.serve.access_log import AccessLog, access_logger
 
         app = AccessLog(app, access_logger())
-    try:
-        sock = foreground.bind(settings.host, settings.port)
-    except OSError as exc:
-        print(
-            f"secretmock: cannot listen on {settings.host}:{settings.port}: {exc}",
-            file=sys.stderr,
-        )
-        return 1
-    print_banner(emulator, foreground.root_url(sock), settings.vendor)
-    print(*scenario, sep="\n", flush=True)
-    _settle_heap(emulator)
-    state_writer = writer_for(emulator, settings.state).start() if settings.state else None
-    limits = ConnectionLimits(idle_timeout=settings.idle_timeout)
-    foreground.run(app, sock, settings.log_level, settings.ready_file, limits)
-    if settings.report:
+    return app
+
+
+def _limits(settings: ServeSettings) -> ConnectionLimits:
+    return ConnectionLimits(
+        idle_timeout=settings.idle_timeout,
+        request_timeout=settings.request_timeout,
+        max_connections=settings.max_connections,
+    )
+
+
+def _write_at_shutdown(
+    emulator: Emulator, settings: ServeSettings, state_writer: StateWriter | None
+) -> bool:
+    """The last ``--state`` write, then ``--report``: each tried whatever became of the
+    other; whether both are on disk (a failure is said on stderr, naming the file)."""
+    written = True
+    if state_writer is not None:
+        written = state_writer.stop()  # writes what changed since its last write
+    if settings.report is not None:
         from secretmock.report import build_report
 
-        write_atomically(settings.report, json.dumps(build_report(emulator), indent=2))
-    if state_writer is not None:
-        state_writer.stop()  # and writes what changed since its last write
-    return 0
+        try:
+            write_atomically(settings.report, json.dumps(build_report(emulator), indent=2))
+        except OSError as exc:
+            _say(f"{settings.report}: cannot write the report: {exc}")
+            written = False
+    return written
 
 
-def _set_scenario(emulator: Emulator, settings: ServeSettings) -> list[str]:
+def _say(message: str) -> None:
+    print(f"secretmock: {message}", file=sys.stderr, flush=True)
+
+
+def _set_scenario(emulator: Emulator, settings: ServeSettings) -> tuple[list[str], bool]:
     """``--faults``, ``--state`` (loaded if the file exists) and ``--clock`` (which wins
     over a clock the state file holds; without a state file, the fixtures are made at
     that time); raises naming the file and the problem. Returns a line for the banner
-    per option given."""
+    per option given, and whether the state was loaded from its file."""
     lines = []
     if settings.faults:
         emulator.set_startup_faults(load_fault_file(settings.faults), where=str(settings.faults))
@@ -99,7 +178,7 @@ def _set_scenario(emulator: Emulator, settings: ServeSettings) -> list[str]:
     if settings.state:
         how = "loaded from" if loaded else "new (from the fixtures), kept in"
         lines.append(f"  state: {how} {settings.state}")
-    return lines
+    return lines, loaded
 
 
 def _settle_heap(emulator: Emulator) -> None:

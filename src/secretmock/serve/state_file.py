@@ -1,7 +1,10 @@
 """``serve --state FILE``: the emulated state kept in a file across restarts.
 
-At start the file is loaded when it exists (start-up is refused, naming the file and
-the problem, when it cannot be: the file is never overwritten then). While serving, a
+A server holds the file locked while it uses it (:func:`locked`: a lock file beside it,
+``FILE.lock``), so a second server on the same file refuses to start instead of
+writing over the first one's changes. At start the file is loaded when it exists
+(start-up is refused, naming the file and the problem, when it cannot be: the file is
+never overwritten then). While serving, a
 background thread writes the state after it changes: no sooner than a second after its
 previous write, so a burst of changes costs one write a second, and within about a
 second of each change. The request path pays nothing but the version counters it
@@ -13,11 +16,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; the file is used unlocked there
+    fcntl = None  # type: ignore[assignment]
 
 from secretmock.engine import json_values
 from secretmock.engine.state import StateError, restore_state, state_document
@@ -40,6 +50,63 @@ POLL_S = 0.05
 
 class StateFileError(Exception):
     """The state file cannot be used; the message names it and the problem."""
+
+
+class StateFileInUse(Exception):
+    """Another server holds the state file; the message names it and that server."""
+
+
+def lock_file_for(path: Path) -> Path:
+    """The lock file of state file ``path``: beside the file it names (through a
+    symbolic link), so every path to one file shares one lock."""
+    target = path.resolve()
+    return target.with_name(target.name + ".lock")
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Holds state file ``path`` for this process (an exclusive ``flock`` on its lock
+    file, which holds the pid); :class:`StateFileInUse` when another process holds it.
+    The lock file is removed on the way out."""
+    if fcntl is None:
+        yield
+        return
+    lock_path = lock_file_for(path)
+    fd = _acquire(path, lock_path)
+    try:
+        yield
+    finally:
+        lock_path.unlink(missing_ok=True)  # while still held: see _acquire
+        os.close(fd)
+
+
+def _acquire(path: Path, lock_path: Path) -> int:
+    """An open lock file ``lock_path``, locked. A holder removes its lock file before
+    it lets go, so a lock taken on a file no longer at ``lock_path`` is taken again on
+    the file there now."""
+    while True:
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode("ascii", "replace").strip() or "unknown"
+            os.close(fd)
+            raise StateFileInUse(
+                f"{path}: the state file is in use by another secretmock server (pid "
+                f"{holder}, lock {lock_path}); give each server its own --state file"
+            ) from None
+        except OSError:
+            os.close(fd)
+            raise
+        try:
+            current = os.stat(lock_path)
+        except FileNotFoundError:
+            current = None
+        if current is not None and os.path.samestat(current, os.fstat(fd)):
+            os.ftruncate(fd, 0)
+            os.write(fd, f"{os.getpid()}\n".encode())
+            return fd
+        os.close(fd)
 
 
 def read_state_file(path: Path) -> Any | None:
@@ -81,8 +148,10 @@ def state_version(emulator: Emulator) -> int:
     return emulator.clock.version + sum(p.store.version for p in emulator.pipelines.values())
 
 
-def writer_for(emulator: Emulator, path: Path) -> StateWriter:
-    """A writer of ``emulator``'s state to ``path`` (not started)."""
+def writer_for(emulator: Emulator, path: Path, loaded: bool = False) -> StateWriter:
+    """A writer of ``emulator``'s state to ``path`` (not started). ``loaded``: the state
+    was just loaded from ``path``, so the file already holds it and is not rewritten
+    until something changes."""
 
     def snapshot() -> bytes:
         # Compact: with ``indent`` the json module falls back to its pure-Python encoder,
@@ -90,7 +159,10 @@ def writer_for(emulator: Emulator, path: Path) -> StateWriter:
         document = state_document(emulator)
         return (json.dumps(document, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
 
-    return StateWriter(path, lambda: state_version(emulator), snapshot)
+    writer = StateWriter(path, lambda: state_version(emulator), snapshot)
+    if loaded:
+        writer.written_at(state_version(emulator))
+    return writer
 
 
 class StateWriter:
@@ -124,13 +196,19 @@ class StateWriter:
         self._thread.start()
         return self
 
-    def stop(self) -> None:
-        """Stops the thread, then writes once more if anything changed since."""
+    def written_at(self, version: int) -> None:
+        """Takes the file as holding the state at ``version`` (written, or loaded)."""
+        self._written = version
+
+    def stop(self) -> bool:
+        """Stops the thread, then writes once more if anything changed since; whether
+        the file now holds the last state (a failure is logged, naming the file)."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=30)
             self._thread = None
         self.write_if_changed()
+        return self._written == self._version()
 
     def run(self) -> None:
         while not self.wait(POLL_S):
@@ -151,7 +229,7 @@ class StateWriter:
         try:
             write_atomically(self.path, self._snapshot(), PRIVATE_MODE)
         except OSError as exc:
-            log.error("secretmock: cannot write the state file %s: %s", self.path, exc)
+            log.error("secretmock: %s: cannot write the state file: %s", self.path, exc)
             return False
         finally:
             took = self._clock() - started

@@ -10,16 +10,19 @@ an ASGI app with ``root_path`` extended by the prefix.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.engine.emulator import Emulator
-from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.web.admin import admin_app
 from secretmock.web.admin.guard import AdminGuard
 from secretmock.web.vendor_app import VendorApp
 
 ADMIN_PREFIX = "/__admin__"
+ADMIN_MAX_BODY_BYTES = 64 * 1024 * 1024
+"""The admin API's body limit (``--admin-max-body``): room for the state documents
+``PUT /__admin__/state`` restores, whatever the vendors' own limits."""
 
 
 class PrefixDispatcher:
@@ -67,17 +70,26 @@ async def _not_found(send: Send, prefixes: list[str]) -> None:
 
 
 def build_app(
-    emulator: Emulator, only_vendor: str | None = None, admin_token: str | None = None
+    emulator: Emulator,
+    only_vendor: str | None = None,
+    admin_token: str | None = None,
+    *,
+    admin_max_body: int = ADMIN_MAX_BODY_BYTES,
+    allowed_hosts: Collection[str] = (),
+    admin_open: bool = False,
 ) -> PrefixDispatcher:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
-    API under ``/__admin__`` either way, behind its guard (``admin_token``: see
-    :mod:`secretmock.web.admin.guard`)."""
+    API under ``/__admin__`` either way, behind its guard (see
+    :mod:`secretmock.web.admin.guard`): ``admin_token``, the names besides loopback
+    that reach it without a token (``allowed_hosts``; any with ``admin_open``), and
+    its body limit. The vendors' body limits are the emulator's."""
     prefixes = {
         name: "" if only_vendor else pipeline.vendor.prefix
         for name, pipeline in emulator.pipelines.items()
     }
-    admin_limit = emulator.max_body_bytes or MAX_BODY_BYTES
-    admin = AdminGuard(admin_app(emulator, prefixes), admin_token, admin_limit)
+    admin = AdminGuard(
+        admin_app(emulator, prefixes), admin_token, admin_max_body, allowed_hosts, admin_open
+    )
     mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))

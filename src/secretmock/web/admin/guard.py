@@ -3,6 +3,11 @@
 An ASGI wrapper around the admin router (README, "Admin API" and "Limits"), so the
 routes themselves stay plain:
 
+* without an admin token, only a request to a loopback name (its ``Host`` is
+  ``127.0.0.1``, ``[::1]``, ``localhost``, any port) or to a name the server was told
+  to allow is answered (403 otherwise): a page whose domain an attacker re-points at
+  127.0.0.1 (DNS rebinding) sends its own domain in ``Host`` and gets nothing. A
+  server that serves the API open on purpose (``--admin-open``) takes any ``Host``;
 * with an admin token, every call but ``GET /health`` needs ``Authorization: Bearer
   <token>`` (401 otherwise);
 * a request from a web page of another origin (its ``Origin`` names another host) may
@@ -17,8 +22,11 @@ routes themselves stay plain:
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import json
 import logging
+import re
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,6 +41,13 @@ OPEN_CALLS = frozenset({("GET", "/health"), ("GET", "/")})
 """What an admin token does not guard: health (a harness polls it before it knows
 anything) and the dashboard's page (it holds no data, and asks for the token itself)."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
+LOOPBACK_NAMES = frozenset({"localhost"})
+"""Names that are loopback whatever DNS says (browsers resolve them to loopback
+themselves); IP literals are checked as addresses (127.0.0.0/8, ::1)."""
+HOST_NAME = re.compile(r"[a-z0-9._:-]+")
+"""What a name in ``Host`` may hold (browsers send IDNs as punycode; ``:`` only
+appears in a bracketed IPv6 address)."""
+SHOWN_HOST_CHARS = 255
 
 
 class _BodyTooLarge(Exception):
@@ -40,12 +55,23 @@ class _BodyTooLarge(Exception):
 
 
 class AdminGuard:
-    """Wraps the admin router ``app``; ``token`` ``None`` leaves it open (loopback)."""
+    """Wraps the admin router ``app``. ``token`` ``None`` leaves it open to requests whose
+    ``Host`` is a loopback name or one of ``allowed_hosts`` (names, any port), or to any
+    request with ``any_host`` (``--admin-open``); ``max_body_bytes`` is the largest body."""
 
-    def __init__(self, app: ASGIApp, token: str | None, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str | None,
+        max_body_bytes: int,
+        allowed_hosts: Collection[str] = (),
+        any_host: bool = False,
+    ) -> None:
         self._app = app
         self._token = token.encode() if token else None
         self._limit = max_body_bytes
+        self._allowed_hosts = frozenset(_normal_name(name) for name in allowed_hosts)
+        self._checks_host = self._token is None and not any_host
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -68,6 +94,8 @@ class AdminGuard:
     def _refusal(self, scope: Scope, headers: dict[str, str]) -> tuple[Any, ...] | None:
         """``(status, error, message[, headers])`` of a request refused before the router."""
         method, path = scope["method"], route_path(scope)
+        if self._checks_host and not self._host_allowed(headers.get("host")):
+            return (403, "forbidden", _host_refused(headers["host"]))
         guarded = self._token is not None and (method, path) not in OPEN_CALLS
         if guarded and not self._authorized(headers):
             return (
@@ -91,6 +119,15 @@ class AdminGuard:
             return (413, "payload_too_large", self._too_large_message())
         return None
 
+    def _host_allowed(self, host: str | None) -> bool:
+        """Whether ``host`` (the ``Host`` header) may reach the open admin API: a
+        loopback name or an allowed one. No ``Host`` at all (HTTP/1.0) comes from no
+        browser, so from no rebinding page."""
+        if host is None:
+            return True
+        name = host_name(host)
+        return name is not None and (is_loopback_name(name) or name in self._allowed_hosts)
+
     def _authorized(self, headers: dict[str, str]) -> bool:
         assert self._token is not None
         scheme, _, given = headers.get("authorization", "").strip().partition(" ")
@@ -112,7 +149,51 @@ class AdminGuard:
         return limited
 
     def _too_large_message(self) -> str:
-        return f"the admin API takes bodies of at most {self._limit} bytes (see --max-body)"
+        return f"the admin API takes bodies of at most {self._limit} bytes (see --admin-max-body)"
+
+
+def host_name(host: str) -> str | None:
+    """The name in a ``Host`` header, without its port, in lower case and without a
+    final dot (``[::1]:8080`` -> ``::1``); ``None`` when it is not ``NAME[:PORT]``."""
+    value = host.strip().lower()
+    if value.startswith("["):
+        name, closed, rest = value[1:].partition("]")
+        if not closed or (rest and not rest.startswith(":")):
+            return None
+        port = rest[1:]
+    else:
+        name, colon, port = value.partition(":")
+        if colon and not port:
+            return None
+    if port and not (port.isascii() and port.isdigit()):
+        return None
+    if not HOST_NAME.fullmatch(name):
+        return None
+    return _normal_name(name)
+
+
+def is_loopback_name(name: str) -> bool:
+    """``localhost``, or an IP address literal of a loopback address."""
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def _normal_name(name: str) -> str:
+    return name.strip().lower().removesuffix(".")
+
+
+def _host_refused(host: str) -> str:
+    shown = host[:SHOWN_HOST_CHARS]
+    return (
+        f"the admin API without a token answers only requests to a loopback name "
+        f"(127.0.0.1, [::1], localhost), not to {shown!r}: a web page whose domain points at "
+        "this machine must not reach it. Pass --allowed-host NAME to allow that name, or "
+        "--admin-token TOKEN"
+    )
 
 
 class _JsonAnswers:

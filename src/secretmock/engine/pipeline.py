@@ -58,9 +58,11 @@ so, though the spec let it through, is journaled as its shape, like any body tha
 not validate."""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Outcome:
-    """A reply ready to send: what a transport needs, and nothing else."""
+    """A reply ready to send: what a transport needs, and nothing else. Never changed
+    once made; not ``frozen=True`` only for speed (a frozen dataclass sets each field
+    through ``object.__setattr__``, several times the cost, on every answer)."""
 
     reply: Reply
     data: bytes

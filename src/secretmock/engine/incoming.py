@@ -141,13 +141,21 @@ def is_json(content_type: str) -> bool:
 
 def parse_json_body(request: IncomingRequest) -> Any:
     """The parsed JSON body; ``None`` if there is none or it is not declared as JSON.
-    Raises :class:`MalformedBody` when it is declared as JSON and does not parse, or
+    Raises :class:`MalformedBody` as :func:`parse_json` does."""
+    if not request.body or not is_json(request.content_type):
+        return None
+    try:  # parse_json's body, inline: this runs on every request
+        return json_values.loads(request.body)
+    except ValueError as exc:
+        raise MalformedBody(str(exc)) from exc
+
+
+def parse_json(data: bytes) -> Any:
+    """``data`` parsed as JSON. Raises :class:`MalformedBody` when it does not parse, or
     holds a value no client could read back (NaN, Infinity, a lone surrogate: see
     :mod:`secretmock.engine.json_values`): the vendors' JSON parsers refuse the first
     two, and the emulator could not answer the third as JSON."""
-    if not request.body or not is_json(request.content_type):
-        return None
     try:
-        return json_values.loads(request.body)
+        return json_values.loads(data)
     except ValueError as exc:  # UnreadableJson, json's own errors, UnicodeDecodeError
         raise MalformedBody(str(exc)) from exc

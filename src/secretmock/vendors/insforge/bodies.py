@@ -21,7 +21,7 @@ import re
 from typing import Any
 from urllib.parse import unquote
 
-from secretmock.engine.incoming import BodyParser, IncomingRequest, media_type, parse_json_body
+from secretmock.engine.incoming import BodyParser, IncomingRequest, media_type, parse_json
 from secretmock.engine.vendor_api import Reply, VendorError
 from secretmock.vendors.insforge.errors import middleware_error
 
@@ -49,7 +49,7 @@ class ServerMiddleware:
     def parse_json(self, request: IncomingRequest) -> Any:
         """``express.json()``: a ``utf-*`` charset, then JSON."""
         self.check_charset(request, JSON)
-        return parse_json_body(request)
+        return parse_json(request.body)
 
     def parse_form(self, request: IncomingRequest) -> Any:
         """``express.urlencoded({extended: true})``: a ``utf-8`` charset, the size and
@@ -80,9 +80,10 @@ class ServerMiddleware:
             raise refusal
 
     def _charset_refusal(self, request: IncomingRequest, media: str) -> VendorError | None:
-        if media not in (JSON, FORM):
-            return None  # no parser reads it
-        found = charset(request.content_type)
+        content_type = request.content_type
+        if "charset" not in content_type or media not in (JSON, FORM):
+            return None  # utf-8, the default (nearly every request); or no parser reads it
+        found = charset(content_type)
         if found.startswith("utf-") if media == JSON else found == "utf-8":
             return None
         return self.refusal(415, f'unsupported charset "{found.upper()}"')

@@ -116,12 +116,15 @@ class VendorPipeline:
         journal: Journal | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         faults: FaultRules | None = None,
+        validator: SpecValidator | None = None,
     ):
+        """``validator``: the spec's compiled validator when already built (emulators
+        over one blueprint share it); compiled here otherwise."""
         self.spec = spec
         self.store = store
         self.sources = sources
         self.journal = journal or Journal()
-        self.validator = SpecValidator(spec, vendor.name)
+        self.validator = validator or SpecValidator(spec, vendor.name)
         self._validators = dict(self.validator.items())
         self.max_body_bytes = max_body_bytes
         """A larger body is refused; a transport stops reading it there."""

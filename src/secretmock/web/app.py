@@ -10,14 +10,18 @@ an ASGI app with ``root_path`` extended by the prefix.
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
+from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandbox, Sandboxes
 from secretmock.web.admin import admin_app
 from secretmock.web.admin.guard import AdminGuard
-from secretmock.web.vendor_app import VendorApp
+from secretmock.web.sandboxes import SANDBOXES_PREFIX, SandboxHost
+from secretmock.web.vendor_app import VendorApp, route_path
 
 ADMIN_PREFIX = "/__admin__"
 
@@ -34,7 +38,7 @@ class PrefixDispatcher:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
-        path: str = scope["path"]
+        path = route_path(scope)
         prefix = "/" + path.split("/", 2)[1] if path.startswith("/") else ""
         mounted = self._mounts.get(prefix)
         if mounted is not None:
@@ -67,18 +71,67 @@ async def _not_found(send: Send, prefixes: list[str]) -> None:
 
 
 def build_app(
-    emulator: Emulator, only_vendor: str | None = None, admin_token: str | None = None
+    emulator: Emulator,
+    only_vendor: str | None = None,
+    admin_token: str | None = None,
+    sandboxes: Sandboxes | None = None,
+    default_ttl: int = DEFAULT_TTL_SECONDS,
 ) -> PrefixDispatcher:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way, behind its guard (``admin_token``: see
-    :mod:`secretmock.web.admin.guard`)."""
+    :mod:`secretmock.web.admin.guard`); the ``sandboxes`` (a registry over the
+    emulator's blueprint by default) below ``/sandboxes/{id}``, each with this same
+    layout, its admin API opened by its own token or by ``admin_token``."""
+    registry = sandboxes if sandboxes is not None else Sandboxes(emulator.blueprint)
+
+    def sandbox_app(sandbox: Sandbox) -> ASGIApp:
+        guard = _Guarding(
+            sandbox.token,
+            (admin_token,) if admin_token else (),
+            "the sandbox's token, or the server's admin token",
+        )
+        return _served(
+            emulator=sandbox.emulator,
+            only_vendor=only_vendor,
+            guarding=guard,
+            context={"sandbox": sandbox, "registry": registry},
+        )
+
+    host = SandboxHost(registry, sandbox_app, admin_token, default_ttl)
+    guard = _Guarding(admin_token)
+    return _served(emulator, only_vendor, guard, {"sandboxes": host}, {SANDBOXES_PREFIX: host})
+
+
+@dataclass(frozen=True)
+class _Guarding:
+    """Who opens an admin API (see :class:`AdminGuard`)."""
+
+    token: str | None
+    also_opens: tuple[str, ...] = ()
+    names: str = "the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN"
+
+
+def _served(
+    emulator: Emulator,
+    only_vendor: str | None,
+    guarding: _Guarding,
+    context: dict[str, Any],
+    extra: dict[str, ASGIApp] | None = None,
+) -> PrefixDispatcher:
+    """One emulator's URL layout: its vendor mounts, its admin API, and ``extra``."""
     prefixes = {
         name: "" if only_vendor else pipeline.vendor.prefix
         for name, pipeline in emulator.pipelines.items()
     }
     admin_limit = emulator.max_body_bytes or MAX_BODY_BYTES
-    admin = AdminGuard(admin_app(emulator, prefixes), admin_token, admin_limit)
-    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin}
+    admin = AdminGuard(
+        admin_app(emulator, prefixes, **context),
+        guarding.token,
+        admin_limit,
+        guarding.also_opens,
+        guarding.names,
+    )
+    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin, **(extra or {})}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))
     for pipeline in emulator.pipelines.values():

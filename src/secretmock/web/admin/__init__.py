@@ -20,7 +20,7 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.journal import Query, QueryError, query_filters
 from secretmock.report import build_report, violation_records
-from secretmock.web.admin import scenarios
+from secretmock.web.admin import sandboxes, scenarios
 from secretmock.web.admin.bodies import (
     Admin,
     AdminError,
@@ -49,6 +49,7 @@ async def health(admin: Admin, request: Request) -> Response:
             "version": __version__,
             "vendors": sorted(emulator.vendors),
             "warm": emulator.warm,
+            **sandboxes.sandbox_context(admin),
         }
     )
 
@@ -143,16 +144,19 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/violations", violations),
     ("GET", "/report", report),
     *scenarios.ROUTES,  # faults, clock, state
+    *sandboxes.ROUTES,  # sandboxes (root), sandbox (inside one)
 ]
 """Every admin route: (method, path below ``/__admin__``, handler)."""
 
 
-def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
+def admin_app(
+    emulator: Emulator, prefixes: Mapping[str, str] | None = None, **context: Any
+) -> Router:
     """A router for ``/__admin__`` serving :data:`ROUTES`. ``prefixes`` maps each vendor
     to the path it is mounted at ("" when served alone at the root); by default each
-    vendor's own prefix."""
+    vendor's own prefix. ``context``: the rest of :class:`Admin` (sandboxes)."""
     mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}
-    admin = Admin(emulator, mounted_at)
+    admin = Admin(emulator, mounted_at, **context)
     return Router(
         routes=[
             Route(path, _bound(handler, admin), methods=[method])

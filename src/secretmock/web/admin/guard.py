@@ -40,11 +40,22 @@ class _BodyTooLarge(Exception):
 
 
 class AdminGuard:
-    """Wraps the admin router ``app``; ``token`` ``None`` leaves it open (loopback)."""
+    """Wraps the admin router ``app``; ``token`` ``None`` leaves it open (loopback).
+    ``also_opens``: further tokens that open it (a sandbox's admin API also opens with
+    the server's admin token); ``names`` says whose token it wants in a 401."""
 
-    def __init__(self, app: ASGIApp, token: str | None, max_body_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        token: str | None,
+        max_body_bytes: int,
+        also_opens: tuple[str, ...] = (),
+        names: str = "the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN",
+    ) -> None:
         self._app = app
         self._token = token.encode() if token else None
+        self._tokens = tuple(t.encode() for t in (token, *also_opens) if t)
+        self._names = names
         self._limit = max_body_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -73,8 +84,7 @@ class AdminGuard:
             return (
                 401,
                 "unauthorized",
-                "the admin API needs 'Authorization: Bearer <admin token>' "
-                "(the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN)",
+                f"the admin API needs 'Authorization: Bearer <admin token>' ({self._names})",
                 {"www-authenticate": 'Bearer realm="secretmock admin"'},
             )
         if method not in SAFE_METHODS and _from_another_origin(headers):
@@ -92,11 +102,12 @@ class AdminGuard:
         return None
 
     def _authorized(self, headers: dict[str, str]) -> bool:
-        assert self._token is not None
         scheme, _, given = headers.get("authorization", "").strip().partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            given.strip().encode("utf-8", "surrogateescape"), self._token
-        )
+        presented = given.strip().encode("utf-8", "surrogateescape")
+        # Every token is compared (in constant time), so the time taken does not tell
+        # which one was near.
+        matches = [hmac.compare_digest(presented, token) for token in self._tokens]
+        return scheme.lower() == "bearer" and any(matches)
 
     def _limited(self, receive: Receive) -> Receive:
         size = 0

@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from secretmock.engine.faults import declared_statuses
+from secretmock.engine.faults import Catalog, declared_statuses
 from secretmock.engine.fixtures import TenantFixture, load_fixture_files, load_vendor_versions
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import DEFAULT_MAX_BYTES
@@ -56,7 +56,7 @@ class Blueprint:
             name: SpecValidator(spec, name) for name, spec in self.specs.items()
         }
         """Compiled once, shared by every emulator's pipelines (they hold no state)."""
-        self.fault_catalog: Mapping[str, frozenset[int] | None] = {
+        self.fault_catalog: Catalog = {
             name: declared_statuses(spec) for name, spec in self.specs.items()
         }
         self.max_body_bytes = max_body_bytes

@@ -82,7 +82,7 @@ class Emulator:
         self.known_vendors = blueprint.known_vendors
         self.vendors: Mapping[str, Vendor] = blueprint.vendors
         self.journal = Journal(max_bytes=blueprint.journal_max_bytes)
-        self.faults = FaultRules(dict(blueprint.fault_catalog))
+        self.faults = FaultRules(blueprint.fault_catalog)
         """The fault rules every vendor's pipeline tries."""
         self.startup_faults: list[Any] = []
         """Rules given at start-up (``serve --faults``): added again after every reset."""

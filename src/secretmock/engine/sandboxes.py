@@ -154,7 +154,7 @@ class Sandboxes:
         self.sweep(force=True)
         with self._lock:
             if len(self._held) >= self.max_sandboxes:
-                soonest = min(box.expires_at() for box in self._held.values())
+                soonest = min((box.expires_at() for box in self._held.values()), default=0.0)
                 raise SandboxLimitReached(
                     self.max_sandboxes, max(1, int(soonest - self._clock()) + 1)
                 )
@@ -261,7 +261,7 @@ def _fixtures(raw: Any, vendors: Mapping[str, Any]) -> list[TenantFixture] | Non
     if problem is not None:
         raise SandboxOptionError("fixtures", problem)
     try:
-        return tenant_fixtures(raw, vendors, "fixtures")  # type: ignore[arg-type]
+        return tenant_fixtures(raw, vendors, "fixtures")
     except FixtureError as exc:
         raise SandboxOptionError("fixtures", str(exc)) from exc
 

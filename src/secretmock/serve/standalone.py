@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from secretmock.engine.clock import format_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import load_fault_file
+from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandboxes
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import foreground
@@ -51,8 +52,13 @@ def serve(settings: ServeSettings) -> int:
         print(f"secretmock: {refusal}", file=sys.stderr)
         return 2
     scenario = _set_scenario(emulator, settings)
+    sandboxes = Sandboxes(emulator.blueprint, settings.max_sandboxes, settings.sandbox_max_ttl)
     app: ASGIApp = build_app(
-        emulator, only_vendor=settings.vendor, admin_token=settings.admin_token
+        emulator,
+        only_vendor=settings.vendor,
+        admin_token=settings.admin_token,
+        sandboxes=sandboxes,
+        default_ttl=min(DEFAULT_TTL_SECONDS, settings.sandbox_max_ttl),
     )
     if settings.access_log:
         from secretmock.serve.access_log import AccessLog, access_logger

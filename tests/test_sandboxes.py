@@ -338,7 +338,7 @@ def test_beyond_the_limit_429_with_retry_after(moved: tuple[Any, Moved, Sandboxe
     refused = client.post("/__admin__/sandboxes")
     assert refused.status_code == 429
     assert refused.json()["error"] == "too_many_sandboxes"
-    assert refused.headers["retry-after"] == "51"
+    assert refused.headers["retry-after"] == "50"
     client.delete(f"/__admin__/sandboxes/{first['id']}")
     assert client.post("/__admin__/sandboxes").status_code == 201
     assert client.post("/__admin__/sandboxes", json={"ttl_seconds": 601}).status_code == 400

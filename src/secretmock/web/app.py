@@ -20,7 +20,7 @@ from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandbox, Sandboxes
 from secretmock.web.admin import admin_app
 from secretmock.web.admin.guard import AdminGuard
-from secretmock.web.sandboxes import SANDBOXES_PREFIX, SandboxHost, Sweeping
+from secretmock.web.sandboxes import SANDBOXES_PREFIX, SandboxHost, ServerApp
 from secretmock.web.vendor_app import VendorApp, route_path
 
 ADMIN_PREFIX = "/__admin__"
@@ -76,7 +76,7 @@ def build_app(
     admin_token: str | None = None,
     sandboxes: Sandboxes | None = None,
     default_ttl: int = DEFAULT_TTL_SECONDS,
-) -> ASGIApp:
+) -> ServerApp:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way, behind its guard (``admin_token``: see
     :mod:`secretmock.web.admin.guard`); the ``sandboxes`` (a registry over the
@@ -100,7 +100,7 @@ def build_app(
     host = SandboxHost(registry, sandbox_app, admin_token, default_ttl)
     guard = _Guarding(admin_token)
     served = _served(emulator, only_vendor, guard, {"sandboxes": host}, {SANDBOXES_PREFIX: host})
-    return Sweeping(served, registry)
+    return ServerApp(served, host)
 
 
 @dataclass(frozen=True)

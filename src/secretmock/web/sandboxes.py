@@ -63,15 +63,16 @@ class SandboxHost:
         await sandbox.served({**scope, "root_path": root}, receive, send)
 
 
-class Sweeping:
-    """``app``, with the registry's expired sandboxes removed before a request (at most
-    once a second: one clock reading otherwise), so an idle sandbox's memory is freed
-    while the server serves anything, not only when someone asks for it."""
+class ServerApp:
+    """A server's whole app: ``app`` (its root's layout), with ``sandboxes`` (the host
+    at ``/sandboxes``), removing expired sandboxes before a request (at most once a
+    second: one clock reading otherwise), so that an idle sandbox's memory is freed
+    while the server serves anything, not only when someone asks for that sandbox."""
 
-    def __init__(self, app: ASGIApp, registry: Sandboxes) -> None:
+    def __init__(self, app: ASGIApp, sandboxes: SandboxHost) -> None:
         self._app = app
-        self._registry = registry
+        self.sandboxes = sandboxes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self._registry.sweep()
+        self.sandboxes.registry.sweep()
         await self._app(scope, receive, send)

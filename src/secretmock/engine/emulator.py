@@ -79,6 +79,8 @@ class Emulator:
         """The emulated clock behind every time the vendors make or compare."""
         self.start_clock = start_clock
         """Where :meth:`reset` puts the clock back (the real time unless chosen)."""
+        self.start_seed: int | None = None
+        """A sandbox's seed: every :meth:`reset` starts its ids' sequence again."""
         self.known_vendors = blueprint.known_vendors
         self.vendors: Mapping[str, Vendor] = blueprint.vendors
         self.journal = Journal(max_bytes=blueprint.journal_max_bytes)
@@ -137,9 +139,12 @@ class Emulator:
 
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone, the
-        clock back to its start (the real time unless chosen), the fault rules back to
-        the start-up ones."""
+        clock back to its start (the real time unless chosen), the ids back to the start
+        of ``start_seed``'s sequence when one is set, the fault rules back to the
+        start-up ones."""
         self.clock.restore(self.start_clock)
+        if self.start_seed is not None:
+            self.sources.reseed(self.start_seed)
         self.faults.clear()
         self.faults.add_all(self.startup_faults)
         self.load_fixtures()

@@ -178,13 +178,15 @@ class Sandboxes:
 
     def _emulator(self, options: SandboxOptions) -> Emulator:
         try:
-            return Emulator.from_blueprint(
+            emulator = Emulator.from_blueprint(
                 self.blueprint,
                 Sources(seed=options.seed),
                 options.fixtures,
                 options.vendor_versions,
                 options.clock,
             )
+            emulator.start_seed = options.seed
+            return emulator
         except FixtureError as exc:
             name = "vendor_versions" if str(exc).startswith("vendor versions") else "fixtures"
             raise SandboxOptionError(name, str(exc)) from exc

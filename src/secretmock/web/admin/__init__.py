@@ -12,6 +12,7 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
@@ -62,7 +63,9 @@ async def vendors(admin: Admin, request: Request) -> Response:
 
 
 async def reset(admin: Admin, request: Request) -> Response:
-    admin.emulator.reset()
+    # In a worker thread: a sandbox's reset rebuilding many fixtures must not hold the
+    # event loop that serves every other sandbox (its stores' locks keep it whole).
+    await run_in_threadpool(admin.emulator.reset)
     return JSONResponse({"status": "reset"})
 
 

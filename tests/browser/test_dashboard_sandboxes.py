@@ -5,6 +5,7 @@ drives that sandbox (the page's URLs are relative to where it is served)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import requests
@@ -26,7 +27,7 @@ def shared() -> Iterator[BackgroundServer]:
         yield server
 
 
-def _sandbox(server: BackgroundServer) -> dict[str, str]:
+def _sandbox(server: BackgroundServer) -> dict[str, Any]:
     made = requests.post(
         f"{server.url}/__admin__/sandboxes",
         headers={"Authorization": "Bearer root-token"},

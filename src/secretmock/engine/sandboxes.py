@@ -29,6 +29,7 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError, TenantFixture, tenant_fixtures
 from secretmock.engine.json_values import unreadable_value
 from secretmock.engine.sources import Sources
+from secretmock.engine.vendor_api import Vendor
 
 DEFAULT_TTL_SECONDS = 3600
 DEFAULT_MAX_TTL_SECONDS = 86400
@@ -233,7 +234,7 @@ class Sandboxes:
 
 
 def sandbox_options(
-    body: Any, known_vendors: Sequence[str] | Mapping[str, Any], default_ttl: int
+    body: Any, known_vendors: Mapping[str, Vendor], default_ttl: int
 ) -> SandboxOptions:
     """The options of a ``POST /__admin__/sandboxes`` body (``None``: all defaults);
     :class:`SandboxOptionError` names the first bad field."""
@@ -244,9 +245,8 @@ def sandbox_options(
     unknown = sorted(set(body) - set(OPTION_FIELDS))
     if unknown:
         raise SandboxOptionError(unknown[0], f"unknown field; known: {list(OPTION_FIELDS)}")
-    vendors = {name: name for name in known_vendors}
     return SandboxOptions(
-        fixtures=_fixtures(body.get("fixtures"), vendors),
+        fixtures=_fixtures(body.get("fixtures"), known_vendors),
         vendor_versions=_versions(body.get("vendor_versions")),
         seed=_whole(body, "seed", None, minimum=0),
         clock=_clock(body.get("clock")),
@@ -254,7 +254,7 @@ def sandbox_options(
     )
 
 
-def _fixtures(raw: Any, vendors: Mapping[str, Any]) -> list[TenantFixture] | None:
+def _fixtures(raw: Any, vendors: Mapping[str, Vendor]) -> list[TenantFixture] | None:
     if raw is None:
         return None
     if not isinstance(raw, list):

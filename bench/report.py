@@ -49,4 +49,27 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
             f"{size:>9}{s['get_ms']:>9.3f}{s['update_ms']:>9.3f}"
             f"{s['list_first_page_ms']:>9.3f}{s['list_late_page_ms']:>10.3f}"
         )
+    if "sandboxes" in results:
+        print_sandboxes(results["sandboxes"])
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def print_sandboxes(s: dict[str, Any]) -> None:
+    """Creation, memory, and ten sandboxes' latency beside another's resets."""
+    print(
+        f"\nsandboxes: creation p50 {s['create_p50_ms']:.3f} ms in-process "
+        f"(target < 5), {s['http_create_p50_ms']:.3f} ms over HTTP; idle "
+        f"{s['idle_kib']:.1f} KiB each (target < 1024), {s['left_after_removal_kib']:.1f} KiB "
+        "left after making and removing 100"
+    )
+    with_100 = next(v for k, v in s.items() if k.startswith("rss_mb_with_"))
+    print(
+        f"server RSS: {s['rss_mb_before']} MB, with 100 sandboxes {with_100} MB, "
+        f"after removing them {s['rss_mb_after_removal']} MB"
+    )
+    quiet, busy = s["ten_sandboxes"], s["ten_sandboxes_beside_resets"]
+    print(
+        f"ten sandboxes' traffic: p99 {quiet['p99_ms']:.2f} ms ({quiet['rps']:.0f} req/s); "
+        f"beside {s['resets_done']} resets of an 11th: p99 {busy['p99_ms']:.2f} ms "
+        f"({busy['rps']:.0f} req/s)"
+    )

@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess, report, servers
+from bench import inprocess, report, sandboxes, servers
 from bench.workloads import SEED_UPDATES
 from bench.wrk import CONNECTIONS, DURATION, MIXED_LUA, find_wrk, run_wrk
 
@@ -43,6 +43,7 @@ def main() -> int:
     results["mixed_state"] = mixed_with_state_file(wrk, port)
     results["in_process"] = inprocess.in_process_costs()
     results["scaling"] = inprocess.scaling()
+    results["sandboxes"] = {**sandboxes.in_process(), **sandboxes.served(wrk, port)}
     report.write_results(results)
     report.print_table(results)
     return 0

@@ -347,6 +347,23 @@ DEFAULTS = ServeSettings()
     show_default=True,
     help="level of the server's own messages on stderr",
 )
+# -- sandboxes (issue 16) --
+@option(
+    "--max-sandboxes",
+    type=click.IntRange(min=0),
+    default=DEFAULTS.max_sandboxes,
+    show_default=True,
+    metavar="N",
+    help="most sandboxes at once (POST /__admin__/sandboxes answers 429 beyond); 0: none",
+)
+@option(
+    "--sandbox-max-ttl",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.sandbox_max_ttl,
+    show_default=True,
+    metavar="SECONDS",
+    help="longest idle expiry a sandbox may ask for (its ttl_seconds; default 3600)",
+)
 def serve(**options: Any) -> int:
     from secretmock.serve.standalone import serve as run
 

@@ -1,7 +1,8 @@
 """The emulator as an object: vendors, their specs, their stores and the fixtures.
 
-This is what the ASGI app, the admin API, the CLI and the pytest plugin drive.
-Specs are loaded and validators built here, once.
+This is what the ASGI app, the admin API, the CLI and the pytest plugin drive. Specs
+are loaded and validators built once, in the emulator's blueprint
+(:mod:`secretmock.engine.blueprint`), which many emulators may share.
 """
 
 from __future__ import annotations
@@ -10,30 +11,25 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from secretmock.engine.clock import REAL_TIME
-from secretmock.engine.faults import FaultRules, declared_statuses
-from secretmock.engine.fixtures import (
-    FixtureError,
-    build_tenant,
-    load_fixture_files,
-    load_vendor_versions,
-)
-from secretmock.engine.incoming import MAX_BODY_BYTES
+from secretmock.engine.blueprint import Blueprint
+from secretmock.engine.clock import REAL_TIME, ClockSetting
+from secretmock.engine.faults import FaultRules
+from secretmock.engine.fixtures import FixtureError, TenantFixture, build_tenant
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
-from secretmock.engine.specs import SpecError, load_spec
-from secretmock.engine.store import StoredRecord, VendorStore
+from secretmock.engine.store import VendorStore
 from secretmock.engine.vendor_api import Vendor
-from secretmock.resources import spec_path
 
 
 class Emulator:
     """All vendors' pipelines over their stores, seeded from fixtures files.
 
-    With ``only_vendor`` (a name, or a set of names), the emulator holds those vendors
-    alone: the fixtures' tenants of the other (known) vendors are skipped, and nothing
-    shows the others.
+    The server's root and each sandbox are emulators alike: :meth:`from_blueprint` makes
+    one over a shared :class:`~secretmock.engine.blueprint.Blueprint` (specs, validators,
+    declarations: built once), owning everything that changes (stores, fault rules,
+    clock, journal, ids, vendor versions). ``Emulator(vendors, ...)`` builds its own
+    blueprint; its arguments are the blueprint's (see there).
     """
 
     def __init__(
@@ -46,47 +42,68 @@ class Emulator:
         vendor_versions: Mapping[str, str] | None = None,
         journal_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
-        """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit; ``None``
-        keeps each vendor's own (see ``Vendor.max_body_bytes``). ``journal_max_bytes``
-        (``--journal-max-bytes``) bounds the journal's memory."""
+        blueprint = Blueprint(
+            vendors, fixture_files, only_vendor, max_body_bytes, vendor_versions, journal_max_bytes
+        )
+        self._build(blueprint, sources, None, None, REAL_TIME)
+
+    @classmethod
+    def from_blueprint(
+        cls,
+        blueprint: Blueprint,
+        sources: Sources | None = None,
+        fixtures: Sequence[TenantFixture] | None = None,
+        vendor_versions: Mapping[str, str] | None = None,
+        start_clock: ClockSetting = REAL_TIME,
+    ) -> Emulator:
+        """A new emulator over ``blueprint``: its ``fixtures`` (the blueprint's by
+        default), its server versions (the blueprint's defaults, then these), its clock
+        starting at (and reset to) ``start_clock``. Raises :class:`FixtureError` naming
+        a bad fixture or version."""
+        emulator = cls.__new__(cls)
+        emulator._build(blueprint, sources, fixtures, vendor_versions, start_clock)
+        return emulator
+
+    def _build(
+        self,
+        blueprint: Blueprint,
+        sources: Sources | None,
+        fixtures: Sequence[TenantFixture] | None,
+        vendor_versions: Mapping[str, str] | None,
+        start_clock: ClockSetting,
+    ) -> None:
+        self.blueprint = blueprint
         self.sources = sources or Sources()
-        self.max_body_bytes = max_body_bytes
-        self.journal_max_bytes = journal_max_bytes
+        self.max_body_bytes = blueprint.max_body_bytes
+        self.journal_max_bytes = blueprint.journal_max_bytes
         self.clock = self.sources.clock
         """The emulated clock behind every time the vendors make or compare."""
-        known = {vendor.name: vendor for vendor in vendors}
-        self.known_vendors = known
-        served = {only_vendor} if isinstance(only_vendor, str) else only_vendor
-        self.vendors: dict[str, Vendor] = {
-            name: vendor for name, vendor in known.items() if served is None or name in served
-        }
-        self.journal = Journal(max_bytes=journal_max_bytes)
-        specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}
-        self.faults = FaultRules({name: declared_statuses(spec) for name, spec in specs.items()})
+        self.start_clock = start_clock
+        """Where :meth:`reset` puts the clock back (the real time unless chosen)."""
+        self.start_seed: int | None = None
+        """A sandbox's seed: every :meth:`reset` starts its ids' sequence again."""
+        self.known_vendors = blueprint.known_vendors
+        self.vendors: Mapping[str, Vendor] = blueprint.vendors
+        self.journal = Journal(max_bytes=blueprint.journal_max_bytes)
+        self.faults = FaultRules(blueprint.fault_catalog)
         """The fault rules every vendor's pipeline tries."""
         self.startup_faults: list[Any] = []
         """Rules given at start-up (``serve --faults``): added again after every reset."""
         self.pipelines = {
             name: VendorPipeline(
                 vendor,
-                specs[name],
+                blueprint.specs[name],
                 VendorStore(),
                 self.sources,
                 self.journal,
-                max_body_bytes or vendor.max_body_bytes or MAX_BODY_BYTES,
+                blueprint.body_limit(vendor),
                 faults=self.faults,
+                validator=blueprint.validators[name],
             )
             for name, vendor in self.vendors.items()
         }
-        self.fixtures = [
-            fixture
-            for fixture in load_fixture_files(fixture_files, known)
-            if fixture.vendor in self.vendors
-        ]
-        self.default_versions = {
-            **load_vendor_versions(fixture_files),
-            **(vendor_versions or {}),
-        }
+        self.fixtures = list(blueprint.fixtures if fixtures is None else fixtures)
+        self.default_versions = {**blueprint.default_versions, **(vendor_versions or {})}
         """The server versions selected at start (fixtures files, then the caller)."""
         try:
             self.use_versions(self.default_versions)
@@ -118,14 +135,17 @@ class Emulator:
     def warm_up(self) -> None:
         """Builds now what is otherwise built when a request first fails validation
         (openapi-core and its validators, about half a second); ``warm`` tells when done."""
-        for pipeline in self.pipelines.values():
-            pipeline.validator.warm_up()
+        self.blueprint.warm_up()
         self.warm = True
 
     def reset(self) -> None:
         """Back to the loaded fixtures: every tenant rebuilt, every other tenant gone, the
-        clock back to the real time, the fault rules back to the start-up ones."""
-        self.clock.restore(REAL_TIME)
+        clock back to its start (the real time unless chosen), the ids back to the start
+        of ``start_seed``'s sequence when one is set, the fault rules back to the
+        start-up ones."""
+        self.clock.restore(self.start_clock)
+        if self.start_seed is not None:
+            self.sources.reseed(self.start_seed)
         self.faults.clear()
         self.faults.add_all(self.startup_faults)
         self.load_fixtures()
@@ -206,24 +226,3 @@ class Emulator:
                     dict(pipeline.vendor.export_secret(s)) for s in tenant.secrets.values()
                 ],
             }
-
-
-def _checked_spec(vendor: Vendor) -> Any:
-    """The vendor's spec, after checking every operation has a handler and vice versa,
-    and that its records can be put back when a request fails midway."""
-    record_type = vendor.record_type
-    if record_type is not None and not issubclass(record_type, StoredRecord):
-        raise TypeError(
-            f"vendor {vendor.name!r}: its record type {record_type.__name__} must derive from "
-            "secretmock.engine.store.StoredRecord (a failed request undoes its changes)"
-        )
-    spec = load_spec(spec_path(vendor.spec_file))
-    operation_ids = {op.operation_id for op in spec.operations}
-    unhandled = sorted(operation_ids - set(vendor.handlers))
-    unknown = sorted(set(vendor.handlers) - operation_ids)
-    if unhandled or unknown:
-        raise SpecError(
-            f"{spec.path}: vendor {vendor.name!r}: operations without a handler: {unhandled}; "
-            f"handlers for operations the spec lacks: {unknown}"
-        )
-    return spec

@@ -57,21 +57,29 @@ def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]
     document = _read(path)
     if not isinstance(document, dict) or not isinstance(document.get("tenants"), list):
         raise FixtureError(f"{path}: expected a mapping with a 'tenants' list at the top")
+    return tenant_fixtures(document["tenants"], vendors, f"{path}: tenants")
+
+
+def tenant_fixtures(
+    entries: Sequence[Any], vendors: Mapping[str, Vendor], where: str
+) -> list[TenantFixture]:
+    """The tenant entries of a fixtures file's ``tenants`` list (or a sandbox's
+    ``fixtures``), structurally checked; ``where`` names the list in messages."""
     fixtures = []
-    for index, entry in enumerate(document["tenants"]):
-        where = f"{path}: tenants[{index}]"
+    for index, entry in enumerate(entries):
+        at = f"{where}[{index}]"
         if not isinstance(entry, dict):
-            raise FixtureError(f"{where}: expected a mapping, got {type(entry).__name__}")
+            raise FixtureError(f"{at}: expected a mapping, got {type(entry).__name__}")
         vendor, tenant_id = str(entry.get("vendor")), entry.get("id")
         if vendor not in vendors:
             raise FixtureError(
-                f"{where}: unknown vendor {entry.get('vendor')!r}; known: {sorted(vendors)}"
+                f"{at}: unknown vendor {entry.get('vendor')!r}; known: {sorted(vendors)}"
             )
         if not isinstance(tenant_id, str) or not tenant_id:
-            raise FixtureError(f"{where}: 'id' must be a non-empty string")
-        where = f"{where} ({vendor}/{tenant_id})"
-        check_readable(entry, where)
-        fixtures.append(TenantFixture(vendor, tenant_id, entry, where))
+            raise FixtureError(f"{at}: 'id' must be a non-empty string")
+        at = f"{at} ({vendor}/{tenant_id})"
+        check_readable(entry, at)
+        fixtures.append(TenantFixture(vendor, tenant_id, entry, at))
     return fixtures
 
 

@@ -25,6 +25,7 @@ are the transport's to carry out (the ``delay`` and ``disconnect`` of the
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -44,7 +45,7 @@ from secretmock.engine.incoming import (
 from secretmock.engine.journal import Journal, redact, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
-from secretmock.engine.specs import LoadedSpec
+from secretmock.engine.specs import LoadedSpec, Operation
 from secretmock.engine.store import VendorStore
 from secretmock.engine.validation import CheckedRequest, OperationValidator, SpecValidator
 from secretmock.engine.vendor_api import Call, Principal, Reply, Vendor, VendorError
@@ -111,6 +112,13 @@ class Exchange:
 Step = Callable[[Exchange], None]
 
 
+@functools.lru_cache(maxsize=256)
+def _route_table(operations: tuple[Operation, ...], base_path: str) -> RouteTable:
+    """The (immutable) route table of these operations: one per server version in the
+    process, however many emulators (sandboxes) serve it."""
+    return RouteTable(operations, base_path)
+
+
 class VendorPipeline:
     """Serves one vendor: its spec, its store and its handlers."""
 
@@ -123,12 +131,15 @@ class VendorPipeline:
         journal: Journal | None = None,
         max_body_bytes: int = MAX_BODY_BYTES,
         faults: FaultRules | None = None,
+        validator: SpecValidator | None = None,
     ):
+        """``validator``: the spec's compiled validator when already built (emulators
+        over one blueprint share it); compiled here otherwise."""
         self.spec = spec
         self.store = store
         self.sources = sources
         self.journal = journal or Journal()
-        self.validator = SpecValidator(spec, vendor.name)
+        self.validator = validator or SpecValidator(spec, vendor.name)
         self._validators = dict(self.validator.items())
         self.max_body_bytes = max_body_bytes
         """A larger body is refused; a transport stops reading it there."""
@@ -153,7 +164,7 @@ class VendorPipeline:
         operations = tuple(
             op for op in self.spec.operations if op.operation_id not in vendor.absent_operations
         )
-        self.routes = RouteTable(operations, self.spec.base_path)
+        self.routes = _route_table(operations, self.spec.base_path)
         self._steps = self._order(vendor)
         self._finish = vendor.finish
         self._parsers = vendor.body_parsers

@@ -49,6 +49,9 @@ class ServeSettings:
     """Names besides loopback that reach the admin API without a token."""
     access_log: bool = False
     log_level: str = "warning"
+    # sandboxes (issue 16)
+    max_sandboxes: int = 100
+    sandbox_max_ttl: int = 86400
 
 
 def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:

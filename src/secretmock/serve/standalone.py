@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from secretmock.engine.clock import format_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import load_fault_file
+from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandboxes
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import foreground
@@ -121,6 +122,8 @@ def _app(emulator: Emulator, settings: ServeSettings) -> ASGIApp:
         admin_max_body=settings.admin_max_body,
         allowed_hosts=settings.allowed_host,
         admin_open=settings.admin_open,
+        sandboxes=Sandboxes(emulator.blueprint, settings.max_sandboxes, settings.sandbox_max_ttl),
+        default_ttl=min(DEFAULT_TTL_SECONDS, settings.sandbox_max_ttl),
     )
     if settings.access_log:
         from secretmock.serve.access_log import AccessLog, access_logger

@@ -24,6 +24,7 @@ them merged.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
@@ -33,6 +34,7 @@ import pytest
 
 from secretmock.resources import default_fixtures_path
 from secretmock.testing.mock import SecretMock, SpecViolationError
+from secretmock.testing.remote import RemoteSession
 from secretmock.testing.reports import merge_reports, write_report_files
 from secretmock.testing.session import Session, SessionError, Settings
 
@@ -66,6 +68,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--secretmock-lenient",
         action="store_true",
         help="do not fail tests whose requests break a vendor's spec",
+    )
+    group.addoption(
+        "--secretmock-url",
+        metavar="URL",
+        default=os.environ.get("SECRETMOCK_URL") or None,
+        help="run the session in a fresh sandbox of the shared secretmock server at URL "
+        "(removed at the end) instead of a local emulator (env: SECRETMOCK_URL)",
+    )
+    group.addoption(
+        "--secretmock-admin-token",
+        metavar="TOKEN",
+        default=os.environ.get("SECRETMOCK_ADMIN_TOKEN") or None,
+        help="the shared server's admin token, when it has one (env: SECRETMOCK_ADMIN_TOKEN)",
     )
     parser.addini("secretmock_fixtures", "fixtures files for the session emulator", "paths", [])
     parser.addini("secretmock_strict", "fail tests that break a vendor's spec", "bool", True)
@@ -181,11 +196,17 @@ def secretmock_settings(pytestconfig: pytest.Config) -> Settings:
 @pytest.fixture(scope="session")
 def secretmock_session(
     secretmock_settings: Settings, pytestconfig: pytest.Config
-) -> Iterator[Session]:
+) -> Iterator[Session | RemoteSession]:
     """One emulator per test process, served on a free port of 127.0.0.1; its contract
     report is kept for the end of the run."""
+    url = pytestconfig.getoption("secretmock_url")
     try:
-        session = Session(secretmock_settings)
+        session: Session | RemoteSession
+        if url:
+            token = pytestconfig.getoption("secretmock_admin_token")
+            session = RemoteSession(url, token, secretmock_settings)
+        else:
+            session = Session(secretmock_settings)
     except SessionError as exc:
         pytest.fail(f"secretmock_settings: {exc}", pytrace=False)
     with session:
@@ -194,13 +215,15 @@ def secretmock_session(
 
 
 @pytest.fixture(scope="session")
-def secretmock_server(secretmock_session: Session) -> Session:
+def secretmock_server(secretmock_session: Session | RemoteSession) -> Session | RemoteSession:
     """``secretmock_session``, under its older name (``.emulator``, ``.server``)."""
     return secretmock_session
 
 
 @pytest.fixture
-def secretmock(request: pytest.FixtureRequest, secretmock_session: Session) -> Iterator[SecretMock]:
+def secretmock(
+    request: pytest.FixtureRequest, secretmock_session: Session | RemoteSession
+) -> Iterator[SecretMock]:
     """A clean, seeded emulator for this test, and the handle to drive and inspect it."""
     node = request.node
     try:

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection
+from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.engine.emulator import Emulator
+from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandbox, Sandboxes
 from secretmock.web.admin import admin_app
 from secretmock.web.admin.guard import AdminGuard
-from secretmock.web.vendor_app import VendorApp
+from secretmock.web.sandboxes import SANDBOXES_PREFIX, SandboxHost, ServerApp
+from secretmock.web.vendor_app import VendorApp, route_path
 
 ADMIN_PREFIX = "/__admin__"
 ADMIN_MAX_BODY_BYTES = 64 * 1024 * 1024
@@ -37,7 +41,7 @@ class PrefixDispatcher:
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
-        path: str = scope["path"]
+        path = route_path(scope)
         prefix = "/" + path.split("/", 2)[1] if path.startswith("/") else ""
         mounted = self._mounts.get(prefix)
         if mounted is not None:
@@ -77,20 +81,73 @@ def build_app(
     admin_max_body: int = ADMIN_MAX_BODY_BYTES,
     allowed_hosts: Collection[str] = (),
     admin_open: bool = False,
-) -> PrefixDispatcher:
+    sandboxes: Sandboxes | None = None,
+    default_ttl: int = DEFAULT_TTL_SECONDS,
+) -> ServerApp:
     """Every vendor under its prefix, or ``only_vendor`` alone at the root; the admin
     API under ``/__admin__`` either way, behind its guard (see
     :mod:`secretmock.web.admin.guard`): ``admin_token``, the names besides loopback
     that reach it without a token (``allowed_hosts``; any with ``admin_open``), and
-    its body limit. The vendors' body limits are the emulator's."""
+    its body limit (the vendors' body limits are the emulator's). The ``sandboxes`` (a
+    registry over the emulator's blueprint by default) are served below
+    ``/sandboxes/{id}``, each with this same layout, its admin API opened by its own
+    token or by ``admin_token``."""
+    registry = sandboxes if sandboxes is not None else Sandboxes(emulator.blueprint)
+
+    def sandbox_app(sandbox: Sandbox) -> ASGIApp:
+        guard = _Guarding(
+            sandbox.token,
+            admin_max_body,
+            also_opens=(admin_token,) if admin_token else (),
+            names="the sandbox's token, or the server's admin token",
+        )
+        return _served(
+            emulator=sandbox.emulator,
+            only_vendor=only_vendor,
+            guarding=guard,
+            context={"sandbox": sandbox, "registry": registry},
+        )
+
+    host = SandboxHost(registry, sandbox_app, admin_token, default_ttl)
+    guard = _Guarding(admin_token, admin_max_body, tuple(allowed_hosts), admin_open)
+    served = _served(emulator, only_vendor, guard, {"sandboxes": host}, {SANDBOXES_PREFIX: host})
+    return ServerApp(served, host)
+
+
+@dataclass(frozen=True)
+class _Guarding:
+    """Who opens an admin API (see :class:`AdminGuard`)."""
+
+    token: str | None
+    max_body_bytes: int
+    allowed_hosts: tuple[str, ...] = ()
+    any_host: bool = False
+    also_opens: tuple[str, ...] = ()
+    names: str = "the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN"
+
+
+def _served(
+    emulator: Emulator,
+    only_vendor: str | None,
+    guarding: _Guarding,
+    context: dict[str, Any],
+    extra: dict[str, ASGIApp] | None = None,
+) -> PrefixDispatcher:
+    """One emulator's URL layout: its vendor mounts, its admin API, and ``extra``."""
     prefixes = {
         name: "" if only_vendor else pipeline.vendor.prefix
         for name, pipeline in emulator.pipelines.items()
     }
     admin = AdminGuard(
-        admin_app(emulator, prefixes), admin_token, admin_max_body, allowed_hosts, admin_open
+        admin_app(emulator, prefixes, **context),
+        guarding.token,
+        guarding.max_body_bytes,
+        allowed_hosts=guarding.allowed_hosts,
+        any_host=guarding.any_host,
+        also_opens=guarding.also_opens,
+        names=guarding.names,
     )
-    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin}
+    mounts: dict[str, ASGIApp] = {ADMIN_PREFIX: admin, **(extra or {})}
     if only_vendor is not None:
         return PrefixDispatcher(mounts, VendorApp(emulator.pipelines[only_vendor]))
     for pipeline in emulator.pipelines.values():

@@ -8,19 +8,22 @@ answers the same way (``{"error": code, "message": ...}`` with its status).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
+from starlette.types import Receive, Scope, Send
 
 from secretmock import __version__
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.journal import Query, QueryError, query_filters
 from secretmock.report import build_report, violation_records
-from secretmock.web.admin import scenarios
+from secretmock.web.admin import sandboxes, scenarios
 from secretmock.web.admin.bodies import (
     Admin,
     AdminError,
@@ -49,6 +52,7 @@ async def health(admin: Admin, request: Request) -> Response:
             "version": __version__,
             "vendors": sorted(emulator.vendors),
             "warm": emulator.warm,
+            **sandboxes.sandbox_context(admin),
         }
     )
 
@@ -59,7 +63,9 @@ async def vendors(admin: Admin, request: Request) -> Response:
 
 
 async def reset(admin: Admin, request: Request) -> Response:
-    admin.emulator.reset()
+    # In a worker thread: a sandbox's reset rebuilding many fixtures must not hold the
+    # event loop that serves every other sandbox (its stores' locks keep it whole).
+    await run_in_threadpool(admin.emulator.reset)
     return JSONResponse({"status": "reset"})
 
 
@@ -143,30 +149,56 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/violations", violations),
     ("GET", "/report", report),
     *scenarios.ROUTES,  # faults, clock, state
+    *sandboxes.ROUTES,  # sandboxes (root), sandbox (inside one)
 ]
 """Every admin route: (method, path below ``/__admin__``, handler)."""
 
 
-def admin_app(emulator: Emulator, prefixes: Mapping[str, str] | None = None) -> Router:
-    """A router for ``/__admin__`` serving :data:`ROUTES`. ``prefixes`` maps each vendor
+ADMIN_SCOPE_KEY = "secretmock.admin"
+"""The ASGI scope key by which the shared router's endpoints find their :class:`Admin`."""
+
+
+class AdminApp:
+    """``/__admin__`` of one emulator: :data:`ROUTES` over :class:`Admin` ``admin``.
+
+    The router itself is built once per process and shared by every emulator (the
+    root's and each sandbox's): this app only tells it, in the scope, which one it
+    serves, so that making a sandbox compiles no route."""
+
+    def __init__(self, admin: Admin) -> None:
+        self.admin = admin
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await shared_router()({**scope, ADMIN_SCOPE_KEY: self.admin}, receive, send)
+
+
+def admin_app(
+    emulator: Emulator, prefixes: Mapping[str, str] | None = None, **context: Any
+) -> AdminApp:
+    """The app for ``/__admin__`` serving :data:`ROUTES`. ``prefixes`` maps each vendor
     to the path it is mounted at ("" when served alone at the root); by default each
-    vendor's own prefix."""
+    vendor's own prefix. ``context``: the rest of :class:`Admin` (sandboxes)."""
     mounted_at = prefixes or {name: v.prefix for name, v in emulator.vendors.items()}
-    admin = Admin(emulator, mounted_at)
+    return AdminApp(Admin(emulator, mounted_at, **context))
+
+
+@functools.cache
+def shared_router() -> Router:
+    """One router for :data:`ROUTES`, whatever emulator a request is for."""
     return Router(
         routes=[
-            Route(path, _bound(handler, admin), methods=[method])
-            for method, path, handler in ROUTES
+            Route(path, _endpoint(handler), methods=[method]) for method, path, handler in ROUTES
         ]
     )
 
 
-def _bound(handler: Handler, admin: Admin) -> Any:
-    """``handler`` as a Starlette endpoint over ``admin``, answering its refusals."""
+def _endpoint(handler: Handler) -> Any:
+    """``handler`` as a Starlette endpoint over the scope's :class:`Admin`, answering its
+    refusals."""
 
     async def endpoint(request: Request) -> Response:
         try:
-            return await handler(admin, request)
+            return await handler(request.scope[ADMIN_SCOPE_KEY], request)
         except AdminError as refusal:
             return error(refusal.status, refusal.code, str(refusal))
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -16,16 +16,24 @@ from starlette.responses import JSONResponse, Response
 from secretmock.engine import json_values
 from secretmock.engine.emulator import Emulator
 
+if TYPE_CHECKING:
+    from secretmock.engine.sandboxes import Sandbox, SandboxRegistry
+    from secretmock.web.sandboxes import SandboxHost
+
 WHOLE_NUMBER = re.compile(r"[0-9]{1,18}")
 
 
 @dataclass(frozen=True)
 class Admin:
     """What a handler serves: the emulator, and the path each vendor is mounted at
-    ("" when served alone at the root)."""
+    ("" when served alone at the root); on the server's root, its ``sandboxes``; in a
+    sandbox, the ``sandbox`` and the ``registry`` holding it."""
 
     emulator: Emulator
     mounted_at: Mapping[str, str]
+    sandboxes: SandboxHost | None = None
+    sandbox: Sandbox | None = None
+    registry: SandboxRegistry | None = None
 
 
 Handler = Callable[[Admin, Request], Awaitable[Response]]

@@ -57,7 +57,9 @@ class _BodyTooLarge(Exception):
 class AdminGuard:
     """Wraps the admin router ``app``. ``token`` ``None`` leaves it open to requests whose
     ``Host`` is a loopback name or one of ``allowed_hosts`` (names, any port), or to any
-    request with ``any_host`` (``--admin-open``); ``max_body_bytes`` is the largest body."""
+    request with ``any_host`` (``--admin-open``); ``max_body_bytes`` is the largest body.
+    ``also_opens``: further tokens that open it (a sandbox's admin API also opens with
+    the server's admin token); ``names`` says whose token it wants in a 401."""
 
     def __init__(
         self,
@@ -66,9 +68,13 @@ class AdminGuard:
         max_body_bytes: int,
         allowed_hosts: Collection[str] = (),
         any_host: bool = False,
+        also_opens: tuple[str, ...] = (),
+        names: str = "the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN",
     ) -> None:
         self._app = app
         self._token = token.encode() if token else None
+        self._tokens = tuple(t.encode() for t in (token, *also_opens) if t)
+        self._names = names
         self._limit = max_body_bytes
         self._allowed_hosts = frozenset(_normal_name(name) for name in allowed_hosts)
         self._checks_host = self._token is None and not any_host
@@ -101,8 +107,7 @@ class AdminGuard:
             return (
                 401,
                 "unauthorized",
-                "the admin API needs 'Authorization: Bearer <admin token>' "
-                "(the token given to --admin-token or SECRETMOCK_ADMIN_TOKEN)",
+                f"the admin API needs 'Authorization: Bearer <admin token>' ({self._names})",
                 {"www-authenticate": 'Bearer realm="secretmock admin"'},
             )
         if method not in SAFE_METHODS and _from_another_origin(headers):
@@ -129,11 +134,12 @@ class AdminGuard:
         return name is not None and (is_loopback_name(name) or name in self._allowed_hosts)
 
     def _authorized(self, headers: dict[str, str]) -> bool:
-        assert self._token is not None
         scheme, _, given = headers.get("authorization", "").strip().partition(" ")
-        return scheme.lower() == "bearer" and hmac.compare_digest(
-            given.strip().encode("utf-8", "surrogateescape"), self._token
-        )
+        presented = given.strip().encode("utf-8", "surrogateescape")
+        # Every token is compared (in constant time), so the time taken does not tell
+        # which one was near.
+        matches = [hmac.compare_digest(presented, token) for token in self._tokens]
+        return scheme.lower() == "bearer" and any(matches)
 
     def _limited(self, receive: Receive) -> Receive:
         size = 0

@@ -1,0 +1,160 @@
+"""Sandboxes under measurement (issue 16): how long one takes to make, what an idle one
+costs in memory and what removing them gives back, and whether a reset inside one
+sandbox shows in the latency of ten others serving traffic.
+
+The in-process figures make sandboxes through the same registry and app builder as
+``POST /__admin__/sandboxes``; the served figures drive a real ``secretmock serve``.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import statistics
+import threading
+import time
+import tracemalloc
+from typing import Any
+
+import requests
+
+from bench import servers
+from bench.wrk import run_wrk
+
+CREATED = 100
+"""How many sandboxes the memory figures make and remove."""
+RESET_FIXTURE_SECRETS = 2000
+"""The resetting sandbox's own fixtures: one Fireworks tenant with this many secrets,
+so that its reset (rebuilding them) is real work."""
+
+
+def in_process() -> dict[str, float]:
+    """Creation p50 (ms) and an idle sandbox's traced memory (KiB), made as the admin
+    route makes them (registry + the sandbox's app); what is left after removal."""
+    from secretmock.engine.emulator import Emulator
+    from secretmock.engine.sandboxes import Sandboxes, SandboxOptions
+    from secretmock.resources import default_fixtures_path
+    from secretmock.vendors import all_vendors
+    from secretmock.web.app import build_app
+
+    root = Emulator(all_vendors(), [default_fixtures_path()])
+    registry = Sandboxes(root.blueprint, max_sandboxes=CREATED * 2)
+    attach = build_app(root, sandboxes=registry).sandboxes.attach
+    samples = []
+    for _ in range(300):
+        started = time.perf_counter()
+        made = registry.create(SandboxOptions(), attach)
+        samples.append(time.perf_counter() - started)
+        registry.remove(made.id)
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    ids = [registry.create(SandboxOptions(), attach).id for _ in range(CREATED)]
+    gc.collect()
+    held = tracemalloc.get_traced_memory()[0]
+    for sandbox_id in ids:
+        registry.remove(sandbox_id)
+    gc.collect()
+    after = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    return {
+        "create_p50_ms": round(statistics.median(samples) * 1000, 3),
+        "idle_kib": round((held - before) / CREATED / 1024, 1),
+        "left_after_removal_kib": round((after - before) / 1024, 1),
+    }
+
+
+def served(wrk: str, port: int) -> dict[str, Any]:
+    """Against ``secretmock serve``: creation p50 over HTTP, RSS before, with and after
+    :data:`CREATED` sandboxes, and ten sandboxes' traffic without and with resets."""
+    server = servers.serve(servers.secretmock_command(port, "--max-sandboxes", "500"), port)
+    servers.wait_until_warm(port)
+    root = f"http://127.0.0.1:{port}"
+    session = requests.Session()
+    try:
+        samples, made = [], []
+        rss_before = servers.rss_mb(server.pid)
+        for _ in range(CREATED):
+            started = time.perf_counter()
+            answer = session.post(f"{root}/__admin__/sandboxes")
+            samples.append(time.perf_counter() - started)
+            made.append(answer.json())
+        rss_with = servers.rss_mb(server.pid)
+        for box in made:
+            session.delete(f"{root}/__admin__/sandboxes/{box['id']}")
+        gc.collect()
+        rss_after = servers.rss_mb(server.pid)
+        result: dict[str, Any] = {
+            "http_create_p50_ms": round(statistics.median(samples) * 1000, 3),
+            "rss_mb_before": rss_before,
+            f"rss_mb_with_{CREATED}": rss_with,
+            "rss_mb_after_removal": rss_after,
+        }
+        result.update(_reset_beside_traffic(wrk, port, session, root))
+        return result
+    finally:
+        servers.stop(server)
+
+
+def _reset_beside_traffic(
+    wrk: str, port: int, session: requests.Session, root: str
+) -> dict[str, Any]:
+    boxes = [session.post(f"{root}/__admin__/sandboxes").json() for _ in range(10)]
+    fixtures = [
+        {
+            "vendor": "fireworks",
+            "id": "big",
+            "credentials": [{"token": "fw-big", "role": "admin"}],
+            "secrets": [
+                {"name": f"s{i}", "keyName": f"K{i}", "value": "v"}
+                for i in range(RESET_FIXTURE_SECRETS)
+            ],
+        }
+    ]
+    resetting = session.post(f"{root}/__admin__/sandboxes", json={"fixtures": fixtures}).json()
+    lua = _ten_sandboxes_lua([box["id"] for box in boxes])
+    quiet = run_wrk(wrk, port, None, lua)
+    stop = threading.Event()
+    resets = [0]
+
+    def reset_loop() -> None:
+        with requests.Session() as own:
+            auth = {"Authorization": f"Bearer {resetting['token']}"}
+            while not stop.is_set():
+                own.post(f"{resetting['url']}/__admin__/reset", headers=auth)
+                resets[0] += 1
+
+    thread = threading.Thread(target=reset_loop, daemon=True)
+    thread.start()
+    try:
+        busy = run_wrk(wrk, port, None, lua)
+    finally:
+        stop.set()
+        thread.join()
+    return {
+        "ten_sandboxes": quiet,
+        "ten_sandboxes_beside_resets": busy,
+        "resets_done": resets[0],
+    }
+
+
+def _ten_sandboxes_lua(ids: list[str]) -> str:
+    """A wrk script: Fireworks get / update / list, in turn, over the sandboxes ``ids``."""
+    return f"""
+local ids = {json.dumps(ids).replace("[", "{").replace("]", "}")}
+local n = 0
+local headers = {{["Authorization"] = "Bearer fw-test-acme", ["Content-Type"] = "application/json"}}
+request = function()
+  n = n + 1
+  local base = "/sandboxes/" .. ids[(n % #ids) + 1] .. "/fireworks/v1/accounts/acme/secrets"
+  local step = n % 3
+  if step == 0 then
+    return wrk.format("GET", base .. "/s1", headers)
+  elseif step == 1 then
+    return wrk.format("PATCH", base .. "/s1", headers,
+      '{{"keyName": "WOLFRAM_ALPHA_API_KEY", "value": "v' .. n .. '"}}')
+  else
+    return wrk.format("GET", base .. "?pageSize=50", headers)
+  end
+end
+"""

@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.robustness.serve import Served
-from tests.robustness.test_shutdown import read_answer
+from tests.robustness.serve import Served, read_answer
 
 MIB = 1024 * 1024
 SENT_MIB = 64

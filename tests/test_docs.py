@@ -6,11 +6,12 @@ How a block is run depends on its fence's language:
 * ``python``: every block names its file on its first line (``# test_x.py``,
   ``# pkg/module.py``). The page's files are written into one directory; each test
   file (``test_*.py``) is run there by pytest, a ``conftest.py`` block applying to the
-  test file after it alone, and must pass every test it holds (and fail none); any other ``.py`` file at
-  the top of the directory is a script, run by Python, exit status 0.
-* ``yaml``: an OpenAPI document is loaded and checked as a vendor's spec; a fixtures file (``tenants:``) is loaded by an emulator; a list is fault
-  rules, each checked as ``POST /__admin__/faults`` checks it; a block that names its
-  file (``# faults.yaml``) is also written for the page's shell blocks.
+  test file after it alone, and must pass every test it holds (and fail none); any
+  other ``.py`` file at the top of the directory is a script, run by Python, exit 0.
+* ``yaml``: an OpenAPI document is loaded and checked as a vendor's spec; a fixtures
+  file (``tenants:``) is loaded by an emulator; a list is fault rules, each checked as
+  ``POST /__admin__/faults`` checks it; a block that names its file (``# faults.yaml``)
+  is also written for the page's shell blocks.
 * ``json``: a state document (``"format"``) is put with ``PUT /__admin__/state``.
 * ``bash``/``sh``: run by bash with ``set -e``, ``secretmock`` on the PATH, in the
   directory of the page's files. ``curl`` fails on an HTTP error status. A line that

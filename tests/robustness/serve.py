@@ -138,8 +138,9 @@ def serving(
             text=True,
             env={**os.environ, **(env or {})},
         )
-        try:
-            yield wait_for_ready_file(ready, process)["url"], process
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
+        with process:  # closes its pipes once it has ended
+            try:
+                yield wait_for_ready_file(ready, process)["url"], process
+            finally:
+                process.terminate()
+                process.wait(timeout=10)

@@ -1,4 +1,6 @@
-"""The table runner and small assertions shared by the vendor behaviour tables."""
+"""What several test modules share: the table runner and small assertions of the vendor
+behaviour tables, the default fixtures' credentials, a fake vendor's error envelope, and
+a guard that keeps tests on the loopback."""
 
 from __future__ import annotations
 
@@ -9,7 +11,12 @@ from types import MappingProxyType
 from typing import Any, NamedTuple, Protocol
 
 import pytest
+import requests
 
+from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.vendor_api import Reply
+from secretmock.engine.violations import Violation
+from secretmock.serve.background import BackgroundServer
 from tests.conftest import Api, Response
 
 
@@ -128,3 +135,53 @@ def forbid_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+# The default fixtures' admin credentials, as JSON request headers, and tenants.
+PRISME = {"x-prismeai-api-key": "prisme-test-ws1", "Content-Type": "application/json"}
+INSFORGE = {"Authorization": "Bearer ik_test_demo_admin", "Content-Type": "application/json"}
+INSTABASE = {
+    "Authorization": "Bearer ib-test-admin",
+    "IB-Context": "acme-org",
+    "Content-Type": "application/json",
+}
+LANGWATCH = {"Authorization": "Bearer sk-lw-test-demo", "Content-Type": "application/json"}
+FIREWORKS = {"Authorization": "Bearer fw-test-acme", "Content-Type": "application/json"}
+
+TENANTS = {
+    "prismeai": "ws1",
+    "insforge": "demo-project",
+    "instabase": "acme-org",
+    "langwatch": "project-demo",
+    "fireworks": "acme",
+}
+PRISME_SECRETS = "/prismeai/v2/workspaces/ws1/security/secrets"
+
+
+def fireworks_status(server: BackgroundServer, method: str, path: str, **kwargs: Any) -> int:
+    """The status of one request to the default Fireworks tenant's secrets."""
+    url = f"{server.url}/fireworks/v1/accounts/acme/secrets{path}"
+    return requests.request(
+        method, url, headers={"Authorization": "Bearer fw-test-acme"}, timeout=10, **kwargs
+    ).status_code
+
+
+class Envelope:
+    """A fake vendor's error envelope: every answer names the envelope method that wrote
+    it, so a test sees which step of the pipeline answered."""
+
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
+        detail = f"{request.method} {request.path}" + (f" (allowed: {allowed})" if allowed else "")
+        return Reply(404, {"error": "no_route", "detail": detail})
+
+    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
+        return Reply(400, {"error": "malformed_body", "detail": detail})
+
+    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
+        return Reply(400, {"error": "invalid_request", "detail": str(request.operation_id)})
+
+    def internal(self, request: IncomingRequest) -> Reply:
+        return Reply(500, {"error": "internal"})
+
+    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
+        return Reply(status, {"error": "status_error", "detail": str(retry_after)})

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
 import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import click
 import pytest
@@ -23,8 +17,8 @@ from secretmock import __version__
 from secretmock.cli import serve
 from secretmock.report.fetch import SHOWN_VIOLATIONS, summary_lines
 from secretmock.vendors import all_vendors
+from tests.robustness.serve import COMMAND, serving, wait_for_ready_file
 
-COMMAND = [sys.executable, "-m", "secretmock"]
 DATA = Path(__file__).resolve().parent / "data"
 GLOBEX = DATA / "fixtures" / "globex.yaml"
 INITECH = DATA / "fixtures" / "initech.yaml"
@@ -34,38 +28,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
-
-
-def wait_for_ready_file(path: Path, process: subprocess.Popen[str]) -> dict[str, Any]:
-    """The ready file's content, once the server has written it."""
-    deadline = time.monotonic() + 30
-    while not path.exists():
-        assert process.poll() is None, process.stdout.read() if process.stdout else ""
-        assert time.monotonic() < deadline, "the server never wrote its ready file"
-        time.sleep(0.05)
-    return json.loads(path.read_text())  # type: ignore[no-any-return]
-
-
-@contextmanager
-def serving(
-    *args: str, env: dict[str, str] | None = None, merge_stderr: bool = True
-) -> Iterator[tuple[str, subprocess.Popen[str]]]:
-    """``secretmock serve --port 0 ARGS`` in a subprocess, found through its ready file;
-    yields its root URL and the process (stderr merged into stdout unless told not to)."""
-    with tempfile.TemporaryDirectory() as directory:
-        ready = Path(directory) / "ready.json"
-        process = subprocess.Popen(
-            [*COMMAND, "serve", "--port", "0", "--ready-file", str(ready), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-        try:
-            yield wait_for_ready_file(ready, process)["url"], process
-        finally:
-            process.terminate()
-            process.wait(timeout=10)
 
 
 def test_version() -> None:

@@ -1,4 +1,6 @@
-"""The README's examples are run as written."""
+"""The README's examples are run as written, and the reference pages' examples that the
+README used to hold are checked for what they answer (``tests/test_docs.py`` runs every
+docs block; here particular blocks are held to their particular outcomes)."""
 
 from __future__ import annotations
 
@@ -23,16 +25,21 @@ from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+ROOT = Path(__file__).resolve().parent.parent
+README = (ROOT / "README.md").read_text()
+SERVER_MD = (ROOT / "docs" / "server.md").read_text()
+SCENARIOS_MD = (ROOT / "docs" / "scenarios.md").read_text()
+CI_MD = (ROOT / "docs" / "ci.md").read_text()
+FIXTURES_MD = (ROOT / "docs" / "fixtures.md").read_text()
 DOCUMENTED_ROOT = "http://127.0.0.1:8080"
 
 
-def code_blocks(language: str) -> list[str]:
-    return re.findall(rf"```{language}\n(.*?)```", README, re.DOTALL)
+def code_blocks(language: str, page: str = README) -> list[str]:
+    return re.findall(rf"```{language}\n(.*?)```", page, re.DOTALL)
 
 
-def curl_commands() -> list[str]:
-    block = next(b for b in code_blocks("bash") if "curl -X" in b)
+def curl_commands(page: str) -> list[str]:
+    block = next(b for b in code_blocks("bash", page) if "curl -X" in b)
     joined = block.replace("\\\n", " ")
     return [line.strip() for line in joined.splitlines() if line.strip().startswith("curl ")]
 
@@ -63,7 +70,7 @@ def test_the_readme_starts_with_the_two_commands() -> None:
     ]
 
 
-CURLS = curl_commands()
+CURLS = curl_commands(SERVER_MD)
 
 
 def test_there_is_one_curl_example_per_vendor() -> None:
@@ -77,6 +84,15 @@ def test_curl_example_answers_200(server: BackgroundServer, command: str) -> Non
     url = request.pop("url").replace(DOCUMENTED_ROOT, server.url)
     response = requests.request(url=url, timeout=10, **request)
     assert response.status_code == 200, response.text
+
+
+def test_the_readme_curl_answers_200(server: BackgroundServer) -> None:
+    [command] = curl_commands(README)
+    request = as_request(command)
+    url = request.pop("url").replace(DOCUMENTED_ROOT, server.url)
+    response = requests.request(url=url, timeout=10, **request)
+    assert response.status_code == 200, response.text
+    assert response.json()["keyName"] == "WOLFRAM_ALPHA_API_KEY"
 
 
 def test_python_example_passes(tmp_path: Path) -> None:
@@ -121,8 +137,8 @@ def test_ci_example_stops_with_sigterm_and_writes_its_report(tmp_path: Path) -> 
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 contract violation(s)" in result.stdout
-    [shown] = [b for b in code_blocks("text") if "contract violation(s)" in b]
-    assert shown in result.stdout, "report prints the violation as the README shows it"
+    [shown] = [b for b in code_blocks("text not-run", CI_MD) if "contract violation(s)" in b]
+    assert shown in result.stdout, "report prints the violation as docs/ci.md shows it"
     assert "Gateway_UpdateSecret" in (tmp_path / "secretmock.xml").read_text()
     html = (tmp_path / "secretmock-report.html").read_text()
     assert "Violations (1)" in html and "body /keyName" in html
@@ -130,16 +146,16 @@ def test_ci_example_stops_with_sigterm_and_writes_its_report(tmp_path: Path) -> 
     assert [v["location"] for v in written["violations"]] == ["/keyName"]
 
 
-REPOSITORY = Path(__file__).resolve().parent.parent
+REPOSITORY = ROOT
 
 
 def readme_options() -> dict[str, str]:
-    """The README's table of serve options: each row's flag and its variable."""
-    rows = re.findall(r"^\| `(--[a-z-]+)[^`]*` \| `(SECRETMOCK_[A-Z_]+)`", README, re.MULTILINE)
+    """docs/server.md's table of serve options: each row's flag and its variable."""
+    rows = re.findall(r"^\| `(--[a-z-]+)[^`]*` \| `(SECRETMOCK_[A-Z_]+)`", SERVER_MD, re.MULTILINE)
     return dict(rows)
 
 
-def test_the_readme_table_is_the_serve_commands_options() -> None:
+def test_the_server_md_table_is_the_serve_commands_options() -> None:
     """Every row names an option of ``serve`` and its variable; every option has a row."""
     command = {}
     for option in serve.params:
@@ -164,7 +180,7 @@ def test_make_run_passes_args_to_serve() -> None:
 
 
 def ready_file_commands() -> list[str]:
-    block = next(b for b in code_blocks("bash") if "--ready-file" in b)
+    block = next(b for b in code_blocks("bash", SERVER_MD) if "--ready-file" in b)
     return [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
 
 
@@ -202,7 +218,7 @@ def test_ready_file_example_finds_the_server(tmp_path: Path, command: str) -> No
 def test_admin_token_example(tmp_path: Path) -> None:
     """The README's admin-token block: its server, then its curl, which resets (and the
     same curl without the header gets 401)."""
-    block = next(b for b in code_blocks("bash") if "--admin-token s3cret" in b)
+    block = next(b for b in code_blocks("bash", SERVER_MD) if "--admin-token s3cret" in b)
     serve_line, curl_line = (line.split("#")[0].strip() for line in block.splitlines()[:2])
     words = shlex.split(serve_line.rstrip("&"))
     ready = tmp_path / "ready.json"
@@ -233,7 +249,7 @@ def test_admin_token_example(tmp_path: Path) -> None:
 
 
 def test_retry_example_passes(tmp_path: Path) -> None:
-    [example] = [b for b in code_blocks("python") if b.startswith("# test_retry.py")]
+    [example] = [b for b in code_blocks("python", SCENARIOS_MD) if b.startswith("# test_retry.py")]
     (tmp_path / "test_retry.py").write_text(example)
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_retry.py"],
@@ -247,7 +263,7 @@ def test_retry_example_passes(tmp_path: Path) -> None:
 
 
 def test_fault_curl_example_adds_a_rule(server: BackgroundServer) -> None:
-    block = next(b for b in code_blocks("bash") if "/__admin__/faults" in b)
+    block = next(b for b in code_blocks("bash", SCENARIOS_MD) if "/__admin__/faults" in b)
     [command] = [c for c in block.replace("\\\n", " ").splitlines() if c.startswith("curl ")]
     request = as_request(command)
     url = request.pop("url").replace(DOCUMENTED_ROOT, server.url)
@@ -262,9 +278,9 @@ def test_fault_curl_example_adds_a_rule(server: BackgroundServer) -> None:
 
 
 def test_ci_scenario_example_keeps_its_state(tmp_path: Path) -> None:
-    [faults] = [b for b in code_blocks("yaml") if b.startswith("# faults.yaml")]
+    [faults] = [b for b in code_blocks("yaml", CI_MD) if b.startswith("# faults.yaml")]
     (tmp_path / "faults.yaml").write_text(faults)
-    block = next(b for b in code_blocks("bash") if "--state" in b)
+    block = next(b for b in code_blocks("bash", CI_MD) if "--state" in b)
     lines = [line.split("#")[0].strip().rstrip("&").strip() for line in block.splitlines()]
     [serve] = [shlex.split(line) for line in lines if line.startswith("secretmock serve")]
     assert "kill -INT %1" in lines, "the example stops the server with SIGINT"
@@ -307,7 +323,7 @@ def wait_until_up(root: str, process: subprocess.Popen[bytes]) -> None:
 
 
 def test_fixtures_example_loads_with_its_vendor_versions(tmp_path: Path) -> None:
-    [example] = [b for b in code_blocks("yaml") if b.startswith("tenants:")]
+    [example] = [b for b in code_blocks("yaml", FIXTURES_MD) if b.startswith("tenants:")]
     path = tmp_path / "fixtures.yaml"
     path.write_text(example)
     emulator = Emulator(all_vendors(), [path])

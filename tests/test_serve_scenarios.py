@@ -11,8 +11,8 @@ from pathlib import Path
 
 import requests
 
+from tests.robustness.serve import COMMAND, serving
 from tests.scenario_calls import FIREWORKS
-from tests.test_cli import COMMAND, serving
 
 ACME = "/fireworks/v1/accounts/acme/secrets"
 FAULTS = """\

@@ -18,6 +18,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
+from secretmock.engine.emulator import Emulator
+from secretmock.serve.background import BackgroundServer
+
 CHROMIUM_ARGS = [
     "--headless",
     "--no-sandbox",
@@ -71,3 +74,15 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
         DOCS_IMAGES.mkdir(parents=True, exist_ok=True)
         return DOCS_IMAGES
     return tmp_path_factory.mktemp("screenshots")
+
+
+@pytest.fixture
+def dashboard(page: Page, server: BackgroundServer, emulator: Emulator) -> Page:
+    """The dashboard, opened on an emptied journal, once it is live."""
+    emulator.journal.clear()
+    page.goto(server.url + "/__admin__/")
+    expect(page.locator("#live-text")).to_have_text("live")
+    expect(page.locator(".vendor")).to_have_count(5)
+    # A mark that a reload would wipe out.
+    page.evaluate("window.notReloaded = true")
+    return page

@@ -6,44 +6,23 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote
 
-import pytest
 import requests
 from playwright.sync_api import Page, Route, expect
 
-from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
+from tests.helpers import fireworks_status
 
-FW = {"Authorization": "Bearer fw-test-acme"}
 HOSTILE = '<img src=x onerror="window.pwned=1">'
-
-
-@pytest.fixture
-def dashboard(page: Page, server: BackgroundServer, emulator: Emulator) -> Page:
-    """The dashboard, opened on an emptied journal, once it is live."""
-    emulator.journal.clear()
-    page.goto(server.url + "/__admin__/")
-    expect(page.locator("#live-text")).to_have_text("live")
-    expect(page.locator(".vendor")).to_have_count(5)
-    # A mark that a reload would wipe out.
-    page.evaluate("window.notReloaded = true")
-    return page
-
-
-def fireworks(server: BackgroundServer, method: str, path: str, **kwargs: Any) -> int:
-    """The status of one request to the default Fireworks tenant's secrets."""
-    url = f"{server.url}/fireworks/v1/accounts/acme/secrets{path}"
-    return requests.request(method, url, headers=FW, timeout=10, **kwargs).status_code
 
 
 def test_requests_appear_in_the_journal_newest_first_without_a_reload(
     dashboard: Page, server: BackgroundServer
 ) -> None:
     expect(dashboard.locator("#journal-empty")).to_be_visible()
-    assert fireworks(server, "GET", "") == 200
-    assert fireworks(server, "GET", "/missing") == 404
+    assert fireworks_status(server, "GET", "") == 200
+    assert fireworks_status(server, "GET", "/missing") == 404
     rows = dashboard.locator("#journal tr.entry")
     expect(rows).to_have_count(2)
     expect(rows.nth(0)).to_contain_text("GET /v1/accounts/acme/secrets/missing")
@@ -79,7 +58,7 @@ def test_a_click_reveals_a_masked_token_and_a_masked_value(dashboard: Page) -> N
 def test_a_violation_shows_vendor_operation_location_rule_expected_actual(
     dashboard: Page, server: BackgroundServer
 ) -> None:
-    assert fireworks(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
+    assert fireworks_status(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
     row = dashboard.locator("#journal tr.entry").first
     expect(row).to_contain_text("1 violation(s)")
     expect(row.locator(".status")).to_have_class(re.compile(r"\bs4xx\b"))
@@ -92,7 +71,7 @@ def test_a_violation_shows_vendor_operation_location_rule_expected_actual(
     expect(violation.locator(".v-actual")).to_have_text("nothing")
     expect(dashboard.locator("#stat-violations")).to_have_text("1")
     dashboard.check("#journal-violations-only")
-    assert fireworks(server, "GET", "") == 200
+    assert fireworks_status(server, "GET", "") == 200
     expect(dashboard.locator("#journal tr.entry")).to_have_count(2)
     expect(dashboard.locator("#journal tr.entry:visible")).to_have_count(1)
     assert "no key name" not in dashboard.locator("body").inner_text()
@@ -104,10 +83,10 @@ def test_coverage_counts_change_as_requests_come(dashboard: Page, server: Backgr
     )
     expect(listing).to_have_class(re.compile(r"\bunreached\b"))
     expect(listing.locator(".never")).to_have_text("never reached")
-    assert fireworks(server, "GET", "") == 200
+    assert fireworks_status(server, "GET", "") == 200
     expect(listing.locator('td[data-status="200"]')).to_have_text("1")
-    assert fireworks(server, "GET", "") == 200
-    assert fireworks(server, "GET", "?pageSize=-1") == 400
+    assert fireworks_status(server, "GET", "") == 200
+    assert fireworks_status(server, "GET", "?pageSize=-1") == 400
     expect(listing.locator('td[data-status="200"]')).to_have_text("2")
     expect(listing.locator('td[data-status="400"]')).to_have_text("1")
     expect(listing).to_have_class(re.compile(r"\breached\b"))
@@ -178,9 +157,11 @@ def test_with_an_admin_token_the_page_asks_for_it_and_sends_it_in_a_header(
 def test_screenshot_of_a_busy_dashboard(
     dashboard: Page, server: BackgroundServer, screenshots: Path
 ) -> None:
-    assert fireworks(server, "GET", "") == 200
-    assert fireworks(server, "PATCH", "/s1", json={"keyName": "WOLFRAM_ALPHA_API_KEY"}) == 200
-    assert fireworks(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
+    assert fireworks_status(server, "GET", "") == 200
+    assert (
+        fireworks_status(server, "PATCH", "/s1", json={"keyName": "WOLFRAM_ALPHA_API_KEY"}) == 200
+    )
+    assert fireworks_status(server, "PATCH", "/s1", json={"value": "no key name"}) == 400
     # A fault rule (the Instabase list below gets its 503) and a frozen clock, for the
     # scenario panels.
     rule = {"vendor": "instabase", "operation": "list_secrets", "status": 503, "times": 2}

@@ -11,9 +11,7 @@ from playwright.sync_api import Page, expect
 
 from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
-from tests.browser.test_dashboard import dashboard, fireworks
-
-__all__ = ["dashboard"]  # the fixture, shared with the dashboard's own tests
+from tests.helpers import fireworks_status
 
 
 def test_a_rule_added_in_the_page_hits_and_is_counted(
@@ -38,7 +36,7 @@ def test_a_rule_added_in_the_page_hits_and_is_counted(
         503,
         1,
     )
-    assert fireworks(server, "GET", "") == 503
+    assert fireworks_status(server, "GET", "") == 503
     expect(row.locator(".hits")).to_have_text("1")
     expect(row.locator(".remaining")).to_have_text("0")
     journal_row = dashboard.locator("#journal tr.entry").first
@@ -68,7 +66,7 @@ def test_rules_added_elsewhere_show_and_a_dropped_request_says_so(
     row = dashboard.locator(f'#faults tr[data-fault="{added.json()["id"]}"]')
     expect(row.locator(".effect")).to_have_text("drops the connection")
     with pytest.raises(requests.ConnectionError):
-        fireworks(server, "GET", "")
+        fireworks_status(server, "GET", "")
     expect(dashboard.locator("#journal tr.entry").first.locator(".status")).to_have_text("drop")
 
 

@@ -47,6 +47,14 @@ def test_the_report_shows_coverage_and_each_violation(
     expect(page_size.locator(".v-expected")).to_have_text("integer")
     expect(page_size.locator(".v-actual")).to_have_text("string of length 1")
     expect(page.locator("h2#violations")).to_have_text("Violations (2)")
+    # Why CI failed comes first: the violations before any coverage row, and the
+    # summary's count a link to them.
+    first_violation = page.locator(".violation").first.bounding_box()
+    first_coverage = page.locator("section.vendor").first.bounding_box()
+    assert first_violation is not None and first_coverage is not None
+    assert first_violation["y"] < first_coverage["y"]
+    page.locator(".stat", has_text="Violations").click()
+    assert page.evaluate("location.hash") == "#violations"
     assert "no key name" not in page.locator("body").inner_text()
     path = screenshots / "report.png"
     page.screenshot(path=str(path), full_page=True)

@@ -9,7 +9,6 @@ over the limit to a real vendor, in-process, over a socket and through intercept
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,9 +31,9 @@ from secretmock.engine.vendor_api import (
     Vendor,
     VendorError,
 )
-from secretmock.engine.violations import Violation
 from secretmock.testing.intercept import Interceptor
 from tests.conftest import Api
+from tests.helpers import Envelope
 
 TINY_SPEC = Path(__file__).parent.parent / "data" / "specs" / "tiny.yaml"
 TOKEN = "good-token"
@@ -62,26 +61,6 @@ def put_item(call: Call) -> Reply:
         return Reply(200, {"name": name})  # the spec requires "value": an emulator bug
     call.tenant.secrets[name] = call.body["value"]
     return Reply(200, {"name": name, "value": call.body["value"]})
-
-
-class Envelope:
-    """Every answer names the envelope method that wrote it."""
-
-    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
-        detail = f"{request.method} {request.path}" + (f" (allowed: {allowed})" if allowed else "")
-        return Reply(404, {"error": "no_route", "detail": detail})
-
-    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
-        return Reply(400, {"error": "malformed_body", "detail": detail})
-
-    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        return Reply(400, {"error": "invalid_request", "detail": str(request.operation_id)})
-
-    def internal(self, request: IncomingRequest) -> Reply:
-        return Reply(500, {"error": "internal"})
-
-    def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
-        return Reply(status, {"error": "status_error", "detail": str(retry_after)})
 
 
 TINY = Vendor(

@@ -15,6 +15,14 @@ FW = {"Authorization": "Bearer fw-test-acme"}
 HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
+def _loads(name: str, value: str | None) -> bool:
+    """Whether an attribute could load or run something: any ``src``, an ``on*`` handler,
+    an ``href`` that leaves the page."""
+    if name == "href":
+        return not (value or "").startswith("#")
+    return name == "src" or name.startswith("on")
+
+
 class Page(HTMLParser):
     """Collects the tags, the attributes that could load or run something, and the text."""
 
@@ -23,10 +31,13 @@ class Page(HTMLParser):
         self.tags: list[str] = []
         self.loading: list[tuple[str, str | None]] = []
         self.text: list[str] = []
+        self.fragments: list[str] = []
+        """Links within the page (``#id``): they load nothing."""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append(tag)
-        self.loading += [(n, v) for n, v in attrs if n in ("src", "href") or n.startswith("on")]
+        self.loading += [(n, v) for n, v in attrs if _loads(n, v)]
+        self.fragments += [v for n, v in attrs if n == "href" and v and v.startswith("#")]
 
     def handle_data(self, data: str) -> None:
         self.text.append(data)
@@ -70,6 +81,8 @@ def test_coverage_and_violations_of_a_real_report(api: Api, emulator: Any) -> No
     assert "2 of 5 operations reached" in text
     assert 'location body /keyName rule required expected ["keyName"] actual nothing' in text
     assert "Violations (1)" in text
+    assert page.fragments == ["#violations", "#coverage"]  # the summary's boxes
+    assert text.index("Violations (1)") < text.index("Coverage")  # why CI failed, first
     for vendor in ("prismeai", "langwatch", "instabase", "insforge", "fireworks"):
         assert f'data-vendor="{vendor}"' in html
 

@@ -31,7 +31,7 @@ from secretmock.engine.store import (
 )
 from secretmock.engine.vendor_api import Call, CredentialLookup, Principal, Reply, Vendor
 from tests.conftest import Api
-from tests.engine.test_pipeline import Envelope
+from tests.helpers import Envelope
 
 TINY_SPEC = Path(__file__).parent.parent / "data" / "specs" / "tiny.yaml"
 TOKEN = "good-token"

@@ -7,11 +7,19 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
+
+COMMAND = [sys.executable, "-m", "secretmock"]
+"""The ``secretmock`` command, as this interpreter runs it."""
 
 GUARD_S = 30.0
 """How long a test waits for the server to start or to stop before it calls it a hang:
@@ -87,3 +95,52 @@ class Served:
     ) -> None:
         if self.process is not None and self.process.poll() is None:
             self.stop()
+
+
+def read_answer(client: socket.socket) -> bytes:
+    """One whole HTTP answer (head and ``Content-Length`` bytes of body) from ``client``."""
+    data = b""
+    while b"\r\n\r\n" not in data:
+        data += client.recv(65536)
+    head, _, body = data.partition(b"\r\n\r\n")
+    length = next(
+        int(line.split(b":", 1)[1])
+        for line in head.split(b"\r\n")
+        if line.lower().startswith(b"content-length:")
+    )
+    while len(body) < length:
+        body += client.recv(65536)
+    return head + b"\r\n\r\n" + body
+
+
+def wait_for_ready_file(path: Path, process: subprocess.Popen[str]) -> dict[str, Any]:
+    """The ready file's content, once the server has written it."""
+    deadline = time.monotonic() + 30
+    while not path.exists():
+        assert process.poll() is None, process.stdout.read() if process.stdout else ""
+        assert time.monotonic() < deadline, "the server never wrote its ready file"
+        time.sleep(0.05)
+    return json.loads(path.read_text())  # type: ignore[no-any-return]
+
+
+@contextmanager
+def serving(
+    *args: str, env: dict[str, str] | None = None, merge_stderr: bool = True
+) -> Iterator[tuple[str, subprocess.Popen[str]]]:
+    """``secretmock serve --port 0 ARGS`` in a subprocess, found through its ready file;
+    yields its root URL and the process (stderr merged into stdout unless told not to)."""
+    with tempfile.TemporaryDirectory() as directory:
+        ready = Path(directory) / "ready.json"
+        process = subprocess.Popen(
+            [*COMMAND, "serve", "--port", "0", "--ready-file", str(ready), *args],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT if merge_stderr else subprocess.PIPE,
+            text=True,
+            env={**os.environ, **(env or {})},
+        )
+        with process:  # closes its pipes once it has ended
+            try:
+                yield wait_for_ready_file(ready, process)["url"], process
+            finally:
+                process.terminate()
+                process.wait(timeout=10)

@@ -17,8 +17,7 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.serve.background import BackgroundServer
 from tests.helpers import assert_subset, table
-from tests.robustness.serve import Served
-from tests.robustness.test_shutdown import read_answer
+from tests.robustness.serve import Served, read_answer
 
 
 class Oversize(NamedTuple):

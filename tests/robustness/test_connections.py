@@ -21,7 +21,7 @@ from secretmock.serve.background import BackgroundServer
 from secretmock.serve.protocol import MAX_HEADER_BYTES, ConnectionLimits
 from secretmock.web.app import build_app
 from tests.helpers import table
-from tests.robustness.test_shutdown import read_answer
+from tests.robustness.serve import read_answer
 
 GUARD_S = 20.0
 ENDLESS_BYTES = 16 * 1024 * 1024

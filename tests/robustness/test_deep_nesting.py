@@ -19,8 +19,7 @@ from secretmock.engine.json_values import DOCUMENT_DEPTH, MAX_DEPTH, UnreadableJ
 from secretmock.serve.state_file import StateFileError, load_state_file
 from secretmock.vendors import all_vendors
 from tests.conftest import Api
-from tests.helpers import table
-from tests.robustness.test_unreadable_values import (
+from tests.helpers import (
     FIREWORKS,
     INSFORGE,
     INSTABASE,
@@ -28,6 +27,7 @@ from tests.robustness.test_unreadable_values import (
     PRISME,
     PRISME_SECRETS,
     TENANTS,
+    table,
 )
 
 

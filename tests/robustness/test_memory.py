@@ -19,8 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.robustness.serve import GUARD_S, Served
-from tests.robustness.test_shutdown import read_answer
+from tests.robustness.serve import GUARD_S, Served, read_answer
 
 MIB = 1024 * 1024
 SENT_MIB = 64

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.robustness.serve import Served
+from tests.robustness.serve import GUARD_S, Served, read_answer
 
 STALLED_BODY = (
     b"PUT /insforge/api/secrets/STRIPE_API_KEY HTTP/1.1\r\nHost: x\r\n"
@@ -32,30 +32,16 @@ ONE_REQUEST = b"GET /__admin__/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
 
 
 def open_clients(served: Served, stack: ExitStack) -> Iterator[socket.socket]:
-    """The four connections, each left as the module says."""
-    for first in (STALLED_BODY, HALF_HEADERS, ONE_REQUEST, b""):
+    """The four connections, each left as the module says. Each one that can carry a
+    request is first answered one whole request, so the server has certainly accepted
+    it before it stalls; the silent one cannot be observed that way."""
+    for last in (STALLED_BODY, HALF_HEADERS, b"", None):
         client = stack.enter_context(socket.create_connection(served.address))
-        if first:
-            client.sendall(first)
-        if first == ONE_REQUEST:
+        if last is not None:
+            client.sendall(ONE_REQUEST)
             assert read_answer(client).startswith(b"HTTP/1.1 200")
+            client.sendall(last)
         yield client
-
-
-def read_answer(client: socket.socket) -> bytes:
-    """One whole HTTP answer (head and ``Content-Length`` bytes of body) from ``client``."""
-    data = b""
-    while b"\r\n\r\n" not in data:
-        data += client.recv(65536)
-    head, _, body = data.partition(b"\r\n\r\n")
-    length = next(
-        int(line.split(b":", 1)[1])
-        for line in head.split(b"\r\n")
-        if line.lower().startswith(b"content-length:")
-    )
-    while len(body) < length:
-        body += client.recv(65536)
-    return head + b"\r\n\r\n" + body
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -65,7 +51,10 @@ def test_a_signal_stops_the_server_with_stalled_clients_and_writes_the_report(
     served = Served(tmp_path, "--report", "report.json").start()
     with ExitStack() as stack:
         clients = list(open_clients(served, stack))
-        time.sleep(0.2)  # let the server see every connection before the signal
+        # Not an ordering the test depends on to pass: without this pause the test still
+        # passes, but the signal might come before the server has read the stalled bytes
+        # or accepted the silent connection, and those clients would go unexercised.
+        time.sleep(0.2)
         started = time.monotonic()
         status = served.stop(signum)
         print(f"\n{signal.Signals(signum).name}: stopped in {time.monotonic() - started:.2f} s")
@@ -85,6 +74,8 @@ def test_a_stalled_request_is_dropped_not_run_with_part_of_its_body(tmp_path: Pa
     with Served(tmp_path) as served:
         with socket.create_connection(served.address) as client:
             client.sendall(STALLED_BODY.replace(b'{"valu', b'{"value":"partial"}'))
+            # As above: the pause lets the server read the partial body before the
+            # client leaves; without it the test passes without exercising that case.
             time.sleep(0.2)
         with socket.create_connection(served.address) as probe:
             probe.sendall(
@@ -97,6 +88,14 @@ def test_a_stalled_request_is_dropped_not_run_with_part_of_its_body(tmp_path: Pa
         assert b'"partial"' not in answer and b"sk_test_stripe_1" in answer
         journal = json.loads(_get(served, "/__admin__/journal"))
         assert [e["operation_id"] for e in journal["entries"]] == []
+
+
+def wait_for_hit(served: Served) -> None:
+    """Polls ``GET /__admin__/faults`` until the one rule has been hit once."""
+    deadline = time.monotonic() + GUARD_S
+    while json.loads(_get(served, "/__admin__/faults"))["faults"][0]["hits"] != 1:
+        assert time.monotonic() < deadline, "the request never reached its fault rule"
+        time.sleep(0.02)
 
 
 def _get(served: Served, path: str) -> bytes:
@@ -118,7 +117,7 @@ def test_an_answer_held_by_a_fault_delay_is_cut_at_shutdown(tmp_path: Path) -> N
             b"GET /fireworks/v1/accounts/acme/secrets HTTP/1.1\r\nHost: x\r\n"
             b"Authorization: Bearer fw-test-acme\r\n\r\n"
         )
-        time.sleep(0.3)  # the request reaches its delay
+        wait_for_hit(served)  # the hit is counted before the delay starts
         started = time.monotonic()
         assert served.stop(signal.SIGTERM) == 0, served.stderr()
         print(f"\nheld answer: stopped in {time.monotonic() - started:.2f} s")

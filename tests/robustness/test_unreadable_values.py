@@ -17,25 +17,16 @@ from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.json_values import UnreadableJson, loads
 from secretmock.vendors.common import iso_timestamp
 from tests.conftest import Api
-from tests.helpers import table
-
-PRISME = {"x-prismeai-api-key": "prisme-test-ws1", "Content-Type": "application/json"}
-INSFORGE = {"Authorization": "Bearer ik_test_demo_admin", "Content-Type": "application/json"}
-INSTABASE = {
-    "Authorization": "Bearer ib-test-admin",
-    "IB-Context": "acme-org",
-    "Content-Type": "application/json",
-}
-LANGWATCH = {"Authorization": "Bearer sk-lw-test-demo", "Content-Type": "application/json"}
-FIREWORKS = {"Authorization": "Bearer fw-test-acme", "Content-Type": "application/json"}
-
-TENANTS = {
-    "prismeai": "ws1",
-    "insforge": "demo-project",
-    "instabase": "acme-org",
-    "langwatch": "project-demo",
-    "fireworks": "acme",
-}
+from tests.helpers import (
+    FIREWORKS,
+    INSFORGE,
+    INSTABASE,
+    LANGWATCH,
+    PRISME,
+    PRISME_SECRETS,
+    TENANTS,
+    table,
+)
 
 
 class Unreadable(NamedTuple):
@@ -49,7 +40,6 @@ class Unreadable(NamedTuple):
     """A GET that must still answer 200 afterwards."""
 
 
-PRISME_SECRETS = "/prismeai/v2/workspaces/ws1/security/secrets"
 STRIPE = "/insforge/api/secrets/STRIPE_API_KEY"
 
 UNREADABLE = [

@@ -27,12 +27,10 @@ from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
 from secretmock.testing import SecretMock
 from tests.helpers import forbid_network
+from tests.sdk.clients import INSTABASE_ORG
+from tests.sdk.clients import instabase_client as client
 
-ORG = "acme-org"
-
-
-def client(server: BackgroundServer, token: str = "ib-test-admin", context: str = ORG) -> AIHub:
-    return AIHub(api_key=token, ib_context=context, api_root=server.url + "/instabase/api")
+ORG = INSTABASE_ORG
 
 
 def stored(emulator: Emulator, alias: str) -> dict[str, Any] | None:

@@ -14,7 +14,7 @@ from fireworks import Fireworks, NotFoundError
 
 from secretmock.testing import SecretMock
 from tests.helpers import forbid_network
-from tests.sdk.test_langwatch_sdk import _forget_sdk_state
+from tests.sdk.clients import forget_langwatch_state
 
 
 @pytest.fixture
@@ -46,10 +46,10 @@ def langwatch_on_its_default_host(
     monkeypatch.setenv("LANGWATCH_SKIP_OTEL_SETUP", "true")
     for name in ("LANGWATCH_API_KEY", "LANGWATCH_ENDPOINT", "LANGWATCH_PROJECT_ID"):
         monkeypatch.delenv(name, raising=False)
-    _forget_sdk_state()
+    forget_langwatch_state()
     langwatch.setup(api_key="sk-lw-test-demo", endpoint_url="https://app.langwatch.ai")
     yield langwatch
-    _forget_sdk_state()
+    forget_langwatch_state()
 
 
 def test_langwatch_sdk_on_its_default_host(

@@ -13,7 +13,6 @@ from typing import Any
 
 import langwatch
 import pytest
-from langwatch.client import Client
 from langwatch.generated.langwatch_rest_api_client.api.default import (
     delete_api_secrets_by_id,
     get_api_secrets,
@@ -32,23 +31,17 @@ from langwatch.generated.langwatch_rest_api_client.models import (
     PutApiSecretsByIdResponse200,
 )
 from langwatch.secrets import SecretsFacade
-from langwatch.state import get_instance, set_instance
+from langwatch.state import get_instance
 
 from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
 from tests.helpers import forbid_network
+from tests.sdk.clients import forget_langwatch_state
 
 PROJECT = "project-demo"
 ADMIN_KEY = "sk-lw-test-demo"
 VIEWER_KEY = "sk-lw-test-viewer"
 SEEDED_ID = "demo_openai_key_00001"
-
-
-def _forget_sdk_state() -> None:
-    """The SDK keeps one client per process and caches its facades: start afresh."""
-    Client.reset_for_testing()
-    set_instance(None)  # type: ignore[arg-type]
-    vars(langwatch).pop("secrets", None)
 
 
 @pytest.fixture
@@ -63,12 +56,12 @@ def connect(
     forbid_network(monkeypatch)
 
     def setup(api_key: str) -> Any:
-        _forget_sdk_state()
+        forget_langwatch_state()
         langwatch.setup(api_key=api_key, endpoint_url=f"{server.url}/langwatch")
         return langwatch
 
     yield setup
-    _forget_sdk_state()
+    forget_langwatch_state()
 
 
 @pytest.fixture

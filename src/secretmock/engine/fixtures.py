@@ -1,6 +1,6 @@
 """Fixtures: the tenants, credentials and secrets the emulator starts with.
 
-A fixtures file is YAML (see ``fixtures/default.yaml`` and the README's "Fixtures" section)::
+A fixtures file is YAML (see ``fixtures/default.yaml`` and docs/fixtures.md)::
 
     tenants:
       - vendor: fireworks

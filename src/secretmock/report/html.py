@@ -24,7 +24,8 @@ code, .mono { font-family: ui-monospace, Menlo, Consolas, "Liberation Mono", mon
   font-size: 12.5px; }
 .summary { display: flex; gap: 14px; margin: 16px 0; }
 .stat { background: #fff; border: 1px solid #e4e7ec; border-radius: 10px; padding: 10px 16px;
-  min-width: 160px; }
+  min-width: 160px; color: inherit; text-decoration: none; }
+a.stat:hover { border-color: #98a2b3; }
 .stat .label { color: #667085; font-size: 12px; text-transform: uppercase; letter-spacing: .5px; }
 .stat .value { font-size: 22px; font-weight: 650; }
 .stat.bad .value { color: #b42318; } .stat.good .value { color: #1f7a3f; }
@@ -52,7 +53,8 @@ tr.unreached td { color: #98a2b3; }
 
 
 def report_html(report: dict[str, Any]) -> str:
-    """The whole page for ``report`` (coverage per vendor, every violation)."""
+    """The whole page for ``report``: the summary, every violation (why CI failed, so
+    first, and linked from the summary's count), then the coverage per vendor."""
     vendors: dict[str, Any] = report["vendors"]
     violations: list[dict[str, Any]] = report["violations"]
     reached = sum(v["exercised"] for v in vendors.values())
@@ -66,14 +68,14 @@ def report_html(report: dict[str, Any]) -> str:
         "<h1>secretmock contract report</h1>",
         f'<div class="muted">secretmock {_e(report.get("secretmock", ""))}</div>',
         '<div class="summary">',
-        _stat("Violations", len(violations), "bad" if violations else "good"),
-        _stat("Operations reached", f"{reached} / {total}", ""),
+        _stat("Violations", len(violations), "bad" if violations else "good", "#violations"),
+        _stat("Operations reached", f"{reached} / {total}", "", "#coverage"),
         "</div>",
+        f'<h2 id="violations">Violations ({len(violations)})</h2>',
+        *(_violations(violations)),
         '<h2 id="coverage">Coverage</h2>',
         '<p class="muted">Every operation of every spec, against the statuses it answered.</p>',
         *(_coverage(name, vendor) for name, vendor in vendors.items()),
-        f'<h2 id="violations">Violations ({len(violations)})</h2>',
-        *(_violations(violations)),
         "</main></body></html>",
     ]
     return "\n".join(parts) + "\n"
@@ -83,10 +85,11 @@ def _e(value: Any) -> str:
     return escape(str(value), quote=True)
 
 
-def _stat(label: str, value: Any, kind: str) -> str:
+def _stat(label: str, value: Any, kind: str, target: str) -> str:
+    """One summary box, a link to the section (``target``) that details it."""
     return (
-        f'<div class="stat {kind}"><div class="label">{_e(label)}</div>'
-        f'<div class="value">{_e(value)}</div></div>'
+        f'<a class="stat {kind}" href="{_e(target)}"><div class="label">{_e(label)}</div>'
+        f'<div class="value">{_e(value)}</div></a>'
     )
 
 

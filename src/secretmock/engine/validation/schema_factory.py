@@ -31,6 +31,23 @@ from secretmock.engine.specs import LoadedSpec
 if TYPE_CHECKING:
     from openapi_core import OpenAPI
 
+OPENAPI_CORE_INTERNALS: dict[str, tuple[str, ...]] = {
+    "OpenAPI": ("request_unmarshaller", "response_validator", "spec"),
+    "component": (
+        "schema_validators_factory",
+        "spec",
+        "format_validators",
+        "extra_format_validators",
+        "forbid_unspecified_additional_properties",
+        "enforce_properties_required",
+    ),
+    "SchemaValidator": ("validator",),
+}
+"""The attributes of openapi-core objects this module reads that openapi-core does not
+document as public: on its ``OpenAPI`` object, on the request unmarshaller and response
+validator (``component``), and on what their factory's ``create`` answers.
+``tests/engine/test_openapi_core_internals.py`` checks each one, naming the pin."""
+
 Pointer = tuple[str | int, ...]
 """Keys from the spec document's root to a schema, as written (``$ref`` not followed)."""
 

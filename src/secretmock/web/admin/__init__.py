@@ -1,6 +1,6 @@
-"""The admin API, outside every vendor mount (the README's "Admin API" section).
+"""The admin API, outside every vendor mount (docs/server.md, "The admin API").
 
-Every route is one row of :data:`ROUTES`, read top to bottom like the README's table;
+Every route is one row of :data:`ROUTES`, read top to bottom like the table in docs/server.md;
 each handler is a module-level ``async def name(admin, request)``. A handler refuses a
 request by raising :class:`~secretmock.web.admin.bodies.AdminError`, which every route
 answers the same way (``{"error": code, "message": ...}`` with its status).

@@ -70,6 +70,12 @@ RUNNABLE = {
 }
 """How many runnable blocks each page has; a page not listed is still run."""
 
+OWN_RUNNER = {
+    "shared-server.md": "test_docs_shared_server.py",
+}
+"""Pages whose blocks need a runner of their own (a shared server with sandboxes, a
+proxy in front of an upstream), which runs every one of them: not run again here."""
+
 
 @dataclass(frozen=True)
 class Block:
@@ -90,7 +96,14 @@ class Block:
 
 
 def pages() -> list[Path]:
-    return sorted(DOCS.glob("*.md"))
+    return sorted(page for page in DOCS.glob("*.md") if page.name not in OWN_RUNNER)
+
+
+@pytest.mark.parametrize("page", sorted(OWN_RUNNER))
+def test_a_page_with_its_own_runner_has_it(page: str) -> None:
+    runner = Path(__file__).parent / OWN_RUNNER[page]
+    assert (DOCS / page).exists() and runner.exists(), f"{page}: {runner.name} is missing"
+    assert page in runner.read_text(), f"{runner.name} does not read {page}"
 
 
 def all_blocks(page: Path) -> list[tuple[str, Block]]:

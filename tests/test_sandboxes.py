@@ -295,7 +295,10 @@ def moved(root: Emulator) -> Iterator[tuple[Any, Moved, Sandboxes]]:
     registry = Sandboxes(root.blueprint, max_sandboxes=2, max_ttl_seconds=600, clock=clock)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        client = TestClient(build_app(root, sandboxes=registry, default_ttl=300))
+        # A loopback Host: without an admin token the admin API answers no other.
+        client = TestClient(
+            build_app(root, sandboxes=registry, default_ttl=300), base_url="http://127.0.0.1"
+        )
     yield client, clock, registry
 
 
@@ -304,7 +307,7 @@ def test_an_idle_sandbox_expires_by_real_time_and_use_keeps_it(
 ) -> None:
     client, clock, registry = moved
     made = client.post("/__admin__/sandboxes", json={"ttl_seconds": 100}).json()
-    path = made["url"].removeprefix("http://testserver")
+    path = made["url"].removeprefix("http://127.0.0.1")
     auth = {"Authorization": f"Bearer {made['token']}"}
     clock.now += 90
     assert client.get(path + "/__admin__/tenants", headers=auth).status_code == 200

@@ -32,13 +32,14 @@ and the ids mapped so far, and applies these rules:
    ``Warning: 299`` on the real answer are ``deprecation`` findings.
 10. **Attribution**: a difference only where the spec is silent is ``spec_gap``; one
     in a real answer that breaks the spec is ``vendor_off_spec``; any other is
-    ``emulator_gap``. An upstream that gave no answer, or a 5xx the emulator did not
-    give too, is ``could_not_check``, and nothing is compared.
+    ``emulator_gap``. An upstream that gave no answer, or a 5xx or 429 the emulator
+    did not give too, is ``could_not_check`` (a warning, never breaking), and nothing
+    is compared.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -46,6 +47,7 @@ from secretmock.drift.align import align, pair_leftovers
 from secretmock.drift.answer import Answer, json_type
 from secretmock.drift.findings import Attribution, Finding, Kind, Scalar, Severity, Where
 from secretmock.drift.formats import masked_message, time_format
+from secretmock.drift.headers import HeaderDifference, deprecations, header_differences
 from secretmock.drift.schema import SchemaNode
 from secretmock.engine.drift_profile import DriftProfile
 from secretmock.engine.violations import Violation
@@ -54,7 +56,6 @@ KEY_NOISE = "/#key"
 """Appended to a list's schema path in the noise set: its record keys themselves
 differ between the emulator and its twin (a key made from the time)."""
 
-DEPRECATION_HEADERS = ("deprecation", "sunset")
 MAX_CODE_LENGTH = 64
 """A longer value of a code field is shown by its type: no code is that long."""
 
@@ -177,22 +178,24 @@ class _Comparer:
                 attribution=Attribution.COULD_NOT_CHECK,
             )
             return
-        if real.status >= 500 and real.status != emulated.status:
+        if _not_processed(real.status) and real.status != emulated.status:
             self.add(
                 Kind.COULD_NOT_CHECK,
                 Severity.WARNING,
                 "",
                 real.status,
                 emulated.status,
-                "upstream failure",
+                "upstream failure" if real.status >= 500 else "rate limited",
                 attribution=Attribution.COULD_NOT_CHECK,
             )
             return
         self.off_spec_findings(real)
-        self.deprecation(real.headers, emulated.headers)
+        self.header_findings(deprecations(real.headers, emulated.headers))
         if real.status != emulated.status and not self.status(real.status, emulated.status):
             return
-        self.headers(real.headers, emulated.headers)
+        self.header_findings(
+            header_differences(real.headers, emulated.headers, self.profile.vendor_headers)
+        )
         self.walk(real.body, emulated.body, "", self.context.schema, "", "")
 
     def off_spec_findings(self, real: Answer) -> None:
@@ -231,65 +234,16 @@ class _Comparer:
 
     # -- headers ------------------------------------------------------------------------
 
-    def deprecation(self, real: Mapping[str, str], emulated: Mapping[str, str]) -> None:
-        for name in DEPRECATION_HEADERS:
-            if name in real and name not in emulated:
-                self.header_finding(Kind.DEPRECATION, name, "present", "absent")
-        if _warns_299(real.get("warning", "")) and not _warns_299(emulated.get("warning", "")):
-            self.header_finding(Kind.DEPRECATION, "warning", "299", None)
-
-    def headers(self, real: Mapping[str, str], emulated: Mapping[str, str]) -> None:
-        self.media_type(real.get("content-type"), emulated.get("content-type"))
-        self.retry_after(real.get("retry-after"), emulated.get("retry-after"))
-        self.presence("location", real, emulated)
-        self.www_authenticate(real.get("www-authenticate"), emulated.get("www-authenticate"))
-        for name in sorted(self.profile.vendor_headers):
-            self.presence(name, real, emulated)
-
-    def header_finding(
-        self,
-        kind: Kind,
-        name: str,
-        real: Scalar,
-        emulated: Scalar,
-        severity: Severity = Severity.WARNING,
-        detail: str = "",
-        attribution: Attribution = Attribution.SPEC_GAP,
-    ) -> None:
-        # The specs declare no response header: a header difference is the spec's gap.
-        self.add(kind, severity, f"header:{name}", real, emulated, detail, attribution=attribution)
-
-    def media_type(self, real: str | None, emulated: str | None) -> None:
-        real_type, emulated_type = _media_type(real), _media_type(emulated)
-        if real_type == emulated_type:
-            return
-        json_differs = _is_json_type(real_type) != _is_json_type(emulated_type)
-        self.header_finding(
-            Kind.HEADER,
-            "content-type",
-            real_type,
-            emulated_type,
-            Severity.BREAKING if json_differs else Severity.WARNING,
-            attribution=(
-                Attribution.VENDOR_OFF_SPEC
-                if not _is_json_type(real_type)
-                else Attribution.EMULATOR_GAP
-            ),
-        )
-
-    def retry_after(self, real: str | None, emulated: str | None) -> None:
-        real_form, emulated_form = _retry_after_form(real), _retry_after_form(emulated)
-        if real_form != emulated_form:
-            self.header_finding(Kind.HEADER, "retry-after", real_form, emulated_form)
-
-    def presence(self, name: str, real: Mapping[str, str], emulated: Mapping[str, str]) -> None:
-        if (name in real) != (name in emulated):
-            self.header_finding(Kind.HEADER, name, _presence(name, real), _presence(name, emulated))
-
-    def www_authenticate(self, real: str | None, emulated: str | None) -> None:
-        real_scheme, emulated_scheme = _scheme(real), _scheme(emulated)
-        if real_scheme != emulated_scheme:
-            self.header_finding(Kind.HEADER, "www-authenticate", real_scheme, emulated_scheme)
+    def header_findings(self, differences: list[HeaderDifference]) -> None:
+        for d in differences:
+            self.add(
+                d.kind,
+                d.severity,
+                f"header:{d.name}",
+                d.real,
+                d.emulated,
+                attribution=d.attribution,
+            )
 
     # -- bodies -------------------------------------------------------------------------
 
@@ -352,7 +306,7 @@ class _Comparer:
             child, segment = node.child(key)
             at, child_path = f"{pointer}/{_escape(key)}", f"{path}/{_escape(segment)}"
             if key in self.profile.secret_fields:
-                self.secret(real_value, emulated[key], at, child, child_path)
+                self.secret(real_value, emulated[key], at, child, child_path, key)
             else:
                 self.walk(real_value, emulated[key], at, child, child_path, key)
 
@@ -426,7 +380,9 @@ class _Comparer:
             attribution=Attribution.COULD_NOT_CHECK,
         )
 
-    def secret(self, real: Any, emulated: Any, pointer: str, node: SchemaNode, path: str) -> None:
+    def secret(
+        self, real: Any, emulated: Any, pointer: str, node: SchemaNode, path: str, name: str
+    ) -> None:
         """A secret field: its type always; its value only when the emulator's is one a
         request gave it (never shown: only the types are)."""
         real_type, emulated_type = json_type(real), json_type(emulated)
@@ -439,6 +395,8 @@ class _Comparer:
                 emulated_type,
                 declared=node.declared,
             )
+        elif name in self.profile.id_fields and isinstance(real, str):
+            self.same_id(real, emulated, pointer)  # a new key: each side made its own
         elif real != emulated and self.context.known_secret(emulated):
             self.add(
                 Kind.VALUE,
@@ -554,6 +512,13 @@ class _Comparer:
 # -- helpers ----------------------------------------------------------------------------
 
 
+def _not_processed(status: int) -> bool:
+    """A real answer that says the vendor did not process the request: a 5xx, or a
+    rate limit (429), which the emulator cannot know of. Unless the emulator answered
+    the same, there is nothing to compare."""
+    return status >= 500 or status == 429
+
+
 def _escape(key: str) -> str:
     """A JSON pointer segment (RFC 6901)."""
     return key.replace("~", "~0").replace("/", "~1")
@@ -580,39 +545,3 @@ def _code(value: Any) -> Scalar:
     if isinstance(value, str) and len(value) <= MAX_CODE_LENGTH:
         return value
     return _shown(value)
-
-
-def _media_type(header: str | None) -> str | None:
-    if header is None:
-        return None
-    return header.split(";", 1)[0].strip().lower() or None
-
-
-def _is_json_type(media_type: str | None) -> bool:
-    return media_type is not None and (
-        media_type == "application/json" or media_type.endswith("+json")
-    )
-
-
-def _retry_after_form(header: str | None) -> str:
-    """``absent``, ``seconds`` or ``http-date``: the value itself is the service's
-    configuration, the form is what a client parses."""
-    if header is None:
-        return "absent"
-    return "seconds" if header.strip().isdigit() else "http-date"
-
-
-def _presence(name: str, headers: Mapping[str, str]) -> str:
-    return "present" if name in headers else "absent"
-
-
-def _scheme(header: str | None) -> str | None:
-    if header is None:
-        return None
-    return header.strip().split(" ", 1)[0].lower() or None
-
-
-def _warns_299(header: str) -> bool:
-    """Whether a ``Warning`` header carries code 299 ("Miscellaneous persistent
-    warning", the code deprecation notices use)."""
-    return any(part.strip().startswith("299") for part in header.split(","))

@@ -38,7 +38,9 @@ OLDER_VERSIONS = {"insforge": "before-2026-05-16", "langwatch": "before-2026-07-
 """The documented older servers (docs/vendors/insforge.md, docs/vendors/langwatch.md)."""
 
 
-def emulator(seed: int, offset_seconds: float, versions: Mapping[str, str] | None = None) -> Emulator:
+def emulator(
+    seed: int, offset_seconds: float, versions: Mapping[str, str] | None = None
+) -> Emulator:
     """An emulator on the default fixtures, its clock ``offset_seconds`` after START."""
     clock = FixedClock(START + timedelta(seconds=offset_seconds))
     return Emulator(
@@ -170,25 +172,51 @@ IB_BASE = "/api/v2/aihub/secrets"
 
 SEQUENCES: dict[str, list[Step]] = {
     "fireworks": [
-        Step("POST", FW_BASE, FW, {"name": "drift-key", "keyName": "DRIFT_KEY", "value": "fw-sentinel-1"}),
+        Step(
+            "POST",
+            FW_BASE,
+            FW,
+            {"name": "drift-key", "keyName": "DRIFT_KEY", "value": "fw-sentinel-1"},
+        ),
         Step("GET", f"{FW_BASE}/drift-key", FW),
         Step("GET", f"{FW_BASE}?pageSize=2", FW),
-        Step("PATCH", f"{FW_BASE}/drift-key", FW, {"keyName": "DRIFT_KEY_2", "value": "fw-sentinel-2"}),
+        Step(
+            "PATCH",
+            f"{FW_BASE}/drift-key",
+            FW,
+            {"keyName": "DRIFT_KEY_2", "value": "fw-sentinel-2"},
+        ),
         Step("GET", FW_BASE, FW),
         Step("DELETE", f"{FW_BASE}/drift-key", FW),
         Step("GET", f"{FW_BASE}/drift-key", FW),
     ],
     "instabase": [
-        Step("POST", IB_BASE, IB, {"alias": "drift_key", "value": "ib-sentinel-1", "allowed_workspaces_type": "ALL"}),
+        Step(
+            "POST",
+            IB_BASE,
+            IB,
+            {"alias": "drift_key", "value": "ib-sentinel-1", "allowed_workspaces_type": "ALL"},
+        ),
         Step("GET", IB_BASE, IB),
         Step("GET", f"{IB_BASE}?alias=drift_key", IB),
-        Step("PATCH", IB_BASE, IB, {"alias": "drift_key", "description": "d", "value": "ib-sentinel-2"}),
+        Step(
+            "PATCH",
+            IB_BASE,
+            IB,
+            {"alias": "drift_key", "description": "d", "value": "ib-sentinel-2"},
+        ),
         Step("DELETE", IB_BASE, IB, {"alias": "drift_key"}),
         Step("DELETE", IB_BASE, IB, {"alias": "drift_key"}),
         Step("GET", IB_BASE, IB),
     ],
     "langwatch": [
-        Step("POST", "/api/secrets", LW, {"name": "DRIFT_KEY", "value": "lw-sentinel-1"}, {"id": "/id"}),
+        Step(
+            "POST",
+            "/api/secrets",
+            LW,
+            {"name": "DRIFT_KEY", "value": "lw-sentinel-1"},
+            {"id": "/id"},
+        ),
         Step("GET", "/api/secrets/{id}", LW),
         Step("GET", "/api/secrets", LW),
         Step("PUT", "/api/secrets/{id}", LW, {"value": "lw-sentinel-2"}),
@@ -201,9 +229,20 @@ SEQUENCES: dict[str, list[Step]] = {
         Step("POST", "/api/secrets", IF, {"key": "DRIFT_KEY", "value": "if-sentinel-1"}),
         Step("GET", "/api/secrets/DRIFT_KEY", IF),
         Step("GET", "/api/secrets", IF),
-        Step("PUT", "/api/secrets/DRIFT_KEY", IF, {"value": "if-sentinel-2", "expiresAt": "2030-01-01T00:00:00Z"}),
+        Step(
+            "PUT",
+            "/api/secrets/DRIFT_KEY",
+            IF,
+            {"value": "if-sentinel-2", "expiresAt": "2030-01-01T00:00:00Z"},
+        ),
         Step("GET", "/api/secrets/DRIFT_KEY", IF),
-        Step("POST", "/api/secrets/api-key/rotate", IF, {"gracePeriodHours": 1}, {"apiKey": "/apiKey"}),
+        Step(
+            "POST",
+            "/api/secrets/api-key/rotate",
+            IF,
+            {"gracePeriodHours": 1},
+            {"apiKey": "/apiKey"},
+        ),
         Step("GET", "/api/secrets", {"Authorization": "Bearer {apiKey}"}),
         Step("GET", "/api/secrets/API_KEY", {"x-api-key": "{apiKey}"}),
         Step("POST", "/api/secrets/anon-key/rotate", {"Authorization": "Bearer {apiKey}"}, {}),
@@ -212,7 +251,12 @@ SEQUENCES: dict[str, list[Step]] = {
         Step("GET", "/api/secrets", IF),
     ],
     "prismeai": [
-        Step("PATCH", "/v2/workspaces/ws1/security/secrets", PR, {"driftKey": {"value": "pr-sentinel-1"}}),
+        Step(
+            "PATCH",
+            "/v2/workspaces/ws1/security/secrets",
+            PR,
+            {"driftKey": {"value": "pr-sentinel-1"}},
+        ),
         Step("GET", "/v2/workspaces/ws1/security/secrets", PR),
         Step(
             "PUT",

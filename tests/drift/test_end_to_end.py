@@ -142,7 +142,9 @@ def documented_differences(exchange: Exchange) -> set[Signature]:
     if exchange.vendor == "insforge":
         code = body.get("error")
         if code in LEGACY_CODES:
-            return {("value", "breaking", "emulator_gap", "/error", LEGACY_CODES[code], code, "code")}
+            return {
+                ("value", "breaking", "emulator_gap", "/error", LEGACY_CODES[code], code, "code")
+            }
         if exchange.request.path.endswith("/anon-key/rotate") and current.status == 200:
             return {("status", "breaking", "emulator_gap", "", 404, 200, "status_class")}
     if exchange.vendor == "langwatch":
@@ -483,10 +485,26 @@ def test_a_change_the_upstream_refused_is_rolled_back_in_the_shadow(twin_rig: Ri
 def test_states_that_part_are_one_state_divergence_not_a_flood(twin_rig: Rig) -> None:
     twin_rig.reset()
     # The upstream gains a secret behind the shadow's back (another client of the vendor).
-    behind = request("fireworks", "POST", "/v1/accounts/acme/secrets", FW, {"name": "elsewhere", "keyName": "ELSEWHERE"})
+    behind = request(
+        "fireworks",
+        "POST",
+        "/v1/accounts/acme/secrets",
+        FW,
+        {"name": "elsewhere", "keyName": "ELSEWHERE"},
+    )
     assert twin_rig.upstream.pipelines["fireworks"].handle(behind).reply.status == 200
-    listing = twin_rig.send("fireworks", request("fireworks", "GET", "/v1/accounts/acme/secrets", FW))
+    listing = twin_rig.send(
+        "fireworks", request("fireworks", "GET", "/v1/accounts/acme/secrets", FW)
+    )
     signatures = [signature(f) for f in listing.findings]
-    assert ("state_divergence", "warning", "could_not_check", "/secrets", 1, 0, "records") in signatures
+    assert (
+        "state_divergence",
+        "warning",
+        "could_not_check",
+        "/secrets",
+        1,
+        0,
+        "records",
+    ) in signatures
     assert all(s[0] != "removed" and s[0] != "added" for s in signatures)
     assert all(f.severity != "breaking" for f in listing.findings)

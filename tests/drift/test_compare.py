@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import pytest
 
-from secretmock.drift.answer import EMPTY, Answer
+from secretmock.drift.answer import EMPTY, UNREADABLE, Answer
 from secretmock.drift.compare import KEY_NOISE, Context, compare
 from secretmock.drift.findings import Attribution, Kind, Severity, Where
 from secretmock.drift.idmap import IdMap
@@ -593,3 +593,21 @@ def test_an_unrouted_request_is_compared_with_no_schema() -> None:
 def test_an_upstream_that_did_not_process_the_request_is_no_drift(status: int) -> None:
     findings = compare(ok({"error": "X"}, status), ok({"name": "a"}), _context({}, status)).findings
     assert [(f.kind, f.severity) for f in findings] == [(Kind.COULD_NOT_CHECK, Severity.WARNING)]
+
+
+@pytest.mark.parametrize(
+    ("content_type", "data", "body"),
+    [
+        ("application/json; charset=utf-8", b'{"a": 1}', {"a": 1}),
+        ("application/problem+json", b"[1]", [1]),
+        ("", b'{"a": 1}', {"a": 1}),
+        ("text/html", b"<h1>Bad gateway</h1>", UNREADABLE),
+        ("application/json", b"{oops", UNREADABLE),
+        ("application/json", b"", EMPTY),
+    ],
+)
+def test_answers_from_the_wire(content_type: str, data: bytes, body: Any) -> None:
+    answer = Answer.parse(200, [("Content-Type", content_type)], data)
+    assert answer.body == body if isinstance(body, dict | list) else answer.body is body
+    assert answer.headers == {"content-type": content_type} and answer.data == data
+    assert Answer.unanswered("timeout").answered is False

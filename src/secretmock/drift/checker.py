@@ -135,8 +135,11 @@ class DriftChecker:
             found = real.headers.get("content-type", "")
             return (unsupported_media_type(found, ["application/json"], "response"),)
         body = None if real.body is EMPTY else real.body
+        # The validator reads the bytes only to tell an empty body: an answer made from
+        # a parsed body (a recording's, a test's) need not carry them.
+        data = real.data or (b"" if real.body is EMPTY else json.dumps(body).encode())
         validator = pipeline.validator[where.operation]
-        return tuple(validator.check_response(real.status, real.data, body))
+        return tuple(validator.check_response(real.status, data, body))
 
     # -- secrets ------------------------------------------------------------------------
 

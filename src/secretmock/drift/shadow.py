@@ -13,7 +13,7 @@ be compared; for that its state must follow the real tenant's:
 * **Only what the real vendor accepted**: the shadow runs the request after the real
   answer is known. When the real vendor refused or failed it (4xx, 5xx, no answer) and
   the shadow accepted it, the shadow's answer is compared and its state then put back
-  as it was (every tenant of the vendor, copied before the request). Rolling back is
+  as it was (the tenant the request addresses, copied before the request). Rolling back is
   the choice: had the shadow kept a change the real vendor never made, every later
   exchange on that record would differ, a flood of findings from one difference.
   What the real vendor accepted and the shadow refused cannot be applied: the states
@@ -92,7 +92,9 @@ class Shadow:
         request = self.ids[vendor].rewrite(request, profile.credential_headers)
         match = pipeline.routes.match(request.method, request.path)
         self._first_contact(vendor, pipeline, profile, request, match, real, tenancy)
-        saved = _saved(pipeline) if _may_roll_back(request, real) else None
+        saved = None
+        if _may_roll_back(real):
+            saved = _saved(pipeline, _addressed(pipeline, profile, request, match))
         outcome = pipeline.handle(request)
         if saved is not None and 0 < outcome.reply.status < 400:
             _restore(pipeline, saved)
@@ -148,19 +150,32 @@ def _join(
     pipeline.store.version += 1
 
 
-def _may_roll_back(request: IncomingRequest, real: Answer) -> bool:
+def _may_roll_back(real: Answer) -> bool:
     """Whether the shadow's change must be undone should it accept the request: the real
     vendor did not (a GET can write too: InsForge stamps ``lastUsedAt``)."""
     return not real.answered or real.status >= 400
 
 
-def _saved(pipeline: VendorPipeline) -> list[Any]:
-    with pipeline.store.transaction():
-        return copy.deepcopy(pipeline.store.tenants())
+def _addressed(
+    pipeline: VendorPipeline, profile: DriftProfile, request: IncomingRequest, match: Match | None
+) -> str | None:
+    """The tenant a request can change: the one it names, else its credential's own."""
+    named = profile.tenant(request.headers, match.path_params if match else {})
+    if named:
+        return named
+    token = profile.credential(request.headers)
+    credential = pipeline.store.credential(token) if token else None
+    return credential.tenant_id if credential else None
 
 
-def _restore(pipeline: VendorPipeline, tenants: list[Any]) -> None:
+def _saved(pipeline: VendorPipeline, tenant_id: str | None) -> Any:
+    """A copy of the tenant (``None``: none to keep, the request can change nothing)."""
+    if tenant_id is None:
+        return None
     with pipeline.store.transaction():
-        pipeline.store.clear()
-        for tenant in tenants:
-            pipeline.store.put(tenant)
+        return copy.deepcopy(pipeline.store.get(tenant_id))
+
+
+def _restore(pipeline: VendorPipeline, tenant: Any) -> None:
+    with pipeline.store.transaction():
+        pipeline.store.put(tenant)

@@ -21,8 +21,12 @@ import pytest
 from secretmock.drift import Answer, Finding
 from tests.drift.corpus import (
     FW,
+    FW_BASE,
+    IB,
+    IB_BASE,
     IF,
     LW,
+    PR,
     OLDER_VERSIONS,
     SEQUENCES,
     Exchange,
@@ -211,6 +215,7 @@ class Mutation(NamedTuple):
 
 
 FW_S1 = "/v1/accounts/acme/secrets/s1"
+PR_BASE = "/v2/workspaces/ws1/security/secrets"
 
 MUTATIONS = [
     Mutation(
@@ -482,29 +487,35 @@ def test_a_change_the_upstream_refused_is_rolled_back_in_the_shadow(twin_rig: Ri
     assert "ONLY_TRIED" not in {s["name"] for s in snapshot["secrets"]}
 
 
-def test_states_that_part_are_one_state_divergence_not_a_flood(twin_rig: Rig) -> None:
+def test_states_that_part_are_reported_once_and_resynchronised(twin_rig: Rig) -> None:
     twin_rig.reset()
-    # The upstream gains a secret behind the shadow's back (another client of the vendor).
-    behind = request(
-        "fireworks",
-        "POST",
-        "/v1/accounts/acme/secrets",
-        FW,
-        {"name": "elsewhere", "keyName": "ELSEWHERE"},
-    )
-    assert twin_rig.upstream.pipelines["fireworks"].handle(behind).reply.status == 200
-    listing = twin_rig.send(
-        "fireworks", request("fireworks", "GET", "/v1/accounts/acme/secrets", FW)
-    )
-    signatures = [signature(f) for f in listing.findings]
-    assert (
-        "state_divergence",
-        "warning",
-        "could_not_check",
-        "/secrets",
-        1,
-        0,
-        "records",
-    ) in signatures
-    assert all(s[0] != "removed" and s[0] != "added" for s in signatures)
-    assert all(f.severity != "breaking" for f in listing.findings)
+    # The upstream gains secrets behind the shadow's back (another client of the vendor).
+    for vendor, path, body in [
+        ("fireworks", FW_BASE, {"name": "elsewhere", "keyName": "ELSEWHERE", "value": "v"}),
+        ("langwatch", "/api/secrets", {"name": "ELSEWHERE", "value": "v"}),
+        ("insforge", "/api/secrets", {"key": "ELSEWHERE", "value": "v"}),
+        (
+            "instabase",
+            IB_BASE,
+            {"alias": "elsewhere", "value": "v", "allowed_workspaces_type": "ALL"},
+        ),
+        ("prismeai", PR_BASE, {"elsewhere": {"value": ["v"]}}),
+    ]:
+        headers = {
+            "fireworks": FW,
+            "langwatch": LW,
+            "insforge": IF,
+            "instabase": IB,
+            "prismeai": PR,
+        }
+        method = "PATCH" if vendor == "prismeai" else "POST"
+        behind = request(vendor, method, path, headers[vendor], body)
+        assert twin_rig.upstream.pipelines[vendor].handle(behind).reply.status < 300
+        listing = request(vendor, "GET", path, headers[vendor])
+        first = twin_rig.send(vendor, listing).findings
+        assert [f.kind for f in first if f.kind == "state_divergence"] == ["state_divergence"]
+        assert all(f.kind not in ("removed", "added") and not f.breaking for f in first), vendor
+        # The shadow adopted the record: the next listing agrees.
+        assert twin_rig.send(vendor, listing).findings == [], vendor
+    got = twin_rig.send("fireworks", request("fireworks", "GET", f"{FW_BASE}/elsewhere", FW))
+    assert got.findings == []

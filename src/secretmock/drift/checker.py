@@ -24,14 +24,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from secretmock.drift.answer import EMPTY, UNREADABLE, Answer
-from secretmock.drift.compare import Comparison, Context, compare
+from secretmock.drift.compare import Comparison, Context, Parted, compare
 from secretmock.drift.findings import Finding, Where
 from secretmock.drift.noise import NoiseModel, differing_paths
 from secretmock.drift.profiles import PROFILES
 from secretmock.drift.record import Recorder
 from secretmock.drift.report import DriftReport
 from secretmock.drift.schema import SchemaNode, response_schema
-from secretmock.drift.shadow import Shadow, Tenancy
+from secretmock.drift.shadow import Shadow, ShadowAnswer, Tenancy
 from secretmock.engine.drift_profile import DriftProfile
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import IncomingRequest, is_json
@@ -110,10 +110,36 @@ class DriftChecker:
         self.shadow.ids[vendor].learn(comparison.learned_ids)
         if twin is not None and self.twin is not None:
             self._learn_twin_ids(vendor, real, twin.answer, context)
+        if comparison.parted and 200 <= real.status < 300:
+            self._resync(vendor, profile, real.body, comparison, shadow, twin)
         if self.recorder is not None:
             self.recorder.write(vendor, where.operation, request, real, shadow.tenancy)
         self.report.add(where, comparison.findings)
         return comparison.findings
+
+    def _resync(
+        self,
+        vendor: str,
+        profile: DriftProfile,
+        listing: Any,
+        comparison: Comparison,
+        shadow: ShadowAnswer,
+        twin: ShadowAnswer | None,
+    ) -> None:
+        """The records the real answer lists and the shadow lacks, adopted by the shadow
+        (and by its twin, which follows the shadow)."""
+        if profile.seed_entry is None:
+            return
+        entries = [
+            entry
+            for parted in comparison.parted
+            for key, record in _listed(listing, parted)
+            if (entry := profile.seed_entry(key, record)) is not None
+        ]
+        sides = ((self.shadow, shadow), (self.twin, twin))
+        for side, answered in sides:
+            if side is not None and answered is not None and answered.outcome.tenant_id:
+                side.adopt(vendor, answered.outcome.tenant_id, entries)
 
     # -- the spec -----------------------------------------------------------------------
 
@@ -192,3 +218,18 @@ def _secret_values(node: Any, secret_fields: frozenset[str]) -> list[Any]:
         for item in node:
             found += _secret_values(item, secret_fields)
     return found
+
+
+def _listed(listing: Any, parted: Parted) -> list[tuple[str, dict[str, Any]]]:
+    """(key, record) of each record of ``parted`` that only the real listing holds."""
+    node = listing
+    for segment in parted.location.split("/")[1:]:
+        segment = segment.replace("~1", "/").replace("~0", "~")
+        node = node[int(segment)] if isinstance(node, list) else node.get(segment)
+    wanted = set(parted.only_real)
+    if isinstance(node, dict):
+        return [(k, v) for k, v in node.items() if k in wanted and isinstance(v, dict)]
+    if isinstance(node, list) and parted.key is not None:
+        key = parted.key
+        return [(r[key], r) for r in node if isinstance(r, dict) and r.get(key) in wanted]
+    return []

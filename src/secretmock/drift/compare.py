@@ -110,6 +110,8 @@ class Parted:
     only_real: tuple[str, ...]
     """The record keys only the real answer has."""
     only_emulated: tuple[str, ...]
+    key: str | None = None
+    """The field the records of a list are keyed by; ``None``: a map, keyed by its keys."""
 
 
 @dataclass
@@ -333,6 +335,7 @@ class _Comparer:
                 path,
                 [real[i][key] for i in alignment.only_real],
                 [emulated[i][key] for i in alignment.only_emulated],
+                key,
             )
         if alignment.reordered:
             self.add(Kind.VALUE, Severity.WARNING, pointer, detail="order", declared=node.declared)
@@ -368,8 +371,16 @@ class _Comparer:
                 declared=item.declared,
             )
 
-    def part(self, pointer: str, path: str, only_real: list[str], only_emulated: list[str]) -> None:
-        self.result.parted.append(Parted(pointer, path, tuple(only_real), tuple(only_emulated)))
+    def part(
+        self,
+        pointer: str,
+        path: str,
+        only_real: list[str],
+        only_emulated: list[str],
+        key: str | None = None,
+    ) -> None:
+        parted = Parted(pointer, path, tuple(only_real), tuple(only_emulated), key)
+        self.result.parted.append(parted)
         self.add(
             Kind.STATE_DIVERGENCE,
             Severity.WARNING,

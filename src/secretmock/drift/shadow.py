@@ -18,6 +18,11 @@ be compared; for that its state must follow the real tenant's:
   exchange on that record would differ, a flood of findings from one difference.
   What the real vendor accepted and the shadow refused cannot be applied: the states
   part there, which a later list shows (``state_divergence``).
+* **Resynchronising**: records the real vendor lists and the shadow lacks (made before
+  the shadow's first contact, or behind its back) are adopted from the listing
+  (:meth:`Shadow.adopt`, through the vendor's own seeding rules), so the divergence is
+  reported once and later exchanges on those records compare again. Records only the
+  shadow holds are reported and left as they are.
 """
 
 from __future__ import annotations
@@ -100,6 +105,25 @@ class Shadow:
             _restore(pipeline, saved)
         known = self._tenancy(pipeline, profile, request)
         return ShadowAnswer(answer_of(outcome), outcome, request, match, known)
+
+    def adopt(self, vendor: str, tenant_id: str, entries: list[Mapping[str, Any]]) -> int:
+        """Resynchronises: adds to the tenant the records (fixtures entries) the real
+        vendor lists and the shadow lacks, as its fixtures would; how many it took (an
+        entry the vendor's rules refuse is left out)."""
+        pipeline = self.emulator.pipelines[vendor]
+        taken = 0
+        with pipeline.store.transaction():
+            tenant = pipeline.store.get(tenant_id)
+            if tenant is None:
+                return 0
+            for entry in entries:
+                try:
+                    pipeline.vendor.seed_secret(tenant, entry, pipeline.sources)
+                except ValueError:
+                    continue
+                taken += 1
+            pipeline.store.version += 1
+        return taken
 
     def _tenancy(
         self, pipeline: VendorPipeline, profile: DriftProfile, request: IncomingRequest

@@ -15,6 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
+
+RESYNC_VALUE = "secretmock-resync"
+"""The value a shadow emulator gives a record it adopts from the real vendor's list: the
+real value is never answered there (and a shadow compares only the values it was given)."""
 
 Headers = Mapping[str, str]
 """Request headers, names lower-cased."""
@@ -69,3 +74,8 @@ class DriftProfile:
     header); ``None``: the credential's own tenant."""
     default_role: str = "admin"
     """The role of a credential a shadow emulator meets first."""
+    seed_entry: Callable[[str, Mapping[str, Any]], Mapping[str, Any] | None] | None = None
+    """A fixtures entry (the vendor's create-request fields, value :data:`RESYNC_VALUE`
+    unless the listing shows it) for a record the real vendor lists under ``key`` and
+    the shadow lacks, or ``None`` when such a record cannot be made so (InsForge's
+    soft-deleted rows): the shadow adopts it and is back in step."""

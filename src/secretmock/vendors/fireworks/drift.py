@@ -7,12 +7,20 @@ the account a path segment) and ``models.py`` (ids are the client's own, so noth
 generated needs mapping).
 """
 
-from secretmock.engine.drift_profile import DriftProfile, Headers, PathParams
+from collections.abc import Mapping
+from typing import Any
+
+from secretmock.engine.drift_profile import RESYNC_VALUE, DriftProfile, Headers, PathParams
 from secretmock.vendors.common import lenient_bearer_token
 
 
 def _account(headers: Headers, path_params: PathParams) -> str | None:
     return path_params.get("account_id")
+
+
+def _seed_entry(key: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A listed ``gatewaySecret`` as a fixtures entry (its full name is a create's name)."""
+    return {"name": listed["name"], "keyName": listed.get("keyName"), "value": RESYNC_VALUE}
 
 
 PROFILE = DriftProfile(
@@ -28,4 +36,5 @@ PROFILE = DriftProfile(
     },
     record_keys=("name",),
     tenant=_account,
+    seed_entry=_seed_entry,
 )

@@ -8,7 +8,10 @@ path's ``key`` and the secret's ``value``; rotation answers a new ``apiKey`` or
 Bearer ``ik_`` key or ``x-api-key``, else a JWT; the tenant is the key's own project).
 """
 
-from secretmock.engine.drift_profile import DriftProfile, Headers
+from collections.abc import Mapping
+from typing import Any
+
+from secretmock.engine.drift_profile import RESYNC_VALUE, DriftProfile, Headers
 from secretmock.vendors.insforge.auth import exact_bearer_token
 from secretmock.vendors.insforge.keys import ANON_KEY_PREFIX, API_KEY_PREFIX
 
@@ -18,6 +21,16 @@ def _token(headers: Headers) -> str | None:
     if bearer and bearer.startswith(API_KEY_PREFIX):
         return bearer
     return headers.get("x-api-key") or bearer
+
+
+def _seed_entry(key: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A listed ``SecretMetadata`` as a fixtures entry; a soft-deleted row cannot be
+    seeded (fixtures make active secrets)."""
+    if listed.get("isActive") is False:
+        return None
+    entry = {"key": listed["key"], "value": RESYNC_VALUE}
+    entry.update({name: listed[name] for name in ("isReserved", "expiresAt") if name in listed})
+    return entry
 
 
 PROFILE = DriftProfile(
@@ -30,4 +43,5 @@ PROFILE = DriftProfile(
     record_keys=("key",),
     id_fields=frozenset({"id", "apiKey", "anonKey"}),
     credential_prefixes=(API_KEY_PREFIX, ANON_KEY_PREFIX),
+    seed_entry=_seed_entry,
 )

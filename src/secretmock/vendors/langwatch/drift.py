@@ -8,7 +8,10 @@ key's own project; ``name`` comes back as created; records are unique by name), 
 Basic header or ``X-Project-Id`` names).
 """
 
-from secretmock.engine.drift_profile import DriftProfile, Headers, PathParams
+from collections.abc import Mapping
+from typing import Any
+
+from secretmock.engine.drift_profile import RESYNC_VALUE, DriftProfile, Headers, PathParams
 from secretmock.vendors.common import basic_credentials
 from secretmock.vendors.langwatch.auth import API_KEY_PREFIXES, extract_credentials
 
@@ -21,6 +24,14 @@ def _token(headers: Headers) -> str | None:
 def _project(headers: Headers, path_params: PathParams) -> str | None:
     basic = basic_credentials(headers)
     return basic[0] if basic else headers.get("x-project-id") or None
+
+
+def _seed_entry(key: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """A listed ``SecretResponse`` as a fixtures entry, keeping the vendor's id."""
+    entry = {"name": listed["name"], "value": RESYNC_VALUE}
+    if isinstance(listed.get("id"), str):
+        entry["id"] = listed["id"]
+    return entry
 
 
 PROFILE = DriftProfile(
@@ -40,4 +51,5 @@ PROFILE = DriftProfile(
     credential_prefixes=("sk-lw-", *API_KEY_PREFIXES),
     context_headers=frozenset({"x-project-id"}),
     tenant=_project,
+    seed_entry=_seed_entry,
 )

@@ -9,6 +9,9 @@ Bearer token, an ``at:`` access token, or ``x-prismeai-api-key``; the workspace 
 path segment) and the ``x-correlation-id`` every answer carries.
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 from secretmock.engine.drift_profile import DriftProfile, Headers, PathParams
 from secretmock.vendors.common import lenient_bearer_token
 from secretmock.vendors.prismeai.auth import (
@@ -32,6 +35,14 @@ def _workspace(headers: Headers, path_params: PathParams) -> str | None:
     return path_params.get("workspaceId")
 
 
+def _seed_entry(key: str, listed: Mapping[str, Any]) -> dict[str, Any] | None:
+    """An entry of the secrets map as a fixtures entry: the map shows the value."""
+    entry = {"name": key, "value": listed.get("value")}
+    if isinstance(listed.get("description"), str):
+        entry["description"] = listed["description"]
+    return entry
+
+
 PROFILE = DriftProfile(
     code_fields=frozenset({"error", "errorCode"}),
     message_fields=frozenset({"message"}),
@@ -47,4 +58,5 @@ PROFILE = DriftProfile(
     credential_prefixes=(ACCESS_TOKEN_PREFIX,),
     vendor_headers=frozenset({"x-correlation-id"}),
     tenant=_workspace,
+    seed_entry=_seed_entry,
 )

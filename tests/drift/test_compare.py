@@ -579,6 +579,13 @@ def test_findings_never_show_a_string_value() -> None:
         assert secret not in repr(finding.as_dict())
 
 
+def test_an_operation_the_spec_lacks_is_the_specs_gap() -> None:
+    where = Where("acme", None, "GET", "/v2/secrets")
+    context = Context(where=where, profile=PROFILE, schema=SchemaNode(DOCUMENT, None))
+    findings = compare(ok({"items": []}), ok({"error": "NO_ROUTE"}, 404), context).findings
+    assert [(f.kind, f.attribution) for f in findings] == [(Kind.STATUS, Attribution.SPEC_GAP)]
+
+
 def test_an_unrouted_request_is_compared_with_no_schema() -> None:
     context = Context(
         where=Where("acme", None, "GET", "/nope"),

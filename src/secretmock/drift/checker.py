@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -61,6 +62,7 @@ class DriftChecker:
         self.report = DriftReport()
         self._secret_key = secrets.token_bytes(16)
         self._known_secrets: dict[str, set[bytes]] = {}
+        self._lock = threading.Lock()
 
     def exchange(
         self,
@@ -71,7 +73,18 @@ class DriftChecker:
     ) -> list[Finding]:
         """The findings of one exchange: ``request`` (below the vendor's mount, as the
         client sent it) and ``real``, the real vendor's answer. ``tenancy``: who the
-        request's credential was when recorded (a replay's)."""
+        request's credential was when recorded (a replay's). Exchanges are checked one
+        at a time (a proxy's concurrent requests wait here): each learns from the last."""
+        with self._lock:
+            return self._exchange(vendor, request, real, tenancy)
+
+    def _exchange(
+        self,
+        vendor: str,
+        request: IncomingRequest,
+        real: Answer,
+        tenancy: Tenancy | None,
+    ) -> list[Finding]:
         profile = self.profiles[vendor]
         shadow = self.shadow.answer(vendor, request, real, tenancy)
         twin = self.twin.answer(vendor, request, real, tenancy) if self.twin else None

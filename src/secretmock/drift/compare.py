@@ -226,7 +226,9 @@ class _Comparer:
         attribution = None
         if any(v.rule == "status" for v in self.context.response_violations):
             attribution = Attribution.VENDOR_OFF_SPEC
-        elif self.context.request_violations and real < 400:
+        elif real < 400 and (self.context.request_violations or not self.context.where.operation):
+            # The vendor accepts a request the spec refuses, or has an operation the
+            # spec lacks: the spec does not describe the vendor there.
             attribution = Attribution.SPEC_GAP
         detail = "status_code" if same_class else "status_class"
         self.add(

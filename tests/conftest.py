@@ -15,8 +15,9 @@ from typing import Any, Protocol
 import pytest
 import requests
 
+from secretmock.engine.clock import FixedClock
 from secretmock.engine.emulator import Emulator
-from secretmock.engine.sources import FixedClock, Sources
+from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve.background import BackgroundServer
 from secretmock.vendors import all_vendors

@@ -15,11 +15,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 import requests
 
 from secretmock import __version__
-from secretmock.cli_options import serve_options
+from secretmock.cli import serve
 from secretmock.vendors import all_vendors
 
 COMMAND = [sys.executable, "-m", "secretmock"]
@@ -206,12 +207,14 @@ def test_a_flag_wins_over_its_environment_variable() -> None:
 
 
 BAD_ENVIRONMENT = [
-    ("port-not-a-number", "SECRETMOCK_PORT", "eighty", "invalid literal"),
-    ("port-out-of-range", "SECRETMOCK_PORT", "70000", "not a port number"),
-    ("unknown-vendor", "SECRETMOCK_VENDOR", "acme", "choose from"),
-    ("seed-not-a-number", "SECRETMOCK_SEED", "x", "invalid literal"),
-    ("switch-not-a-boolean", "SECRETMOCK_ACCESS_LOG", "maybe", "is not one of"),
-    ("unknown-log-level", "SECRETMOCK_LOG_LEVEL", "loud", "choose from"),
+    ("port-not-a-number", "SECRETMOCK_PORT", "eighty", "is not a valid port number"),
+    ("port-out-of-range", "SECRETMOCK_PORT", "70000", "is not in the range 0<=x<=65535"),
+    ("unknown-vendor", "SECRETMOCK_VENDOR", "acme", "is not one of 'prismeai', "),
+    ("seed-not-a-number", "SECRETMOCK_SEED", "x", "is not a valid integer"),
+    ("switch-not-a-boolean", "SECRETMOCK_ACCESS_LOG", "maybe", "is not a valid boolean"),
+    ("unknown-log-level", "SECRETMOCK_LOG_LEVEL", "loud", "is not one of 'debug', "),
+    ("vendor-version-not-a-pair", "SECRETMOCK_VENDOR_VERSION", "langwatch", "is not NAME=VERSION"),
+    ("clock-without-offset", "SECRETMOCK_CLOCK", "2031-05-06", "needs a UTC offset"),
 ]
 
 
@@ -229,16 +232,20 @@ def test_a_bad_environment_variable_is_a_usage_error(
         env={**os.environ, variable: value},
     )
     assert result.returncode == 2
-    assert f"{variable}={value!r}" in result.stderr and reason in result.stderr
-    assert "Traceback" not in result.stderr and result.stderr.startswith("usage:")
+    assert f"(env var: '{variable}')" in result.stderr, "the variable is named"
+    assert value in result.stderr and reason in result.stderr
+    assert "Traceback" not in result.stderr and result.stderr.startswith("Usage:")
+    assert result.stdout == "", "nothing was served"
 
 
 def test_serve_help_lists_every_option_and_its_variable() -> None:
     result = subprocess.run([*COMMAND, "serve", "--help"], capture_output=True, text=True)
     assert result.returncode == 0
     text = " ".join(result.stdout.split())
-    for option in serve_options([v.name for v in all_vendors()]):
-        assert option.flag in text and f"env {option.env}" in text
+    for option in serve.params:
+        assert isinstance(option, click.Option)
+        [flag] = option.opts
+        assert flag in text and f"env var: {option.envvar}" in text
 
 
 def test_with_fixtures_the_banner_lists_their_credentials() -> None:

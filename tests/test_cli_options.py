@@ -1,26 +1,28 @@
-"""The table of ``serve`` options: flags, their environment variables and defaults."""
+"""The options of ``serve``: flags, their environment variables and defaults, as the
+click command parses them into :class:`~secretmock.serve.settings.ServeSettings`."""
 
 from __future__ import annotations
 
-import argparse
 import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 
-from secretmock.cli_options import add_options, apply_environment, serve_options
+from secretmock.cli import ENV_PREFIX, main, serve
+from secretmock.serve.settings import ServeSettings
 
-OPTIONS = serve_options(["fireworks", "langwatch"])
 
-
-def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="serve")
-    add_options(parser, OPTIONS)
-    args = parser.parse_args(argv)
-    apply_environment(parser, args, OPTIONS, environ)
-    return args
+def parse(argv: list[str], environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The settings ``serve ARGV`` runs with, under exactly ``environ``'s variables."""
+    for name in os.environ:
+        if name.startswith(ENV_PREFIX):
+            monkeypatch.delenv(name)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return ServeSettings(**serve.make_context("serve", argv).params)
 
 
 @pytest.mark.parametrize(
@@ -35,17 +37,17 @@ def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
             [],
             {"SECRETMOCK_FIXTURES": os.pathsep.join(["a.yaml", "b.yaml"])},
             "fixtures",
-            [Path("a.yaml"), Path("b.yaml")],
+            (Path("a.yaml"), Path("b.yaml")),
             id="env-fixtures-list",
         ),
         pytest.param(
             ["--fixtures", "c.yaml"],
             {"SECRETMOCK_FIXTURES": "a.yaml"},
             "fixtures",
-            [Path("c.yaml")],
+            (Path("c.yaml"),),
             id="flag-fixtures-beat-env",
         ),
-        pytest.param([], {}, "fixtures", None, id="no-fixtures"),
+        pytest.param([], {}, "fixtures", (), id="no-fixtures"),
         pytest.param(
             [], {"SECRETMOCK_VENDOR": "langwatch"}, "vendor", "langwatch", id="env-vendor"
         ),
@@ -98,25 +100,37 @@ def parse(argv: list[str], environ: dict[str, str]) -> argparse.Namespace:
     ],
 )
 def test_flag_then_variable_then_default(
-    argv: list[str], environ: dict[str, str], dest: str, expected: Any
+    argv: list[str],
+    environ: dict[str, str],
+    dest: str,
+    expected: Any,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    assert getattr(parse(argv, environ), dest) == expected
+    assert getattr(parse(argv, environ, monkeypatch), dest) == expected
 
 
-def test_a_bad_variable_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        parse([], {"SECRETMOCK_PORT": "-1"})
-    assert stopped.value.code == 2
-    assert "SECRETMOCK_PORT='-1': -1 is not a port number" in capsys.readouterr().err
+def test_a_bad_variable_exits_2_naming_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SECRETMOCK_PORT", "-1")
+    assert main(["serve"]) == 2
+    error = capsys.readouterr().err
+    assert "(env var: 'SECRETMOCK_PORT'): -1 is not in the range 0<=x<=65535" in error
 
 
 def test_a_clock_without_offset_exits_2_naming_it(capsys: pytest.CaptureFixture[str]) -> None:
-    with pytest.raises(SystemExit) as stopped:
-        parse(["--clock", "2031-05-06T07:08:09"], {})
-    assert stopped.value.code == 2
-    assert "needs a UTC offset" in capsys.readouterr().err
+    assert main(["serve", "--clock", "2031-05-06T07:08:09"]) == 2
+    error = capsys.readouterr().err
+    assert "Invalid value for '--clock'" in error and "needs a UTC offset" in error
 
 
 def test_every_variable_is_named_after_its_flag() -> None:
-    for option in OPTIONS:
-        assert option.env == "SECRETMOCK_" + option.flag[2:].upper().replace("-", "_")
+    for option in serve.params:
+        assert isinstance(option, click.Option) and option.show_envvar
+        [flag] = option.opts
+        assert option.envvar == "SECRETMOCK_" + flag[2:].upper().replace("-", "_")
+
+
+def test_every_option_is_a_setting_with_the_same_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's defaults are the settings' own (one source: ServeSettings)."""
+    assert parse([], {}, monkeypatch) == ServeSettings()

@@ -379,3 +379,162 @@ def test_session_html_report_has_coverage_and_violations(pytester: pytest.Pytest
     assert 'data-operation="Gateway_CreateSecret"><td><span class="mono">' in html
     assert "Violations (3)" in html and "/pageSize" in html and "/keyName" in html
     assert "no key name" not in html
+
+
+MARKER_VALUES = """
+import pytest
+
+
+@pytest.mark.secretmock(vendor_versions={"langwatch": "nope"})
+def test_unknown_version(secretmock):
+    pass
+
+
+@pytest.mark.secretmock(vendor_versions="langwatch=before-2026-07-22")
+def test_versions_not_a_mapping(secretmock):
+    pass
+
+
+@pytest.mark.secretmock(strict="no")
+def test_strict_not_a_bool(secretmock):
+    pass
+"""
+
+
+def test_marker_values_of_the_wrong_kind_are_usage_errors(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_values=MARKER_VALUES)
+    result = run(pytester)
+    result.assert_outcomes(errors=3)
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_unknown_version*",
+            "@pytest.mark.secretmock: vendor_versions: vendor 'langwatch' has no version 'nope' "
+            "(known: current, before-2026-07-22)",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_versions_not_a_mapping*",
+            "@pytest.mark.secretmock: vendor_versions must map vendor names to version names, "
+            "such as {'langwatch': 'before-2026-07-22'}, got 'langwatch=before-2026-07-22'",
+        ]
+    )
+    result.stdout.fnmatch_lines(
+        [
+            "*ERROR at setup of test_strict_not_a_bool*",
+            "@pytest.mark.secretmock: strict must be True, False or None, got 'no'",
+        ]
+    )
+    assert "Traceback" not in result.stdout.str() and "ValueError" not in result.stdout.str()
+
+
+SETTINGS_CONFTEST = """
+import pytest
+
+
+@pytest.fixture(scope="session")
+def secretmock_settings(secretmock_settings):
+    return secretmock_settings.replace(
+        seed=11, clock="2031-01-01T00:00:00Z", vendors=["langwatch"], strict=False
+    )
+"""
+
+SETTINGS_TESTS = """
+import pytest
+import requests
+
+SEEN = []
+
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_the_same_ids_and_times_in_every_test(secretmock, run):
+    assert sorted(secretmock.urls) == ["langwatch"] and not secretmock.strict
+    assert secretmock.clock.now.isoformat() == "2031-01-01T00:00:00+00:00"
+    created = requests.post(secretmock.url("langwatch") + "/api/secrets",
+                            headers={"X-Auth-Token": "sk-lw-test-demo"},
+                            json={"name": "NEW", "value": "v"})
+    SEEN.append(created.json())
+    secretmock.clock.advance(60)
+    assert len(SEEN) < 2 or SEEN[0] == SEEN[1]
+"""
+
+
+def test_a_suite_overrides_the_session_settings_in_its_conftest(
+    pytester: pytest.Pytester,
+) -> None:
+    pytester.makeconftest(SETTINGS_CONFTEST)
+    pytester.makepyfile(test_settings=SETTINGS_TESTS)
+    run(pytester).assert_outcomes(passed=2)
+
+
+KEPT_HANDLES = """
+KEEP = {}
+
+
+def test_a(secretmock):
+    KEEP.update(rule=secretmock.fault("fireworks", "Gateway_GetSecret", status=503),
+                clock=secretmock.clock, sm=secretmock)
+
+
+def test_b_uses_the_handle_of_a(secretmock):
+    KEEP["sm"].fault("fireworks", "Gateway_GetSecret", status=503, times=1)
+
+
+def test_c_uses_the_clock_of_a(secretmock):
+    KEEP["clock"].advance(10)
+
+
+def test_d_is_untouched(secretmock):
+    assert secretmock.emulator.faults.active == () and not secretmock.clock.frozen
+"""
+
+
+def test_a_handle_kept_past_its_test_raises_naming_it(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_kept=KEPT_HANDLES)
+    result = run(pytester)
+    result.assert_outcomes(passed=2, failed=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*HandleEndedError: this secretmock handle belongs to test_kept.py::test_a, "
+            "which has ended; use the handle the running test received*"
+        ]
+    )
+
+
+XDIST_VIOLATIONS = """
+import pytest
+import requests
+
+AUTH = {"Authorization": "Bearer fw-test-acme"}
+
+
+@pytest.mark.parametrize("i", range(10))
+def test_bad(secretmock, i):
+    base = secretmock.url("fireworks") + "/v1/accounts/acme/secrets"
+    created = requests.post(base, headers=AUTH, json={"name": f"n{i}", "keyName": f"K{i}"})
+    assert created.status_code == 200
+    requests.patch(base + "/s1", headers=AUTH, json={"value": f"v{i}"})
+"""
+
+
+def test_xdist_workers_reports_are_merged(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_viol=XDIST_VIOLATIONS)
+    report_path, html_path = pytester.path / "v.json", pytester.path / "v.html"
+    result = run(
+        pytester,
+        "-n",
+        "2",
+        "--secretmock-lenient",
+        f"--secretmock-report={report_path}",
+        f"--secretmock-report-html={html_path}",
+    )
+    result.assert_outcomes(passed=10)
+    report = json.loads(report_path.read_text())
+    assert len(report["violations"]) == 10
+    assert {v["location"] for v in report["violations"]} == {"/keyName"}
+    fireworks = report["vendors"]["fireworks"]
+    statuses = {op["operationId"]: op["statuses"] for op in fireworks["operations"]}
+    assert statuses["Gateway_CreateSecret"] == {"200": 10}
+    assert statuses["Gateway_UpdateSecret"] == {"400": 10}
+    assert fireworks["exercised"] == 2
+    assert "Violations (10)" in html_path.read_text()

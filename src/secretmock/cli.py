@@ -1,52 +1,56 @@
-"""The ``secretmock`` command: ``serve``, ``report``, ``specs`` and ``--version``."""
+"""The ``secretmock`` command: ``serve``, ``report``, ``specs`` and ``--version``.
+
+Built on click. Every option of ``serve`` can also be set by its ``SECRETMOCK_*``
+variable (``envvar=``; the flag wins), and ``serve --help`` shows each variable and
+default. A bad flag or variable is a usage error naming it (exit status 2); a file
+that cannot be used (fixtures, faults, state, spec) stops the command with
+``secretmock: <file>: <problem>`` (exit status 1).
+"""
 
 from __future__ import annotations
 
-import argparse
-import gc
-import ipaddress
-import json
+import math
 import os
-import socket
 import sys
-import threading
-import urllib.request
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any, TypeVar
+
+import click
 
 from secretmock import __version__
-from secretmock.cli_options import add_options, apply_environment, serve_options
-from secretmock.engine.emulator import Emulator
-from secretmock.engine.faults import FaultRuleError, load_fault_file
+from secretmock.engine.clock import parse_time
+from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.fixtures import FixtureError
-from secretmock.engine.sources import format_time
-from secretmock.engine.specs import SpecError, check_spec_file, load_spec
-from secretmock.engine.validation import SpecValidator
-from secretmock.engine.vendor_api import CURRENT_VERSION
-from secretmock.resources import default_fixtures_path, spec_path
-from secretmock.serve.state_file import StateFileError, load_state_file, writer_for
+from secretmock.engine.specs import SpecError
+from secretmock.serve.settings import LOG_LEVELS, ServeSettings
+from secretmock.serve.state_file import StateFileError
 from secretmock.vendors import all_vendors
 
-if TYPE_CHECKING:
-    from starlette.types import ASGIApp
+ENV_PREFIX = "SECRETMOCK_"
+FILE_ERRORS = (SpecError, FixtureError, FaultRuleError, StateFileError)
+"""A file the command was given (or a spec) cannot be used: exit status 1, no trace."""
 
-WARM_UP_AFTER_S = 1.0
+Decorated = TypeVar("Decorated", bound=Callable[..., Any])
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 2
-    if args.command == "serve":
-        apply_environment(parser, args, serve_options([v.name for v in all_vendors()]))
+    """Runs the command on ``argv`` (default: the process's arguments); its exit status."""
     try:
-        status = int(args.run(args))
+        status = command.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="secretmock",
+            standalone_mode=False,
+        )
         sys.stdout.flush()  # a closed pipe shows here, not in Python's flush at exit
-        return status
-    except (SpecError, FixtureError, FaultRuleError, StateFileError) as exc:
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.Abort:
+        print("secretmock: aborted", file=sys.stderr)
+        return 1
+    except FILE_ERRORS as exc:
         print(f"secretmock: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
@@ -54,201 +58,267 @@ def main(argv: Sequence[str] | None = None) -> int:
         # to say, and Python's own flush at exit must not fail again on the closed pipe.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    return int(status or 0)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="secretmock",
-        description="An offline emulator of the secrets-management APIs of Prisme.ai, "
-        "LangWatch, Instabase AI Hub, InsForge and Fireworks AI, checked against each "
-        "vendor's OpenAPI spec.",
-        epilog="'secretmock COMMAND --help' tells more about each command; the README "
-        "has examples of every way to use it.",
-    )
-    parser.add_argument("--version", action="version", version=f"secretmock {__version__}")
-    commands = parser.add_subparsers(dest="command")
-    serve = commands.add_parser(
-        "serve",
-        help="serve the emulator over HTTP",
-        description="Serve the emulator over HTTP. Every option can also be set by the "
-        "environment variable named in brackets; the option wins over the variable.",
-    )
-    add_options(serve, serve_options([v.name for v in all_vendors()]))
-    serve.set_defaults(run=_serve)
-    report = commands.add_parser(
-        "report", help="fetch a running server's contract report; exit 1 on any violation"
-    )
-    report.add_argument("--url", required=True, help="the server's root URL")
-    report.add_argument("--junit", type=Path, metavar="FILE", help="write JUnit XML here")
-    report.add_argument("--json", type=Path, metavar="FILE", help="write the JSON report here")
-    report.add_argument(
-        "--html", type=Path, metavar="FILE", help="write the report as one static HTML page here"
-    )
-    report.add_argument(
-        "--admin-token",
-        default=os.environ.get("SECRETMOCK_ADMIN_TOKEN"),
-        metavar="TOKEN",
-        help="the server's admin token, if it has one [env SECRETMOCK_ADMIN_TOKEN]",
-    )
-    report.set_defaults(run=_report)
-    specs = commands.add_parser("specs", help="validate the specs and list their operations")
-    specs.set_defaults(run=_specs)
-    return parser
+@click.group(
+    help="An offline emulator of the secrets-management APIs of Prisme.ai, LangWatch, "
+    "Instabase AI Hub, InsForge and Fireworks AI, checked against each vendor's OpenAPI "
+    "spec.",
+    epilog="'secretmock COMMAND --help' tells more about each command; the README has "
+    "examples of every way to use it.",
+)
+@click.version_option(__version__, prog_name="secretmock", message="%(prog)s %(version)s")
+def command() -> None:
+    pass
 
 
-def _serve(args: argparse.Namespace) -> int:
-    from secretmock.engine.sources import Sources
-    from secretmock.serve import standalone
-    from secretmock.serve.protocol import ConnectionLimits
-    from secretmock.web.app import build_app
-
-    fixture_files = args.fixtures or [default_fixtures_path()]
-    emulator = Emulator(
-        all_vendors(),
-        fixture_files,
-        Sources(seed=args.seed),
-        only_vendor=args.vendor,
-        max_body_bytes=args.max_body,
-        vendor_versions=dict(args.vendor_version or ()),
-    )
-    refusal = admin_refusal(args.host, args.admin_token, args.admin_open)
-    if refusal is not None:
-        print(f"secretmock: {refusal}", file=sys.stderr)
-        return 2
-    scenario = _set_scenario(emulator, args)
-    app: ASGIApp = build_app(emulator, only_vendor=args.vendor, admin_token=args.admin_token)
-    if args.access_log:
-        from secretmock.serve.access_log import AccessLog, access_logger
-
-        app = AccessLog(app, access_logger())
-    try:
-        sock = standalone.bind(args.host, args.port)
-    except OSError as exc:
-        print(f"secretmock: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr)
-        return 1
-    _print_banner(emulator, standalone.root_url(sock), args.vendor)
-    print(*scenario, sep="\n", flush=True)
-    # Start-up built a large, long-lived heap (specs, validators). Out of the collector's
-    # sight it is no longer walked by every full collection: without this, those pauses
-    # put p99 latency at tens of milliseconds (see make bench).
-    gc.collect()
-    gc.freeze()
-    warm_up = threading.Timer(WARM_UP_AFTER_S, _warm_up, args=(emulator,))
-    warm_up.daemon = True
-    warm_up.start()
-    state_writer = writer_for(emulator, args.state).start() if args.state else None
-    limits = ConnectionLimits(idle_timeout=args.idle_timeout)
-    standalone.run(app, sock, args.log_level, args.ready_file, limits)
-    if args.report:
-        from secretmock.report import build_report
-
-        report = json.dumps(build_report(emulator), indent=2)
-        standalone.write_atomically(args.report, report)
-    if state_writer is not None:
-        state_writer.stop()  # and writes what changed since its last write
-    return 0
+# -- value types --------------------------------------------------------------------------
 
 
-def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:
-    """Why ``serve`` must not start on ``host`` (``None``: it may). An address other
-    than loopback with neither an admin token nor ``--admin-open`` is refused: anyone
-    who reaches it could read every secret through the admin API."""
-    if token or admin_open or _is_loopback(host):
-        return None
-    return (
-        f"refusing to serve the admin API on {host} without a token: anyone who can reach "
-        f"{host} could read and change every secret. Pass --admin-token TOKEN (or set "
-        "SECRETMOCK_ADMIN_TOKEN); or --admin-open (SECRETMOCK_ADMIN_OPEN=1) to serve it open "
-        "anyway; or bind to 127.0.0.1."
-    )
+class Port(click.IntRange):
+    """A TCP port number; 0 asks the system for a free one."""
+
+    name = "port number"
+
+    def __init__(self) -> None:
+        super().__init__(0, 65535)
 
 
-def _is_loopback(host: str) -> bool:
-    """Whether every address ``host`` names is a loopback address (no bind, no traffic:
-    a name is resolved locally; one that does not resolve is not loopback)."""
-    try:
-        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    except OSError:
-        return False
-    return bool(found) and all(ipaddress.ip_address(a[4][0]).is_loopback for a in found)
+class ByteCount(click.IntRange):
+    """A positive whole number of bytes."""
+
+    name = "number of bytes"
+
+    def __init__(self) -> None:
+        super().__init__(min=1)
 
 
-def _set_scenario(emulator: Emulator, args: argparse.Namespace) -> list[str]:
-    """``--faults``, ``--state`` (loaded if the file exists) and ``--clock`` (which wins
-    over a clock the state file holds; without a state file, the fixtures are made at
-    that time); raises naming the file and the problem. Returns a line for the banner
-    per option given."""
-    lines = []
-    if args.faults:
-        emulator.set_startup_faults(load_fault_file(args.faults), where=str(args.faults))
-        lines.append(f"  fault rules: {len(emulator.startup_faults)} from {args.faults}")
-    loaded = bool(args.state) and load_state_file(emulator, args.state)
-    if args.clock:
-        emulator.clock.freeze_at(args.clock)
-        if not loaded:
-            emulator.load_fixtures()  # made at the emulated time, not the real one
-        lines.append(f"  clock: frozen at {format_time(args.clock)}")
-    if args.state:
-        how = "loaded from" if loaded else "new (from the fixtures), kept in"
-        lines.append(f"  state: {how} {args.state}")
-    return lines
+class Seconds(click.FloatRange):
+    """A positive, finite number of seconds."""
+
+    name = "number of seconds"
+
+    def __init__(self) -> None:
+        super().__init__(min=0, min_open=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if not math.isfinite(number):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        return number
 
 
-def _warm_up(emulator: Emulator) -> None:
-    """Warms the emulator up once the server is up, so that neither start-up nor the
-    first refused request waits for it; then freezes that heap too."""
-    emulator.warm_up()
-    gc.collect()
-    gc.freeze()
+# click 8.5 makes ParamType generic over (value, input); earlier releases cannot be
+# subscripted at run time, hence the bare base and the ignore.
+class Moment(click.ParamType):  # type: ignore[type-arg]
+    """An ISO-8601 time with its UTC offset (``2031-05-06T07:08:09Z``), in UTC."""
+
+    name = "time"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_time(value)
+        except ValueError as exc:
+            self.fail(f"{value!r}: {exc}", param, ctx)
 
 
-def _print_banner(emulator: Emulator, root: str, only_vendor: str | None) -> None:
-    """The root URL, then each vendor's base URL and the credentials its tenants hold
-    (the loaded fixtures' tokens, never a secret value)."""
-    print(f"secretmock {__version__} on {root}  (dashboard: {root}/__admin__/)")
-    for name, pipeline in emulator.pipelines.items():
-        base_path = pipeline.spec.base_path if only_vendor else pipeline.base_path
-        version = pipeline.vendor.version
-        shown = "" if version == CURRENT_VERSION else f"  (server version {version})"
-        print(f"  {name:<10} base URL {root}{base_path}{shown}")
-        for fixture in emulator.fixtures:
-            if fixture.vendor == name:
-                for cred in fixture.entry.get("credentials") or []:
-                    role = cred.get("role", "admin")
-                    token = cred["token"]
-                    print(f"{'':13}tenant {fixture.tenant_id!r}: token {token} ({role})")
-    sys.stdout.flush()
+class VendorVersion(click.ParamType):  # type: ignore[type-arg]
+    """``NAME=VERSION``: serve vendor NAME as that version of its server. The variable
+    holds a list separated by ``os.pathsep``, as the fixtures' does."""
+
+    name = "name=version"
+    envvar_list_splitter = os.pathsep
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        name, equals, version = value.partition("=")
+        if not equals or not name.strip() or not version.strip():
+            self.fail(f"{value!r} is not NAME=VERSION (e.g. langwatch=current)", param, ctx)
+        return name.strip(), version.strip()
+
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        return [item for item in rv.split(os.pathsep) if item]
 
 
-def _report(args: argparse.Namespace) -> int:
-    from secretmock.report import junit_xml
+class PathList(click.Path):
+    """A file path; the variable holds a list separated by ``os.pathsep`` (``:``, or
+    ``;`` on Windows), empty items skipped."""
 
-    url = args.url.rstrip("/") + "/__admin__/report"
-    asked = urllib.request.Request(url)
-    if args.admin_token:
-        asked.add_header("Authorization", f"Bearer {args.admin_token}")
-    try:
-        with urllib.request.urlopen(asked, timeout=30) as response:
-            report = json.loads(response.read())
-    except (OSError, ValueError) as exc:
-        print(f"secretmock: cannot fetch {url}: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        args.json.write_text(json.dumps(report, indent=2))
-    if args.junit:
-        args.junit.write_text(junit_xml(report))
-    if args.html:
-        from secretmock.report.html import report_html
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False)
 
-        args.html.write_text(report_html(report), encoding="utf-8")
-    count = len(report["violations"])
-    for name, vendor in report["vendors"].items():
-        print(f"{name}: {vendor['exercised']}/{vendor['total']} operations exercised")
-    print(f"{count} contract violation(s)")
-    return 1 if count else 0
+    def split_envvar_value(self, rv: str) -> Sequence[str]:
+        return [item for item in rv.split(os.pathsep) if item]
 
 
-def _specs(args: argparse.Namespace) -> int:
+FILE = click.Path(path_type=Path, dir_okay=False)
+
+
+# -- serve ---------------------------------------------------------------------------------
+
+
+def option(flag: str, **details: Any) -> Callable[[Decorated], Decorated]:
+    """A ``serve`` option with its variable: ``--ready-file`` is ``SECRETMOCK_READY_FILE``."""
+    envvar = ENV_PREFIX + flag.removeprefix("--").replace("-", "_").upper()
+    return click.option(flag, envvar=envvar, show_envvar=True, **details)
+
+
+DEFAULTS = ServeSettings()
+
+
+@command.command(
+    help="Serve the emulator over HTTP. Every option can also be set by the environment "
+    "variable shown with it; the option wins over the variable.",
+    short_help="serve the emulator over HTTP",
+)
+@option("--host", default=DEFAULTS.host, show_default=True, metavar="ADDR", help="address to bind")
+@option(
+    "--port",
+    type=Port(),
+    default=DEFAULTS.port,
+    show_default=True,
+    metavar="N",
+    help="port; 0 picks a free one (see --ready-file)",
+)
+@option(
+    "--fixtures",
+    type=PathList(),
+    multiple=True,
+    metavar="FILE",
+    help="fixtures file (repeatable; the variable: a list separated by "
+    f"{os.pathsep!r}); default: the embedded default fixtures",
+)
+@option(
+    "--vendor",
+    type=click.Choice([v.name for v in all_vendors()]),
+    help="serve this vendor alone, at the root, for clients that cannot take a prefix",
+)
+@option("--seed", type=int, metavar="N", help="seed for ids, for repeatable runs")
+@option(
+    "--vendor-version",
+    type=VendorVersion(),
+    multiple=True,
+    metavar="NAME=VERSION",
+    help="serve vendor NAME as an older server version (repeatable; the variable: a list "
+    f"separated by {os.pathsep!r}; default: each vendor's current server; versions in "
+    "docs/vendors/NAME.md)",
+)
+@option("--report", type=FILE, metavar="FILE", help="write the JSON contract report at shutdown")
+@option(
+    "--faults",
+    type=FILE,
+    metavar="FILE",
+    help="fault rules (a YAML list) loaded at start and after each reset; see docs/scenarios.md",
+)
+@option(
+    "--clock",
+    type=Moment(),
+    metavar="TIME",
+    help="start with the emulated clock frozen at this ISO-8601 time (e.g. 2031-05-06T07:08:09Z)",
+)
+@option(
+    "--state",
+    type=FILE,
+    metavar="FILE",
+    help="keep the whole state in FILE: loaded at start if it exists, written within a "
+    "second of each change and at shutdown",
+)
+@option(
+    "--ready-file",
+    type=FILE,
+    metavar="FILE",
+    help='once the server answers, write {"url": ..., "pid": ...} to FILE (atomically)',
+)
+@option(
+    "--max-body",
+    type=ByteCount(),
+    metavar="BYTES",
+    help="largest request body, for every vendor and the admin API (a larger one gets 413); "
+    "default: each vendor's real limit where known, else 1 MiB",
+)
+@option(
+    "--idle-timeout",
+    type=Seconds(),
+    default=DEFAULTS.idle_timeout,
+    show_default=True,
+    metavar="SECONDS",
+    help="close a connection whose client sends nothing for this many seconds while the "
+    "server waits on it (before its request, or amid its headers or body)",
+)
+@option(
+    "--admin-token",
+    metavar="TOKEN",
+    help="make every admin call but health need 'Authorization: Bearer TOKEN'",
+)
+@option(
+    "--admin-open",
+    is_flag=True,
+    help="serve the admin API without a token on an address other than loopback (refused "
+    "otherwise: anyone who reaches the address could read every secret)",
+)
+@option(
+    "--access-log",
+    is_flag=True,
+    help="log each request (method, path, status, duration; never headers, bodies or query "
+    "values) to stderr",
+)
+@option(
+    "--log-level",
+    type=click.Choice(LOG_LEVELS),
+    default=DEFAULTS.log_level,
+    show_default=True,
+    help="level of the server's own messages on stderr",
+)
+def serve(**options: Any) -> int:
+    from secretmock.serve.standalone import serve as run
+
+    return run(ServeSettings(**options))
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+@command.command(
+    help="Fetch a running server's contract report; exit 1 on any violation.",
+    short_help="fetch a running server's contract report; exit 1 on any violation",
+)
+@click.option("--url", required=True, help="the server's root URL")
+@click.option("--junit", type=FILE, metavar="FILE", help="write JUnit XML here")
+@click.option("--json", "json_file", type=FILE, metavar="FILE", help="write the JSON report here")
+@click.option(
+    "--html", type=FILE, metavar="FILE", help="write the report as one static HTML page here"
+)
+@click.option(
+    "--admin-token",
+    envvar="SECRETMOCK_ADMIN_TOKEN",
+    show_envvar=True,
+    metavar="TOKEN",
+    help="the server's admin token, if it has one",
+)
+def report(
+    url: str, junit: Path | None, json_file: Path | None, html: Path | None, admin_token: str | None
+) -> int:
+    from secretmock.report.fetch import fetch_and_write
+
+    return fetch_and_write(url, admin_token, junit=junit, json_file=json_file, html=html)
+
+
+# -- specs ---------------------------------------------------------------------------------
+
+
+@command.command(
+    help="Validate the specs and list their operations (exit 1 if one is not implemented).",
+    short_help="validate the specs and list their operations",
+)
+def specs() -> int:
+    from secretmock.engine.specs import check_spec_file, load_spec
+    from secretmock.engine.validation import SpecValidator
+    from secretmock.resources import spec_path
+
     status = 0
     for vendor in all_vendors():
         try:

@@ -138,3 +138,72 @@ def test_list_tenants_follows_deletes(api: Api) -> None:
     api.request("DELETE", "/fireworks/v1/accounts/acme/secrets/s1", headers=FW)
     tenants = api.request("GET", "/__admin__/tenants").json()["tenants"]
     assert {"vendor": "fireworks", "id": "acme", "secrets": 1} in tenants
+
+
+# -- the journal query: POST /__admin__/journal/find and /count -------------------------------
+
+
+def _two_reads_and_a_refused_update(api: Api) -> int:
+    """The journal's last seq before: two reads of s1, then a 409 update."""
+    entries = api.request("GET", "/__admin__/journal").json()["entries"]
+    start = entries[-1]["seq"] if entries else 0
+    url = "/fireworks/v1/accounts/acme/secrets/s1"
+    for _ in range(2):
+        api.request("GET", url, headers=FW)
+    api.request("PATCH", url, headers=FW, json={"keyName": "OPENAI_API_KEY"})
+    return int(start)
+
+
+def test_find_answers_the_matching_entries_and_the_closest_others(api: Api) -> None:
+    start = _two_reads_and_a_refused_update(api)
+    filters = {"vendor": "fireworks", "operation_id": "Gateway_GetSecret", "status": 200}
+    found = api.request("POST", f"/__admin__/journal/find?since={start}", json=filters).json()
+    assert [(e["operation_id"], e["status"]) for e in found["entries"]] == [
+        ("Gateway_GetSecret", 200),
+        ("Gateway_GetSecret", 200),
+    ]
+    [closest] = found["closest"]
+    assert closest["entry"]["operation_id"] == "Gateway_UpdateSecret"
+    assert closest["differs"] == {"operation_id": "Gateway_UpdateSecret", "status": 409}
+
+
+def test_find_by_body_sees_only_kept_fields(api: Api) -> None:
+    start = _two_reads_and_a_refused_update(api)
+    by_key = {"body": {"keyName": "OPENAI_API_KEY"}, "method": "PATCH"}
+    found = api.request("POST", f"/__admin__/journal/find?since={start}", json=by_key).json()
+    assert [e["status"] for e in found["entries"]] == [409]
+    assert [c["differs"] for c in found["closest"]] == [
+        {"method": "GET", "body.keyName": None},
+        {"method": "GET", "body.keyName": None},
+    ]
+
+
+def test_count_and_an_empty_body_counting_everything(api: Api) -> None:
+    start = _two_reads_and_a_refused_update(api)
+    url = f"/__admin__/journal/count?since={start}"
+    assert api.request("POST", url, json={"status": 200}).json() == {"count": 2}
+    assert api.request("POST", url, json={"tenant": "globex"}).json() == {"count": 0}
+    assert api.request("POST", url).json() == {"count": 3}
+
+
+def test_bad_filters_are_400_naming_the_problem(api: Api) -> None:
+    for route in ("find", "count"):
+        answer = api.request("POST", f"/__admin__/journal/{route}", json={"operationId": "x"})
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "error": "invalid_filters",
+            "message": "unknown filter(s) 'operationId'; "
+            "known: vendor, operation_id, tenant, status, method, path, body",
+        }
+    bad_since = api.request("POST", "/__admin__/journal/count?since=x", json={})
+    assert bad_since.status_code == 400 and bad_since.json()["error"] == "invalid_parameter"
+    assert api.request("GET", "/__admin__/journal/find").status_code == 405
+
+
+def test_every_route_is_one_row_of_the_table() -> None:
+    from secretmock.web.admin import ROUTES
+
+    rows = {(method, path) for method, path, _ in ROUTES}
+    assert len(rows) == len(ROUTES)
+    assert {("POST", "/journal/find"), ("POST", "/journal/count"), ("PUT", "/clock")} <= rows
+    assert all(handler.__module__.startswith("secretmock.web.admin") for *_, handler in ROUTES)

@@ -67,8 +67,9 @@ def put_item(call: Call) -> Reply:
 class Envelope:
     """Every answer names the envelope method that wrote it."""
 
-    def no_route(self, request: IncomingRequest) -> Reply:
-        return Reply(404, {"error": "no_route", "detail": f"{request.method} {request.path}"})
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
+        detail = f"{request.method} {request.path}" + (f" (allowed: {allowed})" if allowed else "")
+        return Reply(404, {"error": "no_route", "detail": detail})
 
     def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         return Reply(400, {"error": "malformed_body", "detail": detail})
@@ -122,8 +123,14 @@ def send(
     [
         pytest.param(
             "GET", "/api/items/a", AUTH, b"",
-            404, {"error": "no_route", "detail": "GET /api/items/a"}, None, None, False,
+            404, {"error": "no_route", "detail": "GET /api/items/a (allowed: ('PUT',))"},
+            None, None, False,
             id="route-miss",
+        ),
+        pytest.param(
+            "GET", "/api/things", AUTH, b"",
+            404, {"error": "no_route", "detail": "GET /api/things"}, None, None, False,
+            id="route-miss-unknown-path",
         ),
         pytest.param(
             "PUT", "/api/items/a", JSON, b'{"value": "v"}',
@@ -195,8 +202,87 @@ def test_each_step_answers_in_the_envelope_and_is_journaled(
 
 def test_the_journal_keeps_the_parsed_body_redacted(pipeline: VendorPipeline) -> None:
     outcome, entry = send(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
-    assert outcome.request_body == {"value": "v"}
+    # The body as parsed reached the handler (which answers it back) and the journal,
+    # which keeps its structure with the secret field redacted.
+    assert outcome.reply.body == {"name": "a", "value": "v"}
     assert entry.body == {"value": REDACTED}
+
+
+def test_the_steps_run_in_the_contracts_order(pipeline: VendorPipeline) -> None:
+    """Authentication before the body is parsed, fault rules once the principal is
+    known, validation before the handler; a vendor whose server parses the body before
+    authenticating (``parses_body_first``) has ``parse`` first. Setting the vendor (a
+    server version) builds the order again."""
+    assert pipeline.steps == (
+        "limit",
+        "authenticate",
+        "try_faults",
+        "parse",
+        "validate",
+        "dispatch",
+    )
+    pipeline.vendor = replace(TINY, parses_body_first=True)
+    assert pipeline.steps == (
+        "limit",
+        "parse",
+        "authenticate",
+        "try_faults",
+        "validate",
+        "dispatch",
+    )
+
+
+def test_the_finish_hook_sees_every_answer_before_the_response_check(
+    pipeline: VendorPipeline,
+) -> None:
+    """A handler's, a refusal's, a fault's and the envelope's answers all go through the
+    vendor's ``finish``; what it returns is what is checked and sent."""
+    seen: list[tuple[int, str | None]] = []
+
+    def finish(reply: Reply, request: IncomingRequest) -> Reply:
+        seen.append((reply.status, request.operation_id))
+        return reply.with_headers({"x-finished": "yes"})
+
+    pipeline.vendor = replace(TINY, finish=finish)
+    answers = [
+        send_more(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}'),
+        send_more(pipeline, "PUT", "/api/items/a", JSON, b'{"value": "v"}'),
+        send_more(pipeline, "GET", "/api/items/a", AUTH, b""),
+        send_more(pipeline, "PUT", "/api/items/offspec", AUTH | JSON, b'{"value": "v"}'),
+    ]
+    pipeline.faults.add({"vendor": "tiny", "status": 413})
+    answers.append(send_more(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}'))
+    assert [outcome.reply.status for outcome in answers] == [200, 401, 404, 500, 413]
+    assert all(outcome.reply.headers.get("x-finished") == "yes" for outcome in answers)
+    # The off-spec 200 was finished, found outside the spec, and its 500 finished too.
+    assert seen == [
+        (200, "putItem"),
+        (401, "putItem"),
+        (404, None),
+        (200, "putItem"),
+        (500, "putItem"),
+        (413, "putItem"),
+    ]
+
+
+def test_an_absent_operation_is_routed_as_an_unknown_path(pipeline: VendorPipeline) -> None:
+    pipeline.vendor = replace(TINY, absent_operations=frozenset({"putItem"}))
+    outcome, entry = send(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
+    assert outcome.reply.body == {"error": "no_route", "detail": "PUT /api/items/a"}
+    assert (entry.status, entry.operation_id) == (404, None)
+    pipeline.vendor = TINY
+    assert (
+        send_more(pipeline, "PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}').reply.status
+        == 200
+    )
+
+
+def send_more(
+    pipeline: VendorPipeline, method: str, path: str, headers: dict[str, str], body: bytes
+) -> Outcome:
+    """:func:`send` when the journal already holds entries: the outcome alone."""
+    request = incoming_request(method, path, "", headers.items(), body)
+    return pipeline.handle(request)
 
 
 def test_a_response_outside_the_spec_is_recorded_as_a_response_violation(
@@ -283,14 +369,25 @@ GOOD_PUT = ("PUT", "/api/items/a", AUTH | JSON, b'{"value": "v"}')
     "rule, status, answer, headers, delay, disconnect, stored",
     [
         pytest.param(
-            {"status": 500, "retry_after": 3},
-            500, {"error": "status_error", "detail": "3"}, {"retry-after": "3"}, 0.0, False, False,
+            {"status": 413, "retry_after": 3},
+            413, {"error": "status_error", "detail": "3"}, {"retry-after": "3"}, 0.0, False, False,
             id="status-and-retry-after",
         ),
         pytest.param(
-            {"status": 500, "commit": True},
-            500, {"error": "status_error", "detail": "None"}, {}, 0.0, False, True,
+            # A 500 is the vendor's internal error, which the engine answers itself.
+            {"status": 500, "retry_after": 3},
+            500, {"error": "internal"}, {"retry-after": "3"}, 0.0, False, False,
+            id="status-500-is-the-internal-error",
+        ),
+        pytest.param(
+            {"status": 413, "commit": True},
+            413, {"error": "status_error", "detail": "None"}, {}, 0.0, False, True,
             id="commit-then-status",
+        ),
+        pytest.param(
+            {"status": 500, "commit": True},
+            500, {"error": "internal"}, {}, 0.0, False, True,
+            id="commit-then-500",
         ),
         pytest.param(
             {"delay_ms": 1500},

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from secretmock.engine.routing import RouteTable
+from secretmock.engine.routing import Match, RouteTable, WrongMethod
 from secretmock.engine.specs import Operation
 
 OPERATIONS = (
@@ -19,7 +19,6 @@ CASES = [
     ("put", "/api/secrets/A_B", "put", {"key": "A_B"}),
     ("POST", "/api/secrets/api-key/rotate", "rotate", {}),
     ("GET", "/api/secrets/a/b", None, None),
-    ("DELETE", "/api/secrets/STRIPE", None, None),
     ("GET", "/api/secret", None, None),
     ("GET", "/api/secrets/", None, None),
 ]
@@ -33,17 +32,33 @@ def test_match(
     if operation_id is None:
         assert match is None
     else:
-        assert match is not None
+        assert isinstance(match, Match)
         assert (match.operation.operation_id, match.path_params) == (operation_id, params)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("DELETE", "/api/secrets/STRIPE", ("GET", "PUT")),
+        ("GET", "/api/secrets/api-key/rotate", ("POST",)),
+        ("post", "/api/secrets", ("GET",)),
+    ],
+)
+def test_a_known_path_with_another_method_is_a_partial_match(
+    method: str, path: str, allowed: tuple[str, ...]
+) -> None:
+    """No operation, but the path is the spec's: the match names the methods it has
+    (a vendor answers 405, or its 404, from that)."""
+    assert RouteTable(OPERATIONS).match(method, path) == WrongMethod(allowed)
 
 
 def test_base_path_of_the_server_url_comes_first() -> None:
     table = RouteTable((Operation("list", "get", "/v2/aihub/secrets"),), base_path="/api")
-    assert table.match("GET", "/api/v2/aihub/secrets") is not None
+    assert isinstance(table.match("GET", "/api/v2/aihub/secrets"), Match)
     assert table.match("GET", "/v2/aihub/secrets") is None
 
 
 def test_parameter_names_that_are_not_identifiers() -> None:
     table = RouteTable((Operation("get", "get", "/things/{thing-id}/x.{fmt}"),))
     match = table.match("GET", "/things/t1/x.json")
-    assert match is not None and match.path_params == {"thing-id": "t1", "fmt": "json"}
+    assert isinstance(match, Match) and match.path_params == {"thing-id": "t1", "fmt": "json"}

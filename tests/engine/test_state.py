@@ -161,11 +161,32 @@ def edited(*path: str, value: Any = None, drop: bool = False) -> Callable[[Any],
     return change
 
 
+def copied(source: tuple[str, ...], *target: str, **fields: Any) -> Callable[[Any], Any]:
+    """A change to a document: the record at ``source`` copied to ``target``, with
+    ``fields`` changed."""
+
+    def change(document: Any) -> Any:
+        record = document
+        for key in source:
+            record = record[key]
+        return edited(*target, value={**record, **fields})(document)
+
+    return change
+
+
 FIREWORKS = ("vendors", "fireworks", "tenants", "acme")
 S1 = (*FIREWORKS, "secrets", "s1")
 STRIPE = ("vendors", "insforge", "tenants", "demo-project", "secrets", "STRIPE_API_KEY")
 ACME_CREDENTIAL = {"token": "fw-test-acme", "role": "admin", "user": "acme-admin"}
 S1_RECORD = {"secret_id": "s1", "key_name": "WOLFRAM_ALPHA_API_KEY", "value": "wolfram-test-1"}
+LANGWATCH = ("vendors", "langwatch", "tenants", "project-demo")
+LANGWATCH_KEY = (*LANGWATCH, "secrets", "demo_openai_key_00001")
+INSTABASE = ("vendors", "instabase", "tenants", "acme-org", "secrets")
+INSTABASE_SECRET = (*INSTABASE, "my_secret")
+INSTABASE_BILLING = (*INSTABASE, "billing_key")
+INSFORGE_TENANT = ("vendors", "insforge", "tenants", "demo-project")
+PRISME = ("vendors", "prismeai", "tenants", "ws1")
+PRISME_KEY = (*PRISME, "secrets", "openaiApiKey")
 
 
 class BadDocument(NamedTuple):
@@ -255,6 +276,79 @@ BAD_DOCUMENTS = [
         edited(*FIREWORKS, "secrets", value={"s2": S1_RECORD}),
         "secrets.s2: the record's own key is 's1'",
     ),
+    # -- records the vendor could never hold (newcomer review W5) -----------------------
+    BadDocument(
+        "fireworks-id-the-api-refuses",
+        edited(*FIREWORKS, "secrets", "BAD ID!", value={**S1_RECORD, "secret_id": "BAD ID!"}),
+        "secrets.BAD ID!.secret_id: invalid secret id 'BAD ID!'",
+    ),
+    BadDocument(
+        "fireworks-key-name-the-api-refuses",
+        edited(*S1, "key_name", value="not valid lower"),
+        "secrets.s1.key_name: invalid keyName 'not valid lower'",
+    ),
+    BadDocument(
+        "fireworks-key-name-twice",
+        edited(*FIREWORKS, "secrets", "s2", value={**S1_RECORD, "secret_id": "s2"}),
+        "secrets.s2.key_name: 'WOLFRAM_ALPHA_API_KEY' is already the key_name of 's1'",
+    ),
+    BadDocument(
+        "langwatch-empty-name",
+        edited(*LANGWATCH_KEY, "name", value=""),
+        "secrets.demo_openai_key_00001.name: '' must start with an upper-case letter",
+    ),
+    BadDocument(
+        "langwatch-value-too-long",
+        edited(*LANGWATCH_KEY, "value", value="v" * 10_001),
+        "secrets.demo_openai_key_00001.value: must hold 1 to 10000 characters",
+    ),
+    BadDocument(
+        "langwatch-name-twice",
+        copied(LANGWATCH_KEY, *LANGWATCH, "secrets", "other", id="other"),
+        "secrets.other.name: 'OPENAI_API_KEY' is already the name of 'demo_openai_key_00001'",
+    ),
+    BadDocument(
+        "instabase-unknown-workspace-type",
+        edited(*INSTABASE_SECRET, "allowed_workspaces_type", value="MANY"),
+        "secrets.my_secret.allowed_workspaces_type: must be one of ['ALL', 'SOME', 'NONE']",
+    ),
+    BadDocument(
+        "instabase-some-with-no-workspace",
+        edited(*INSTABASE_BILLING, "allowed_workspaces", value=[]),
+        "secrets.billing_key.allowed_workspaces: invalid body field 'allowed_workspaces'",
+    ),
+    BadDocument(
+        "instabase-all-with-workspaces",
+        edited(*INSTABASE_SECRET, "allowed_workspaces", value=["billing"]),
+        "secrets.my_secret.allowed_workspaces: must be [] unless the type is SOME",
+    ),
+    BadDocument(
+        "insforge-key-the-api-refuses",
+        copied(STRIPE, *INSFORGE_TENANT, "secrets", "lower", key="lower", id="another-id"),
+        "secrets.lower.key: Invalid key format",
+    ),
+    BadDocument(
+        "insforge-empty-id",
+        edited(*STRIPE, "id", value=""),
+        "secrets.STRIPE_API_KEY.id: must not be empty",
+    ),
+    BadDocument(
+        "prismeai-empty-id",
+        edited(*PRISME_KEY, "id", value=""),
+        "secrets.openaiApiKey.id: must not be empty",
+    ),
+    BadDocument(
+        "prismeai-id-twice",
+        copied(PRISME_KEY, *PRISME, "secrets", "other", name="other"),
+        "secrets.other.id: ",
+    ),
+    BadDocument(
+        "tenant-id-with-a-slash",
+        edited("vendors", "fireworks", "tenants", "a/b", value={"credentials": [], "secrets": {}}),
+        "vendors.fireworks.tenants: the tenant id 'a/b' holds a '/'",
+    ),
+    BadDocument("format-true", edited("format", value=True), "format: expected 1, got True"),
+    BadDocument("format-a-float", edited("format", value=1.0), "format: expected 1, got 1.0"),
     BadDocument(
         "frozen-clock-without-time",
         edited("clock", value={"frozen": True}),
@@ -315,3 +409,18 @@ def test_a_rotated_key_keeps_its_grace_period_through_a_round_trip(api: Api) -> 
     assert api.request("GET", "/insforge/api/secrets", headers=INSFORGE).status_code == 401
     new_key = {"Authorization": f"Bearer {rotated.json()['apiKey']}"}
     assert api.request("GET", "/insforge/api/secrets", headers=new_key).status_code == 200
+
+
+def test_every_record_a_vendor_makes_reads_back(api: Api) -> None:
+    """The vendors' own rules (W5) accept what they make themselves: here InsForge's old
+    key row of a rotation before 1970 on the emulated clock, named after a negative
+    millisecond, and every vendor's secrets created through its API."""
+    api.request("PUT", "/__admin__/clock", json={"now": "1960-01-01T00:00:00Z"})
+    rotated = api.request("POST", "/insforge/api/secrets/api-key/rotate", headers=INSFORGE, json={})
+    assert rotated.status_code == 200, rotated.json()
+    for call in CREATES.values():
+        assert call.send(api).status_code == call.status
+    document = state(api)
+    keys = document["vendors"]["insforge"]["tenants"]["demo-project"]["secrets"]
+    assert "API_KEY_OLD_-315619200000" in keys
+    assert put_state(api, document) == document

@@ -12,6 +12,7 @@ import pytest
 
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.state import state_document
+from secretmock.serve.files import write_atomically
 from secretmock.serve.state_file import (
     MIN_INTERVAL_S,
     WRITING_SHARE,
@@ -19,7 +20,6 @@ from secretmock.serve.state_file import (
     StateWriter,
     load_state_file,
     read_state_file,
-    write_atomically,
     writer_for,
 )
 from tests.helpers import table

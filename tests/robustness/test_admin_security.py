@@ -13,10 +13,10 @@ from typing import Any, NamedTuple
 import pytest
 import requests
 
-from secretmock.cli import admin_refusal
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.serve.background import BackgroundServer
+from secretmock.serve.settings import admin_refusal
 from secretmock.web.app import build_app
 from tests.conftest import Api
 from tests.helpers import table

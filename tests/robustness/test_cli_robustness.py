@@ -37,3 +37,10 @@ def test_specs_is_quiet_in_a_pipe_that_closes_early() -> None:
     error = specs.stderr.read().decode()
     assert specs.wait(timeout=60) == 1
     assert "Traceback" not in error and "BrokenPipeError" not in error, error
+
+
+def test_no_command_shows_the_help_as_a_usage_error() -> None:
+    result = subprocess.run(SECRETMOCK, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 2
+    shown = result.stdout + result.stderr
+    assert "Usage: secretmock" in shown and "serve" in shown and "Traceback" not in shown

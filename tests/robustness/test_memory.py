@@ -1,11 +1,14 @@
-"""The server's memory under oversize requests and many connections (issue 8, bug 7):
-``secretmock serve`` in a subprocess, its resident set size (VmRSS) read before and
-after. Oversize headers and bodies are refused without being held, so the server grows
-by far less than what was sent; the figures are printed (``-s``) for the notes.
+"""The server's memory under oversize requests and many connections (issue 8, bug 7),
+and under large bodies the journal keeps (newcomer review C1): ``secretmock serve`` in a
+subprocess, its resident set size (VmRSS) read before and after. Oversize headers and
+bodies are refused without being held, and a journaled body is cut to its shape past
+64 KiB, so the server grows by far less than what was sent; the figures are printed
+(``-s``) for the notes.
 """
 
 from __future__ import annotations
 
+import json
 import socket
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -88,6 +91,44 @@ def test_many_connections(served: Served) -> None:
         grown = grown_mib(served, before, "300 open connections")
     assert requests.get(f"{served.url}/__admin__/health", timeout=10).status_code == 200
     assert grown < GROWTH_LIMIT_MIB
+
+
+JOURNALED_LIMIT_MB = 100
+"""What 600 bodies of about 1 MB each (540 MB in all) may leave in the server."""
+
+
+def test_large_bodies_are_journaled_as_their_shapes(served: Served) -> None:
+    """300 valid Prisme.ai writes with a 900 KiB description, then 300 invalid InsForge
+    creates of 60,000 keys each: the journal keeps a body past 64 KiB as its shape, and
+    a shape stops listing keys past its budget."""
+    before = served.rss_kib()
+    prisme = {"x-prismeai-api-key": "prisme-test-ws1", "Content-Type": "application/json"}
+    insforge = {"Authorization": "Bearer ik_test_demo_admin", "Content-Type": "application/json"}
+    valid = json.dumps({"openaiApiKey": {"value": "sk", "description": "d" * (900 * 1024)}})
+    invalid = json.dumps({"key": "NEW_KEY", **{f"k{index:05d}": index for index in range(60_000)}})
+    with requests.Session() as session:
+        for _ in range(300):
+            answer = session.put(
+                served.url + "/prismeai/v2/workspaces/ws1/security/secrets",
+                data=valid,
+                headers=prisme,
+                timeout=60,
+            )
+            assert answer.status_code == 200
+        for _ in range(300):
+            answer = session.post(
+                served.url + "/insforge/api/secrets", data=invalid, headers=insforge, timeout=60
+            )
+            assert answer.status_code == 400
+        entries = session.get(served.url + "/__admin__/journal?since=0", timeout=60).json()
+    grown = grown_mib(served, before, "300 bodies of 900 KiB and 300 of 60,000 keys") * MIB
+    print(f"grew {grown / 1e6:.1f} MB")
+    kept = [e["body"] for e in entries["entries"][-600:]]
+    assert kept[0] == {
+        "openaiApiKey": {"value": "<string: 10 chars>", "description": "<string: 921600 chars>"}
+    }
+    assert kept[-1]["<more>"].endswith(" more keys>")
+    assert grown < JOURNALED_LIMIT_MB * 1e6
 
 
 def test_the_server_still_answers_and_stops_cleanly(served: Served, tmp_path: Path) -> None:

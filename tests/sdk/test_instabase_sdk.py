@@ -1,6 +1,8 @@
 """The official Instabase AI Hub SDK (``instabase-aihub`` 0.14.0, ``import aihub``) against
 the emulator on a real socket: create, list (with filters), update and delete, and the
 errors it raises. Each result is checked as the SDK returns it and in the emulator's state.
+At the end, the same SDK on its default host, answered in-process (it sends through
+urllib3, which the ``secretmock_intercept`` fixture intercepts), with no socket opened.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from aihub.exceptions import (
     BadRequestException,
     ConflictException,
     NotFoundException,
+    ServiceException,
     UnauthorizedException,
 )
 from aihub.models.list_secrets200_response import ListSecrets200Response
@@ -22,6 +25,8 @@ from aihub.models.secret import Secret
 
 from secretmock.engine.emulator import Emulator
 from secretmock.serve.background import BackgroundServer
+from secretmock.testing import SecretMock
+from tests.helpers import forbid_network
 
 ORG = "acme-org"
 
@@ -230,3 +235,43 @@ def test_without_the_organization_context_the_sdk_gets_401(
             call()
         assert message(raised.value).startswith("secrets belong to an organization")
     assert emulator.tenant_snapshot("instabase", ORG) == before
+
+
+# -- in-process, on the SDK's default host ---------------------------------------------------
+
+
+@pytest.fixture
+def offline(monkeypatch: pytest.MonkeyPatch) -> None:
+    forbid_network(monkeypatch)
+
+
+def test_instabase_sdk_on_its_default_host(offline: None, secretmock_intercept: SecretMock) -> None:
+    hub = AIHub(api_key="ib-test-admin", ib_context="acme-org")  # api_root: the real host
+    hub.secrets.create(alias="sdk_secret", value="from-sdk", allowed_workspaces_type="ALL")
+    (listed,) = hub.secrets.list(alias="sdk_secret").secrets
+    assert (listed.alias, listed.org, listed.allowed_workspaces_type) == (
+        "sdk_secret",
+        "acme-org",
+        "ALL",
+    )
+    hub.secrets.update(alias="sdk_secret", value="rotated")
+    stored = {s["alias"]: s["value"] for s in secretmock_intercept.secrets("instabase", "acme-org")}
+    assert stored["sdk_secret"] == "rotated"
+    with pytest.raises(ConflictException, match="already exists"):
+        hub.secrets.create(alias="sdk_secret", value="again", allowed_workspaces_type="ALL")
+    hub.secrets.delete(alias="sdk_secret")
+    with pytest.raises(NotFoundException):
+        hub.secrets.delete(alias="sdk_secret")
+    secretmock_intercept.assert_called("instabase", "delete_secret", status=404)
+
+
+def test_instabase_sdk_meets_a_fault_in_process(
+    offline: None, secretmock_intercept: SecretMock
+) -> None:
+    """urllib3's own retry of a 503 with Retry-After runs in-process as over a socket:
+    the SDK's pool retries twice (its default Retry), then raises on the third 503."""
+    secretmock_intercept.fault("instabase", status=503, retry_after=0)
+    hub = AIHub(api_key="ib-test-admin", ib_context="acme-org")
+    with pytest.raises(ServiceException):
+        hub.secrets.list()
+    assert [e.status for e in secretmock_intercept.journal] == [503] * 4

@@ -1,6 +1,7 @@
 """The official SDKs that use httpx, unchanged and pointed at the real hosts, answered
-in-process by the emulator through the plugin's ``secretmock_intercept`` fixture.
-No socket is opened: any connection beyond the loopback fails the test."""
+in-process by the emulator through the plugin's ``secretmock_intercept`` fixture (the
+Instabase SDK, on urllib3, is in test_instabase_sdk.py). No socket is opened: any
+connection beyond the loopback fails the test."""
 
 from __future__ import annotations
 

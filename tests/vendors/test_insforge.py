@@ -1355,6 +1355,16 @@ LEGACY_CASES = [
         404,
         {"error": "NOT_FOUND", "message": "Endpoint /api/secrets/anon-key/rotate not found"},
     ),
+    case(
+        # index.routes.ts puts verifyAdmin on each route: a path no route has reaches
+        # Express's catch-all without authentication.
+        "f7059d44c^-no-anon-key-rotation-without-credentials",
+        "POST",
+        f"{BASE}/anon-key/rotate",
+        404,
+        {"error": "NOT_FOUND", "message": "Endpoint /api/secrets/anon-key/rotate not found"},
+        headers={"Authorization": ""},
+    ),
 ]
 
 

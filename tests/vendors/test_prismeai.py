@@ -707,10 +707,13 @@ def test_internal_error_is_the_services_500() -> None:
     request = IncomingRequest("GET", path, "", {}, b"").routed(
         Sources(seed=1), {"workspaceId": "ws1"}, "getWorkspaceSecrets"
     )
-    reply = VENDOR.errors.internal(request)
+    finish = VENDOR.finish  # the gateway's header, on every answer the engine sends
+    assert finish is not None
+    reply = finish(VENDOR.errors.internal(request), request)
     assert (reply.status, reply.body) == (500, {"error": "Internal", "message": "Internal error"})
     assert UUID.match(reply.headers["x-correlation-id"])
-    traced = VENDOR.errors.internal(replace(request, headers={"x-correlation-id": "abc"}))
+    given = replace(request, headers={"x-correlation-id": "abc"})
+    traced = finish(VENDOR.errors.internal(given), given)
     assert UUID.match(traced.headers["x-correlation-id"])
 
 

@@ -6,10 +6,11 @@ Specs are loaded and validators built here, once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from secretmock.engine.clock import REAL_TIME
 from secretmock.engine.faults import FaultRules, declared_statuses
 from secretmock.engine.fixtures import (
     FixtureError,
@@ -20,9 +21,9 @@ from secretmock.engine.fixtures import (
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
-from secretmock.engine.sources import REAL_TIME, Sources
+from secretmock.engine.sources import Sources
 from secretmock.engine.specs import SpecError, load_spec
-from secretmock.engine.store import VendorStore
+from secretmock.engine.store import StoredRecord, VendorStore
 from secretmock.engine.vendor_api import Vendor
 from secretmock.resources import spec_path
 
@@ -30,8 +31,9 @@ from secretmock.resources import spec_path
 class Emulator:
     """All vendors' pipelines over their stores, seeded from fixtures files.
 
-    With ``only_vendor``, the emulator holds that vendor alone: the fixtures' tenants
-    of the other (known) vendors are skipped, and nothing shows the others.
+    With ``only_vendor`` (a name, or a set of names), the emulator holds those vendors
+    alone: the fixtures' tenants of the other (known) vendors are skipped, and nothing
+    shows the others.
     """
 
     def __init__(
@@ -39,24 +41,25 @@ class Emulator:
         vendors: Iterable[Vendor],
         fixture_files: Sequence[Path] = (),
         sources: Sources | None = None,
-        only_vendor: str | None = None,
+        only_vendor: str | Collection[str] | None = None,
         max_body_bytes: int | None = None,
         vendor_versions: Mapping[str, str] | None = None,
+        journal_max_bytes: int = 64 * 1024 * 1024,
     ) -> None:
         """``max_body_bytes`` (``--max-body``) replaces every vendor's body limit and
-        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``)."""
+        the admin API's; ``None`` keeps each vendor's own (see ``Vendor.max_body_bytes``).
+        ``journal_max_bytes`` bounds what the journal holds (``--journal-max-bytes``)."""
         self.sources = sources or Sources()
         self.max_body_bytes = max_body_bytes
         self.clock = self.sources.clock
         """The emulated clock behind every time the vendors make or compare."""
         known = {vendor.name: vendor for vendor in vendors}
         self.known_vendors = known
+        served = {only_vendor} if isinstance(only_vendor, str) else only_vendor
         self.vendors: dict[str, Vendor] = {
-            name: vendor
-            for name, vendor in known.items()
-            if only_vendor is None or name == only_vendor
+            name: vendor for name, vendor in known.items() if served is None or name in served
         }
-        self.journal = Journal()
+        self.journal = Journal(max_bytes=journal_max_bytes)
         specs = {name: _checked_spec(vendor) for name, vendor in self.vendors.items()}
         self.faults = FaultRules({name: declared_statuses(spec) for name, spec in specs.items()})
         """The fault rules every vendor's pipeline tries."""
@@ -205,7 +208,14 @@ class Emulator:
 
 
 def _checked_spec(vendor: Vendor) -> Any:
-    """The vendor's spec, after checking every operation has a handler and vice versa."""
+    """The vendor's spec, after checking every operation has a handler and vice versa,
+    and that its records can be put back when a request fails midway."""
+    record_type = vendor.record_type
+    if record_type is not None and not issubclass(record_type, StoredRecord):
+        raise TypeError(
+            f"vendor {vendor.name!r}: its record type {record_type.__name__} must derive from "
+            "secretmock.engine.store.StoredRecord (a failed request undoes its changes)"
+        )
     spec = load_spec(spec_path(vendor.spec_file))
     operation_ids = {op.operation_id for op in spec.operations}
     unhandled = sorted(operation_ids - set(vendor.handlers))

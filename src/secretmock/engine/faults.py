@@ -9,6 +9,13 @@ phase counts the request and lets it on to the next rule; the first matching rul
 it hits, and no later rule is tried. A rule that has hit ``times`` requests is spent
 (it stays listed, with ``remaining: 0``, until removed).
 
+What a rule does to the request it hits is decided here; the pipeline only asks:
+whether the handler runs first (:attr:`FaultRule.runs_handler`), whether the rule's
+answer replaces the handler's (:attr:`FaultRule.replaces_answer`), once a ``commit``
+request was carried out whether it still does (:meth:`FaultRules.settle`, which gives
+the hit back when the request failed), and what the transport carries out
+(``delay_ms``, ``disconnect``).
+
 With no rules, the request path pays one truthiness test (:attr:`FaultRules.active`).
 """
 
@@ -67,6 +74,19 @@ class FaultRule:
     @property
     def spent(self) -> bool:
         return self.times is not None and self.hits >= self.times
+
+    @property
+    def replaces_answer(self) -> bool:
+        """Whether the rule's own answer (its ``status``, or none at all with
+        ``disconnect``) replaces the handler's; otherwise it adds latency alone."""
+        return self.status is not None or self.disconnect
+
+    @property
+    def runs_handler(self) -> bool:
+        """Whether the request is served before the rule acts: with ``commit`` (the
+        write is carried out, then its answer lost), or when it adds latency alone. A
+        rule that fails the request without ``commit`` leaves the handler out."""
+        return self.commit or not self.replaces_answer
 
     def matches(self, vendor: str, operation: str, tenant: str) -> bool:
         return (
@@ -169,6 +189,16 @@ class FaultRules:
                     return rule
         return None
 
+    def settle(self, rule: FaultRule, served_status: int) -> bool:
+        """Once the handler has answered ``served_status`` under a rule that runs it
+        and replaces its answer (``commit``): whether the rule's answer replaces that
+        one. Not when the request failed (>= 400): the client gets the real failure,
+        and the hit is given back (:meth:`refund`)."""
+        if served_status >= 400:
+            self.refund(rule)
+            return False
+        return True
+
     def refund(self, rule: FaultRule) -> None:
         """Takes back a hit the rule did not deliver (a ``commit`` rule whose request failed)."""
         with self._lock:
@@ -192,7 +222,8 @@ def check_rule(raw: Any, catalog: Catalog) -> dict[str, Any]:
         "tenant": _optional_str(raw, "tenant"),
         "status": _optional_int(raw, "status", minimum=400, maximum=599),
         "retry_after": _optional_int(raw, "retry_after", minimum=0),
-        "delay_ms": _optional_int(raw, "delay_ms", minimum=0) or 0,
+        # At most ten minutes: longer than any client waits, short of held till shutdown.
+        "delay_ms": _optional_int(raw, "delay_ms", minimum=0, maximum=600_000) or 0,
         "disconnect": _bool(raw, "disconnect"),
         "after": _optional_int(raw, "after", minimum=0) or 0,
         "times": _optional_int(raw, "times", minimum=1),

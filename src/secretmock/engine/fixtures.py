@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from secretmock.engine.json_values import unreadable_value
+from secretmock.engine.json_values import TOO_DEEP, unreadable_value
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
 from secretmock.engine.vendor_api import Vendor
@@ -54,10 +54,7 @@ def load_fixture_files(paths: Sequence[Path], vendors: Mapping[str, Vendor]) -> 
 
 
 def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]:
-    try:
-        document = read_yaml(path)
-    except (OSError, YAMLError) as exc:
-        raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
+    document = _read(path)
     if not isinstance(document, dict) or not isinstance(document.get("tenants"), list):
         raise FixtureError(f"{path}: expected a mapping with a 'tenants' list at the top")
     fixtures = []
@@ -78,12 +75,24 @@ def _load_file(path: Path, vendors: Mapping[str, Vendor]) -> list[TenantFixture]
     return fixtures
 
 
+def _read(path: Path) -> Any:
+    try:
+        return read_yaml(path)
+    except RecursionError as exc:  # PyYAML's pure-Python parser recurses (libyaml stops)
+        raise FixtureError(f"{path}: cannot read the fixtures file: nested too deeply") from exc
+    except (OSError, YAMLError) as exc:
+        raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
+
+
 def check_readable(entry: Mapping[str, Any], where: str) -> None:
     """Refuses an entry holding a value no JSON client could read back (YAML's .nan and
-    .inf, "\\ud800" escapes): stored, it would break every answer that includes it."""
+    .inf, "\\ud800" escapes), or nested deeper than a vendor's body may be
+    (:data:`~secretmock.engine.json_values.MAX_DEPTH`): stored, it would break every
+    answer that includes it."""
     problem = unreadable_value(dict(entry))
     if problem is not None:
-        raise FixtureError(f"{where}: {problem}: no JSON client could read it back")
+        why = "" if problem.startswith(TOO_DEEP) else ": no JSON client could read it back"
+        raise FixtureError(f"{where}: {problem}{why}")
 
 
 def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
@@ -92,10 +101,7 @@ def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
     emulator, which knows the vendors' versions."""
     versions: dict[str, str] = {}
     for path in paths:
-        try:
-            document = read_yaml(path)
-        except (OSError, YAMLError) as exc:
-            raise FixtureError(f"{path}: cannot read the fixtures file: {exc}") from exc
+        document = _read(path)
         found = document.get("vendor_versions") if isinstance(document, dict) else None
         if found is None:
             continue
@@ -105,6 +111,16 @@ def load_vendor_versions(paths: Sequence[Path]) -> dict[str, str]:
             raise FixtureError(f"{path}: 'vendor_versions' must map vendor names to version names")
         versions.update(found)
     return versions
+
+
+def tenant_id_problem(tenant_id: str) -> str | None:
+    """Why no request could reach a tenant of this id, or ``None``: every vendor and the
+    admin API carry it as one path segment (or in a header), which holds no ``/``."""
+    if not tenant_id:
+        return "a tenant id must not be empty"
+    if "/" in tenant_id:
+        return f"the tenant id {tenant_id!r} holds a '/': no route or admin URL reaches it"
+    return None
 
 
 def build_tenant(
@@ -121,6 +137,9 @@ def build_tenant(
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
+    problem = tenant_id_problem(tenant_id)
+    if problem is not None:
+        raise FixtureError(f"{where}: {problem}")
     if not checked:
         check_readable({"id": tenant_id, **entry}, where)
     tenant: TenantState[Any] = TenantState(tenant_id)

@@ -1,30 +1,49 @@
 """The journal: what each request was, what it got, and how it broke the spec.
 
-Bounded in memory (the oldest entries go first) and safe to share between threads.
-Secret values never enter it: a request body that validated is stored with every field
-the vendor declares secret replaced by ``"<redacted>"``; any other body (one that broke
-the spec or that the vendor refused as invalid, did not parse, was too large, or was sent
-to an operation that takes none) is stored as its :func:`shape` alone, with no string or
-number from it; violations carry no values at all; and no header is stored.
+Bounded in memory by entries and by bytes (the oldest entries go first) and safe to
+share between threads. Secret values never enter it: a request body that validated is
+stored with every field the vendor declares secret replaced by ``"<redacted>"``; any
+other body (one that broke the spec or that the vendor refused as invalid, did not parse,
+was too large, or was sent to an operation that takes none) is stored as its
+:func:`shape` alone, with no string or number from it; violations carry no values at
+all; and no header is stored.
+
+Bytes are counted as :func:`size` estimates them: about what the entry holds in memory.
+A kept body larger than :data:`BODY_BYTES` is cut to its :func:`shape`, and a shape
+itself stops describing a document past half that (the rest of an object is counted,
+not listed), so no one entry takes more than about ``BODY_BYTES``; the journal then
+drops its oldest entries to stay within ``max_bytes``.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import Counter, deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict
 
 from secretmock.engine.violations import Violation
 
 REDACTED = "<redacted>"
 DEFAULT_CAPACITY = 10_000
+DEFAULT_MAX_BYTES = 64 * 1024 * 1024
+"""What the journal may hold in all (``Emulator(journal_max_bytes=...)``)."""
+BODY_BYTES = 64 * 1024
+"""The most one entry's body may take; a larger one is kept as its :func:`shape`."""
 SHAPE_DEPTH = 16
 """How deep :func:`shape` describes a document; below, a node is only named."""
 SHAPE_ITEMS = 10
 """A longer array is recorded by its length alone."""
+SHAPE_BYTES = BODY_BYTES // 2
+"""What :func:`shape` describes of a document; past it, an object's other keys are
+counted (``"<more>": "<N more keys>"``) and its values only named."""
+SHAPE_KEY_CHARS = 128
+"""A longer key is cut to this many characters in a shape."""
+ENTRY_BYTES = 512
+"""What an entry takes besides its body, path, query and violations (its fields)."""
+VIOLATION_BYTES = 400
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,28 +76,82 @@ class JournalEntry:
 
 class Journal:
     """The last ``capacity`` requests, in order, numbered from 1 since start-up; the last
-    ``capacity`` requests that broke the spec; and, for coverage, how often each
-    (vendor, operation) answered each status, over every request."""
+    ``capacity`` requests that broke the spec; both within ``max_bytes`` in all; and, for
+    coverage, how often each (vendor, operation) answered each status, over every
+    request."""
 
-    def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
-        self._entries: deque[JournalEntry] = deque(maxlen=capacity)
-        self._violating: deque[JournalEntry] = deque(maxlen=capacity)
+    def __init__(
+        self, capacity: int = DEFAULT_CAPACITY, max_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
+        self._capacity = capacity
+        self._max_bytes = max_bytes
+        self._entries: deque[JournalEntry] = deque()
+        self._violating: deque[JournalEntry] = deque()
+        self._sizes: dict[int, int] = {}
+        """The size of every entry kept in either deque, by ``seq``."""
+        self._bytes = 0
         self._coverage: dict[tuple[str, str | None], Counter[int]] = {}
         self._lock = threading.Lock()
         self._seq = 0
 
     def record(self, **fields: Any) -> JournalEntry:
-        """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``)."""
+        """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``),
+        its body cut to its shape when larger than :data:`BODY_BYTES`."""
+        body = fields.get("body")
+        body_bytes = size(body, BODY_BYTES)
+        if body_bytes > BODY_BYTES:
+            fields["body"] = body = shape(body)
+            body_bytes = size(body, BODY_BYTES)
+        violations = fields.get("violations", ())
+        entry_bytes = (
+            ENTRY_BYTES
+            + body_bytes
+            + len(fields["path"])
+            + len(fields["query"])
+            + VIOLATION_BYTES * len(violations)
+        )
         with self._lock:
             self._seq += 1
             entry = JournalEntry(seq=self._seq, **fields)
             self._entries.append(entry)
             if entry.violations:
                 self._violating.append(entry)
+            self._sizes[entry.seq] = entry_bytes
+            self._bytes += entry_bytes
+            self._evict()
             key = (entry.vendor, entry.operation_id)
             if entry.status:  # 0: a dropped connection answered nothing
                 self._coverage.setdefault(key, Counter())[entry.status] += 1
             return entry
+
+    def _evict(self) -> None:
+        """Drops entries past either count, then the oldest kept until within bytes (the
+        newest entry always stays)."""
+        if len(self._entries) > self._capacity:
+            self._drop(self._entries, self._violating)
+        if len(self._violating) > self._capacity:
+            self._drop(self._violating, self._entries)
+        while self._bytes > self._max_bytes and len(self._sizes) > 1:
+            entries, violating = self._entries, self._violating
+            if violating and (not entries or violating[0].seq <= entries[0].seq):
+                self._drop(violating, entries)  # then, if also the oldest entry, from there
+            else:
+                self._drop(entries, violating)
+
+    def _drop(self, held: deque[JournalEntry], other: deque[JournalEntry]) -> None:
+        """Drops the oldest entry of ``held``; its bytes are freed unless ``other`` still
+        holds it. Each deque is a run of the entries of its kind, from its first on, so
+        ``other`` holds it when its first is not newer (and it is of ``other``'s kind)."""
+        entry = held.popleft()
+        of_its_kind = other is self._entries or bool(entry.violations)
+        if not (other and of_its_kind and other[0].seq <= entry.seq):
+            self._bytes -= self._sizes.pop(entry.seq)
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries take, as :func:`size` counts."""
+        with self._lock:
+            return self._bytes
 
     def violating(self, since: int = 0) -> list[JournalEntry]:
         """The kept entries with violations whose ``seq`` is greater than ``since``."""
@@ -104,29 +177,81 @@ class Journal:
         with self._lock:
             self._entries.clear()
             self._violating.clear()
+            self._sizes.clear()
+            self._bytes = 0
             self._coverage.clear()
 
 
-def shape(document: Any, depth: int = 0) -> Any:
+def shape(document: Any) -> Any:
     """``document`` reduced to its shape, for a body the journal may not keep: object
-    keys stay (violations name them in their locations anyway), every string, number and
-    boolean becomes its type (a string with its length), an array longer than
-    ``SHAPE_ITEMS`` its length, and a node deeper than ``SHAPE_DEPTH`` its type."""
-    if isinstance(document, dict):
-        if depth >= SHAPE_DEPTH:
-            return f"<object: {len(document)} keys>"
-        return {key: shape(value, depth + 1) for key, value in document.items()}
-    if isinstance(document, list):
-        if depth >= SHAPE_DEPTH or len(document) > SHAPE_ITEMS:
-            return [f"<array: {len(document)} items>"]
-        return [shape(item, depth + 1) for item in document]
-    if isinstance(document, str):
-        return f"<string: {len(document)} chars>"
-    if isinstance(document, bool):
-        return "<boolean>"
-    if isinstance(document, int | float):
-        return "<number>"
-    return document  # null
+    keys stay (violations name them in their locations anyway; one longer than
+    ``SHAPE_KEY_CHARS`` is cut), every string, number and boolean becomes its type (a
+    string with its length), an array longer than ``SHAPE_ITEMS`` its length, and a node
+    deeper than ``SHAPE_DEPTH`` its type. Past ``SHAPE_BYTES`` (as :func:`size` counts)
+    nodes are only named, and an object's remaining keys counted: what it costs is
+    bounded, whatever the document."""
+    budget = [SHAPE_BYTES]
+
+    def walk(node: Any, depth: int) -> Any:
+        if isinstance(node, dict):
+            if depth >= SHAPE_DEPTH or budget[0] <= 0:
+                return f"<object: {len(node)} keys>"
+            described: dict[str, Any] = {}
+            for index, (key, value) in enumerate(node.items()):
+                if budget[0] <= 0:
+                    described["<more>"] = f"<{len(node) - index} more keys>"
+                    break
+                key = key if len(key) <= SHAPE_KEY_CHARS else f"{key[:SHAPE_KEY_CHARS]}..."
+                budget[0] -= _KEY_BYTES + len(key)
+                described[key] = walk(value, depth + 1)
+            return described
+        if isinstance(node, list):
+            if depth >= SHAPE_DEPTH or len(node) > SHAPE_ITEMS or budget[0] <= 0:
+                return [f"<array: {len(node)} items>"]
+            budget[0] -= _LIST_BYTES
+            return [walk(item, depth + 1) for item in node]
+        budget[0] -= _SCALAR_BYTES
+        if isinstance(node, str):
+            return f"<string: {len(node)} chars>"
+        if isinstance(node, bool):
+            return "<boolean>"
+        if isinstance(node, int | float):
+            return "<number>"
+        return node  # null
+
+    return walk(document, 0)
+
+
+_SCALAR_BYTES = 56
+"""About what a string, a number or a slot takes in memory, besides its characters."""
+_KEY_BYTES = 56 + 40
+"""About what an object's key takes: the string and its slot in the dict."""
+_LIST_BYTES = 56
+
+
+def size(document: Any, limit: int) -> int:
+    """About how many bytes ``document`` (a JSON value) holds in memory, counted until
+    past ``limit``: the cost is bounded by ``limit``, whatever the document."""
+    total = 0
+    pending = [document]
+    while pending and total <= limit:
+        node = pending.pop()
+        if isinstance(node, str):
+            total += _SCALAR_BYTES + len(node)
+        elif isinstance(node, dict):
+            total += _SCALAR_BYTES
+            for key, value in node.items():
+                total += _KEY_BYTES + len(key)
+                pending.append(value)
+                if total > limit:
+                    break
+        elif isinstance(node, list):
+            total += _LIST_BYTES + 8 * len(node)
+            if total <= limit:
+                pending.extend(node)
+        else:
+            total += _SCALAR_BYTES
+    return total
 
 
 def redact(document: Any, secret_fields: Iterable[str]) -> Any:
@@ -141,3 +266,95 @@ def redact(document: Any, secret_fields: Iterable[str]) -> Any:
         return node
 
     return walk(document)
+
+
+# -- the journal query: which entries meet a set of filters, and which came closest ----------
+
+
+class QueryFilters(TypedDict, total=False):
+    """What a journal query asks of an entry; each given filter is one criterion, and
+    ``None`` (or leaving the key out) means "any". ``body`` matches the request body's
+    top-level fields, as the journal keeps them (secret values are redacted)."""
+
+    vendor: str | None
+    operation_id: str | None
+    tenant: str | None
+    status: int | None
+    method: str | None
+    path: str | None
+    body: Mapping[str, Any] | None
+
+
+QUERY_FIELDS = ("vendor", "operation_id", "tenant", "status", "method", "path")
+"""The entry fields a query compares, in the order its description lists them."""
+
+
+class QueryError(ValueError):
+    """A query's filters are not of the form :class:`QueryFilters` describes."""
+
+
+class Query:
+    """A set of filters over journal entries (the handle's ``assert_called``, the admin
+    API's ``POST /__admin__/journal/find`` and ``/count``).
+
+    An entry matches when it meets every criterion; the entries that meet most of them
+    are the closest misses."""
+
+    def __init__(self, filters: QueryFilters) -> None:
+        self.criteria: list[tuple[str, Any]] = [
+            (name, filters.get(name)) for name in QUERY_FIELDS if filters.get(name) is not None
+        ]
+        self.criteria += [(f"body.{k}", v) for k, v in (filters.get("body") or {}).items()]
+
+    def misses(self, entry: JournalEntry) -> list[tuple[str, Any]]:
+        """The criteria ``entry`` does not meet."""
+        return [(k, v) for k, v in self.criteria if actual_value(entry, k) != v]
+
+    def matching(self, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+        """The entries that meet every criterion, in order."""
+        return [entry for entry in entries if not self.misses(entry)]
+
+    def closest(self, entries: Iterable[JournalEntry], count: int = 3) -> list[JournalEntry]:
+        """Up to ``count`` entries that do not match, those missing fewest criteria first
+        (the earlier of two equally close)."""
+        missing = [(len(self.misses(entry)), entry) for entry in entries]
+        return [entry for n, entry in sorted(missing, key=lambda pair: pair[0]) if n][:count]
+
+    def differences(self, entry: JournalEntry) -> dict[str, Any]:
+        """Each criterion ``entry`` misses, with the value the entry has there."""
+        return {key: actual_value(entry, key) for key, _ in self.misses(entry)}
+
+    def described(self) -> str:
+        """The criteria as ``name=value`` pairs: ``vendor='fireworks', status=404``."""
+        return ", ".join(f"{k}={v!r}" for k, v in self.criteria)
+
+
+def actual_value(entry: JournalEntry, key: str) -> Any:
+    """The entry's value for a criterion's key (``body.<field>``: that top-level field
+    of the kept body, ``None`` when the body is not an object or lacks it)."""
+    if key.startswith("body."):
+        return entry.body.get(key[5:]) if isinstance(entry.body, dict) else None
+    return getattr(entry, key)
+
+
+def query_filters(document: Any) -> QueryFilters:
+    """``document`` (a JSON object, as the admin API receives it) checked as
+    :class:`QueryFilters`; :class:`QueryError` names the first problem."""
+    if not isinstance(document, dict):
+        raise QueryError("the filters must be a JSON object")
+    unknown = sorted(set(document) - {*QUERY_FIELDS, "body"})
+    if unknown:
+        raise QueryError(
+            f"unknown filter(s) {', '.join(map(repr, unknown))}; "
+            f"known: {', '.join((*QUERY_FIELDS, 'body'))}"
+        )
+    for name, value in document.items():
+        if value is None:
+            continue
+        if name == "status" and (isinstance(value, bool) or not isinstance(value, int)):
+            raise QueryError("'status' must be a whole number")
+        if name == "body" and not isinstance(value, dict):
+            raise QueryError("'body' must be a JSON object of top-level fields")
+        if name not in ("status", "body") and not isinstance(value, str):
+            raise QueryError(f"{name!r} must be a string")
+    return QueryFilters(**document)  # type: ignore[typeddict-item]

@@ -7,6 +7,15 @@ surrogate, which no UTF-8 encoder writes. Stored, any of them breaks every later
 that includes it. :func:`loads` refuses them all, so they are never stored;
 :func:`unreadable_value` finds them in a document that came another way (a YAML
 fixtures file, an admin request).
+
+Nesting is bounded too. Every vendor's own parser reads deeper than Python can walk
+(V8's ``JSON.parse`` has no limit, Go's decoders stop at 10,000 levels), but the
+emulator walks what it stores recursively (``copy.deepcopy``, the JSON encoder, the
+validators), each level taking a frame or two of Python's 1,000: a value nested about
+500 levels deep parsed, then broke a handler midway or the admin API's state. So
+:func:`loads` refuses a body nested deeper than :data:`MAX_DEPTH` as unreadable, and
+:func:`unreadable_value` finds such nesting too: whatever is stored can be walked, and
+answered, by every later step.
 """
 
 from __future__ import annotations
@@ -18,23 +27,39 @@ from typing import Any
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
+MAX_DEPTH = 256
+"""The deepest a vendor's request body may nest, counting every object and array on the
+way down (``[]`` is 1 level, ``{"a": []}`` 2), and the deepest a stored value or a
+fixtures entry may. Beyond it, the vendor's malformed-body 400 (docs/vendors/*.md,
+"Limits"). It leaves Python's recursion room for the walks after it (about two frames a
+level for ``copy.deepcopy``)."""
+TOO_DEEP = "nested too deeply"
+"""How every refusal of deep nesting begins (:func:`unreadable_value`)."""
+DOCUMENT_DEPTH = MAX_DEPTH + 16
+"""The deepest an admin body or a state document may nest: a state document holds a
+record's values 7 levels down, so the state the emulator answers always reads back."""
+
 
 class UnreadableJson(ValueError):
     """The text is not JSON, or holds a value no JSON client could read back; the
     message says which and where."""
 
 
-def loads(data: bytes | str) -> Any:
-    """``json.loads``, refusing what a client could not read back (see the module)."""
+def loads(data: bytes | str, max_depth: int | None = None) -> Any:
+    """``json.loads``, refusing what a client could not read back and nesting deeper than
+    ``max_depth`` (:data:`MAX_DEPTH` by default; see the module)."""
+    limit = MAX_DEPTH if max_depth is None else max_depth
     try:
         text, plain = _text(data)
         document = _DECODER.decode(text)
     except RecursionError as exc:
-        raise UnreadableJson("the JSON is nested too deeply") from exc
+        raise UnreadableJson(f"the JSON is {TOO_DEEP}: more than {limit} levels") from exc
     except UnicodeDecodeError as exc:
         raise UnreadableJson(str(exc)) from exc
-    if not plain:
-        problem = unreadable_value(document)
+    # A plain body with no more brackets than the limit cannot nest past it: two C
+    # scans, and nearly every body skips the walk.
+    if not plain or text.count("[") + text.count("{") > limit:
+        problem = unreadable_value(document, limit)
         if problem is not None:
             raise UnreadableJson(problem)
     return document
@@ -51,24 +76,34 @@ def _text(data: bytes | str) -> tuple[str, bool]:
     return data.decode(json.detect_encoding(data)), False
 
 
-def unreadable_value(document: Any) -> str | None:
+def unreadable_value(document: Any, max_depth: int = MAX_DEPTH) -> str | None:
     """Where and what the first value of ``document`` is that a JSON client could not
-    read back (NaN, an infinity, a lone surrogate in a key or a string), or ``None``."""
-    pending: list[tuple[str, Any]] = [("", document)]
+    read back (NaN, an infinity, a lone surrogate in a key or a string), or where it
+    nests deeper than ``max_depth`` levels; ``None`` when there is none. Iterative: any
+    depth is walked."""
+    pending: list[tuple[str, Any, int]] = [("", document, 1)]
     while pending:
-        where, node = pending.pop()
+        where, node, depth = pending.pop()
+        if isinstance(node, dict | list) and depth > max_depth:
+            return f"{TOO_DEEP}: more than {max_depth} levels at {_cut(where)}"
         if isinstance(node, dict):
             for key, value in node.items():
                 if isinstance(key, str) and _SURROGATE.search(key):
                     return f"a key at {where or '/'} holds a lone surrogate"
-                pending.append((f"{where}/{key}", value))
+                pending.append((f"{where}/{key}", value, depth + 1))
         elif isinstance(node, list):
-            pending.extend((f"{where}/{index}", item) for index, item in enumerate(node))
+            pending.extend((f"{where}/{index}", item, depth + 1) for index, item in enumerate(node))
         elif isinstance(node, float) and not math.isfinite(node):
             return f"{where or '/'} is {node!r}, not a JSON number"
         elif isinstance(node, str) and _SURROGATE.search(node):
             return f"the string at {where or '/'} holds a lone surrogate"
     return None
+
+
+def _cut(where: str, segments: int = 4) -> str:
+    """The first ``segments`` steps of a path, enough to find a deep value by."""
+    parts = where.split("/")
+    return "/".join(parts[: segments + 1]) + ("/..." if len(parts) > segments + 1 else "")
 
 
 def _refuse_constant(name: str) -> Any:

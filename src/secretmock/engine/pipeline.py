@@ -1,19 +1,26 @@
 """One vendor's request pipeline, free of ASGI so it can be called and tested directly.
 
-route -> refuse a too-large body -> authenticate -> [fault rules] -> parse and validate
-      the request -> handler (in a store transaction) -> validate response -> reply, journaled
+route, then the steps (:attr:`VendorPipeline.steps`), in this order:
 
-One :class:`IncomingRequest` travels the whole way: the transport makes it, routing
-adds the operation and its raw path parameters, and the vendor's ``authenticate`` and
-error envelope read that same object.
+    limit -> authenticate -> faults -> parse -> validate -> dispatch
 
-Every step that fails answers in the vendor's own envelope. A response that breaks
-the spec is an emulator bug: it is logged and answered with the vendor's 500.
+(a vendor that ``parses_body_first`` has ``parse`` before ``authenticate``), then the
+answer, whoever wrote it, through the vendor's ``finish`` hook and the response check,
+then the fault rule's effect, then the journal.
+
+One :class:`Exchange` carries the request through: each step reads it and adds what
+it learnt (the principal, the body, the checked request, the fault rule), or answers
+(``reply``), which ends the steps. A refusal is a :class:`VendorError` (the engine's
+own carry their ``violations``), caught in one place. Every answer is in the vendor's
+own envelope; a response that breaks the spec is an emulator bug: it is logged and
+answered with the vendor's 500. The order is built once per vendor declaration
+(server version), when :attr:`VendorPipeline.vendor` is set.
 
 Fault rules (:mod:`secretmock.engine.faults`) are tried once the request is routed and
 authenticated, so its operation and tenant are known; with no rules that costs one test.
-A rule's latency and dropped connection are the transport's to carry out (the
-``delay`` and ``disconnect`` of the :class:`Outcome`): the pipeline never sleeps.
+The rule decides what it does to the request; a rule's latency and dropped connection
+are the transport's to carry out (the ``delay`` and ``disconnect`` of the
+:class:`Outcome`): the pipeline never sleeps.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from secretmock.engine.faults import FaultRule, FaultRules, declared_statuses
@@ -36,14 +44,8 @@ from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec
 from secretmock.engine.store import VendorStore
-from secretmock.engine.validation import CheckedRequest, SpecValidator
-from secretmock.engine.vendor_api import (
-    Call,
-    Principal,
-    Reply,
-    Vendor,
-    VendorError,
-)
+from secretmock.engine.validation import CheckedRequest, OperationValidator, SpecValidator
+from secretmock.engine.vendor_api import Call, Principal, Reply, Vendor, VendorError
 from secretmock.engine.violations import Violation, malformed_json
 
 log = logging.getLogger("secretmock")
@@ -56,15 +58,10 @@ not validate."""
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A reply ready to send, with what the engine learnt on the way."""
+    """A reply ready to send: what a transport needs, and nothing else."""
 
     reply: Reply
     data: bytes
-    operation_id: str | None = None
-    tenant_id: str | None = None
-    violations: tuple[Violation, ...] = ()
-    request_body: Any = None
-    """The request's JSON body, parsed (``None`` when absent, malformed or too large)."""
     fault_id: str | None = None
     """The fault rule that hit the request, if one did."""
     delay: float = 0.0
@@ -72,22 +69,39 @@ class Outcome:
     disconnect: bool = False
     """The transport closes the connection instead of answering (``reply`` is then
     :data:`NO_ANSWER`, journaled as status 0)."""
-    body_valid: bool = False
-    """The body passed request validation for an operation that declares one: the
-    journal keeps it (secret fields redacted); otherwise only its shape."""
 
 
 NO_ANSWER = Reply(0, None)
 """What a dropped connection answered: nothing."""
 
 
-class _Refused(Exception):
-    """The request is answered before its handler (too large, malformed or breaking the spec)."""
+@dataclass(slots=True)
+class Exchange:
+    """One request on its way through the pipeline (private to it: a transport sees the
+    :class:`Outcome`, the journal what :meth:`VendorPipeline._record` takes from here)."""
 
-    def __init__(self, reply: Reply, violations: tuple[Violation, ...]) -> None:
-        super().__init__(reply.status)
-        self.reply = reply
-        self.violations = violations
+    request: IncomingRequest
+    """As routed (operation, raw path parameters, sources) once routing found one."""
+    operation_id: str | None = None
+    validator: OperationValidator | None = None
+    """The routed operation's validator."""
+    principal: Principal | None = None
+    body: Any = None
+    """The request's JSON body, parsed (``None`` when absent, malformed or too large)."""
+    body_valid: bool = False
+    """The body passed request validation for an operation that declares one: the
+    journal keeps it (secret fields redacted); otherwise only its shape."""
+    checked: CheckedRequest | None = None
+    rule: FaultRule | None = None
+    """The fault rule that hit the request."""
+    reply: Reply | None = None
+    """The answer, once a step gave one (that ends the steps)."""
+    data: bytes = b""
+    """``reply``'s body as sent, once finished and checked."""
+    violations: tuple[Violation, ...] = ()
+
+
+Step = Callable[[Exchange], None]
 
 
 class VendorPipeline:
@@ -103,13 +117,12 @@ class VendorPipeline:
         max_body_bytes: int = MAX_BODY_BYTES,
         faults: FaultRules | None = None,
     ):
-        self.vendor = vendor
         self.spec = spec
         self.store = store
         self.sources = sources
         self.journal = journal or Journal()
-        self.routes = RouteTable(spec.operations, spec.base_path)
         self.validator = SpecValidator(spec, vendor.name)
+        self._validators = dict(self.validator.items())
         self.max_body_bytes = max_body_bytes
         """A larger body is refused; a transport stops reading it there."""
         self.faults = faults or FaultRules({vendor.name: declared_statuses(spec)})
@@ -119,169 +132,151 @@ class VendorPipeline:
             for op in spec.operations
             if "requestBody" in spec.document["paths"][op.path_template][op.method]
         )
+        self.vendor = vendor
+
+    @property
+    def vendor(self) -> Vendor:
+        """The declaration served (a server version of the vendor): setting it builds
+        the route table and the order of the steps for it."""
+        return self._vendor
+
+    @vendor.setter
+    def vendor(self, vendor: Vendor) -> None:
+        self._vendor = vendor
+        operations = tuple(
+            op for op in self.spec.operations if op.operation_id not in vendor.absent_operations
+        )
+        self.routes = RouteTable(operations, self.spec.base_path)
+        self._steps = self._order(vendor)
+        self._finish = vendor.finish
+
+    def _order(self, vendor: Vendor) -> tuple[Step, ...]:
+        """The steps after routing, in order: the contract of which check answers first."""
+        parse = (self._parse,)
+        first, later = (parse, ()) if vendor.parses_body_first else ((), parse)
+        return (
+            self._limit,
+            *first,
+            self._authenticate,
+            self._try_faults,
+            *later,
+            self._validate,
+            self._dispatch,
+        )
+
+    @property
+    def steps(self) -> tuple[str, ...]:
+        """The names of the steps after routing, in the order they run."""
+        return tuple(step.__name__.lstrip("_") for step in self._steps)
 
     @property
     def base_path(self) -> str:
         """Where a client finds this vendor below the server's root: the vendor's mount
         prefix, then its spec's server path (``/instabase/api``)."""
-        return self.vendor.prefix + self.spec.base_path
+        return self._vendor.prefix + self.spec.base_path
 
     def handle(self, request: IncomingRequest) -> Outcome:
         """Answers ``request`` and records it in the journal; never raises."""
         started = time.perf_counter()
-        outcome = self._answer(request)
-        self._record(request, outcome, (time.perf_counter() - started) * 1000)
+        exchange = Exchange(request)
+        if self._route(exchange):
+            try:
+                self._serve(exchange)
+            except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
+                log.exception("%s %s failed", self._vendor.name, exchange.operation_id)
+                self._bug(exchange)
+        reply, rule = exchange.reply, exchange.rule
+        assert reply is not None
+        if rule is None:
+            outcome = Outcome(reply, exchange.data)
+        else:
+            outcome = Outcome(reply, exchange.data, rule.id, rule.delay_ms / 1000, rule.disconnect)
+        self._record(exchange, outcome, (time.perf_counter() - started) * 1000)
         return outcome
 
-    def _answer(self, request: IncomingRequest) -> Outcome:
-        match = self.routes.match(request.method, request.path)
-        if match is None:
-            unrouted = request.routed(self.sources, {}, None)
-            return _outcome(self.vendor.errors.no_route(unrouted))
-        operation_id = match.operation.operation_id
-        request = request.routed(self.sources, match.path_params, operation_id)
+    def _route(self, x: Exchange) -> bool:
+        """Routes the request; ``False`` when no operation has it (then answered)."""
+        request = x.request
+        found = self.routes.match(request.method, request.path)
+        if not isinstance(found, Match):
+            x.request = request.routed(self.sources, {}, None)
+            allowed = () if found is None else found.allowed
+            self._answer(x, self._vendor.errors.no_route(x.request, allowed))
+            return False
+        operation_id = found.operation.operation_id
+        x.operation_id, x.validator = operation_id, self._validators[operation_id]
+        x.request = request.routed(self.sources, found.path_params, operation_id)
+        return True
+
+    def _serve(self, x: Exchange) -> None:
+        """The steps until one answers, the answer finished and checked, then what the
+        fault rule that hit (if one did) makes of it."""
         try:
-            return self._answer_operation(match, request)
-        except Exception:  # an emulator bug: the client gets the vendor's 500, never a trace
-            log.exception("%s %s failed", self.vendor.name, operation_id)
-            return _outcome(self.vendor.errors.internal(request), operation_id)
+            for step in self._steps:
+                step(x)
+                if x.reply is not None:
+                    break
+        except VendorError as refusal:
+            x.reply = refusal.reply
+            if refusal.violations:
+                x.violations += refusal.violations
+        reply = x.reply
+        assert reply is not None  # the last step (dispatch) always answers
+        if reply is not NO_ANSWER:
+            reply = self._answer(x, reply)
+        rule = x.rule
+        if rule is not None and rule.runs_handler and rule.replaces_answer:
+            if self.faults.settle(rule, reply.status):
+                self._replace_with_fault(x, rule)
+            else:  # the request failed: the client gets the real failure
+                x.rule = None
 
-    def _answer_operation(self, match: Match, request: IncomingRequest) -> Outcome:
-        body: Any = None
+    # -- the steps, in the order of _order ----------------------------------------------
+
+    def _limit(self, x: Exchange) -> None:
+        """A body over the limit gets the vendor's own 413, the one place that answers
+        it. It comes first: the body is never read, and a server stops reading such a
+        body before its authentication runs."""
+        if x.request.body_too_large:
+            x.reply = self._vendor.errors.status_error(x.request, 413, None)
+
+    def _parse(self, x: Exchange) -> None:
         try:
-            if request.body_too_large:
-                raise self._too_large(request)
-            if self.vendor.parses_body_first:
-                body = self._parsed_body(request)
-            principal = self.vendor.authenticate(request, self.store.credential)
-        except VendorError as error:
-            return self._finish(match, request, error.reply, body=body)
-        except _Refused as refused:
-            return self._finish(match, request, refused.reply, refused.violations)
-        if self.faults.active:
-            operation_id = match.operation.operation_id
-            rule = self.faults.hit(self.vendor.name, operation_id, principal.tenant_id)
-            if rule is not None:
-                return self._faulted(match, request, principal, rule, body)
-        return self._served(match, request, principal, body)
-
-    def _served(
-        self, match: Match, request: IncomingRequest, principal: Principal, body: Any = None
-    ) -> Outcome:
-        """The request parsed (unless the vendor parsed it before authenticating: then
-        ``body``), validated and answered by its handler."""
-        violations: tuple[Violation, ...] = ()
-        body_valid = False
-        try:
-            if not self.vendor.parses_body_first:
-                body = self._parsed_body(request)
-            checked = self._checked(match, request, body)
-            body_valid = request.operation_id in self._takes_body
-            reply = self._dispatch(match, request, principal, checked)
-        except VendorError as error:
-            reply = error.reply
-        except _Refused as refused:
-            reply, violations = refused.reply, refused.violations
-        return self._finish(
-            match, request, reply, violations, body, principal.tenant_id, body_valid
-        )
-
-    def _finish(
-        self,
-        match: Match,
-        request: IncomingRequest,
-        reply: Reply,
-        violations: tuple[Violation, ...] = (),
-        body: Any = None,
-        tenant: str | None = None,
-        body_valid: bool = False,
-    ) -> Outcome:
-        """The outcome of ``reply`` once checked against the operation's responses: one
-        that breaks them is an emulator bug, answered with the vendor's 500 (unless the
-        vendor marks it as the real server's own answer outside its spec)."""
-        data = encode(reply.body)
-        operation_id = match.operation.operation_id
-        validator = self.validator[operation_id]
-        broken = (
-            [] if reply.beyond_spec else validator.check_response(reply.status, data, reply.body)
-        )
-        if broken:
-            reply, violations = self._emulator_bug(request, broken), (*violations, *broken)
-            data = encode(reply.body)
-        return Outcome(reply, data, operation_id, tenant, violations, body, body_valid=body_valid)
-
-    def _faulted(
-        self,
-        match: Match,
-        request: IncomingRequest,
-        principal: Principal,
-        rule: FaultRule,
-        body: Any = None,
-    ) -> Outcome:
-        """What a fault rule makes of the request (its hit already counted). Unless the
-        rule commits, a failure (status or dropped connection) leaves the handler out;
-        a rule that commits runs it, and if that failed the client gets the real
-        failure and the hit is given back. Latency alone serves the request as usual."""
-        tenant = principal.tenant_id
-        served = None
-        if rule.commit or (rule.status is None and not rule.disconnect):
-            served = self._served(match, request, principal, body)
-            if rule.commit and served.reply.status >= 400:
-                self.faults.refund(rule)
-                return served
-        if served is not None:
-            body = served.request_body
-        if rule.disconnect:
-            outcome = Outcome(NO_ANSWER, b"", match.operation.operation_id, tenant, (), body)
-        elif rule.status is not None:
-            outcome = self._finish(
-                match,
-                request,
-                self._status_error(request, rule.status, rule.retry_after),
-                body=body,
-                tenant=tenant,
-            )
-        else:
-            assert served is not None  # latency alone: the request served as usual
-            outcome = served
-        return replace(
-            outcome, fault_id=rule.id, delay=rule.delay_ms / 1000, disconnect=rule.disconnect
-        )
-
-    def _status_error(
-        self, request: IncomingRequest, status: int, retry_after: int | None
-    ) -> Reply:
-        reply = self.vendor.errors.status_error(request, status, retry_after)
-        if retry_after is None:
-            return reply
-        return reply.with_headers({"retry-after": str(retry_after)})
-
-    def _too_large(self, request: IncomingRequest) -> _Refused:
-        """The refusal of a body over the limit, the one place that answers it: the
-        vendor's own 413. It comes before authentication: the body is never read, and a
-        server stops reading such a body before its authentication runs."""
-        return _Refused(self.vendor.errors.status_error(request, 413, None), ())
-
-    def _parsed_body(self, request: IncomingRequest) -> Any:
-        try:
-            return parse_json_body(request)
+            x.body = parse_json_body(x.request)
         except MalformedBody as error:
-            violation = malformed_json(error.detail)
-            reply = self.vendor.errors.malformed_body(request, error.detail)
-            raise _Refused(reply, (violation,)) from error
+            reply = self._vendor.errors.malformed_body(x.request, error.detail)
+            raise VendorError(reply, (malformed_json(error.detail),)) from error
 
-    def _checked(self, match: Match, request: IncomingRequest, body: Any) -> CheckedRequest:
-        validator = self.validator[match.operation.operation_id]
-        checked = validator.check_request(request, match.path_params, body)
+    def _authenticate(self, x: Exchange) -> None:
+        x.principal = self._vendor.authenticate(x.request, self.store.credential)
+
+    def _try_faults(self, x: Exchange) -> None:
+        """The rule that hits the request (its hit counted); one that fails it without
+        running the handler answers here."""
+        if not self.faults.active:
+            return
+        assert x.principal is not None and x.operation_id is not None
+        rule = self.faults.hit(self._vendor.name, x.operation_id, x.principal.tenant_id)
+        if rule is None:
+            return
+        x.rule = rule
+        if not rule.runs_handler:
+            x.reply = self._fault_answer(x, rule)
+
+    def _validate(self, x: Exchange) -> None:
+        assert x.operation_id is not None
+        request = x.request
+        checked = self.validator[x.operation_id].check_request(request, request.path_params, x.body)
         if checked.violations:
-            reply = self.vendor.errors.invalid_request(request, checked.violations)
-            raise _Refused(reply, tuple(checked.violations))
-        return checked
+            reply = self._vendor.errors.invalid_request(request, checked.violations)
+            raise VendorError(reply, tuple(checked.violations))
+        x.checked = checked
+        x.body_valid = x.operation_id in self._takes_body
 
-    def _dispatch(
-        self, match: Match, request: IncomingRequest, principal: Principal, checked: CheckedRequest
-    ) -> Reply:
-        operation_id = match.operation.operation_id
+    def _dispatch(self, x: Exchange) -> None:
+        """The operation's handler, in a store transaction."""
+        checked, principal, operation_id = x.checked, x.principal, x.operation_id
+        assert checked is not None and principal is not None and operation_id is not None
         with self.store.transaction():
             call = Call(
                 operation_id=operation_id,
@@ -289,58 +284,116 @@ class VendorPipeline:
                 tenant=self.store.get_or_empty(principal.tenant_id),
                 path=checked.path,
                 query=checked.query,
-                headers=request.headers,
+                headers=x.request.headers,
                 body=checked.body,
                 sources=self.sources,
             )
-            reply = self.vendor.handlers[operation_id](call)
+            x.reply = self._vendor.handlers[operation_id](call)
             self.store.version += 1  # it may have changed a record: the state file looks
-            return reply
 
-    def _emulator_bug(self, request: IncomingRequest, broken: list[Violation]) -> Reply:
+    # -- the answer -----------------------------------------------------------------------
+
+    def _answer(self, x: Exchange, reply: Reply) -> Reply:
+        """``reply`` as the vendor's server sends it (its ``finish`` hook), checked
+        against the operation's responses: one that breaks them is an emulator bug,
+        answered with the vendor's 500 (unless the vendor marks it as the real server's
+        own answer outside its spec)."""
+        finish = self._finish
+        if finish is not None:
+            reply = finish(reply, x.request)
+        data = encode(reply.body)
+        validator = x.validator
+        if validator is not None and not reply.beyond_spec:
+            broken = validator.check_response(reply.status, data, reply.body)
+            if broken:
+                x.violations += tuple(broken)
+                reply = self._emulator_bug(x, broken)
+                data = encode(reply.body)
+        x.reply, x.data = reply, data
+        return reply
+
+    def _fault_answer(self, x: Exchange, rule: FaultRule) -> Reply:
+        """The answer a rule puts in place of the handler's: none (a dropped connection),
+        the vendor's 500, or its answer with the rule's status."""
+        if rule.disconnect:
+            return NO_ANSWER
+        errors, status = self._vendor.errors, rule.status
+        assert status is not None
+        if status == 500:
+            reply = errors.internal(x.request)
+        else:
+            reply = errors.status_error(x.request, status, rule.retry_after)
+        if rule.retry_after is None:
+            return reply
+        return reply.with_headers({"retry-after": str(rule.retry_after)})
+
+    def _replace_with_fault(self, x: Exchange, rule: FaultRule) -> None:
+        """A committed request's answer lost: the rule's answer instead. The journal
+        then keeps only the body's shape (the answer is not the handler's)."""
+        x.body_valid = False
+        x.violations = ()
+        reply = self._fault_answer(x, rule)
+        if reply is NO_ANSWER:
+            x.reply, x.data = reply, b""
+        else:
+            self._answer(x, reply)
+
+    def _bug(self, x: Exchange) -> None:
+        """An exception out of a step or a hook: the vendor's 500, recorded as the
+        request alone (no tenant, body or rule: nothing of it can be trusted)."""
+        reply = self._vendor.errors.internal(x.request)
+        finish = self._finish
+        if finish is not None:
+            reply = finish(reply, x.request)
+        x.reply, x.data = reply, encode(reply.body)
+        x.principal, x.body, x.body_valid, x.rule, x.violations = None, None, False, None, ()
+
+    def _emulator_bug(self, x: Exchange, broken: list[Violation]) -> Reply:
         described = "; ".join(v.describe() for v in broken)
         log.error(
             "%s %s answered outside its spec: %s",
-            self.vendor.name,
-            request.operation_id,
+            self._vendor.name,
+            x.operation_id,
             described,
         )
-        return self.vendor.errors.internal(request)
+        reply = self._vendor.errors.internal(x.request)
+        finish = self._finish
+        return reply if finish is None else finish(reply, x.request)
 
-    def _record(self, request: IncomingRequest, outcome: Outcome, duration_ms: float) -> None:
+    # -- the journal ----------------------------------------------------------------------
+
+    def _record(self, x: Exchange, outcome: Outcome, duration_ms: float) -> None:
+        request = x.request
         self.journal.record(
             # The journal's time is when the emulator saw the request (wall clock); the
             # emulated data's times come from ``sources``, which this must not disturb.
             time=time.time(),
-            vendor=self.vendor.name,
-            operation_id=outcome.operation_id,
-            tenant=outcome.tenant_id,
+            vendor=self._vendor.name,
+            operation_id=x.operation_id,
+            tenant=x.principal.tenant_id if x.principal is not None else None,
             method=request.method,
             path=request.path,
             query=request.query_string,
             status=outcome.reply.status,
             duration_ms=round(duration_ms, 3),
-            body=self._recorded_body(request, outcome),
-            violations=outcome.violations,
+            body=self._recorded_body(x, outcome.reply.status),
+            violations=x.violations,
             fault=outcome.fault_id,
         )
 
-    def _recorded_body(self, request: IncomingRequest, outcome: Outcome) -> Any:
+    def _recorded_body(self, x: Exchange, status: int) -> Any:
         """What the journal keeps of the request's body: never a secret value (see
         :mod:`secretmock.engine.journal`)."""
+        request = x.request
         if request.body_too_large:
             return f"<not read: over {self.max_body_bytes} bytes>"
-        if outcome.request_body is None:
+        if x.body is None:
             return f"<not parsed: {len(request.body)} bytes>" if request.body else None
-        if outcome.body_valid and outcome.reply.status not in REFUSED_AS_INVALID:
-            return redact(outcome.request_body, self.vendor.secret_fields)
-        return shape(outcome.request_body)
+        if x.body_valid and status not in REFUSED_AS_INVALID:
+            return redact(x.body, self._vendor.secret_fields)
+        return shape(x.body)
 
 
 def encode(body: object) -> bytes:
     """The JSON bytes of a reply body, compact, as the real services send it."""
     return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
-
-
-def _outcome(reply: Reply, operation_id: str | None = None) -> Outcome:
-    return Outcome(reply, encode(reply.body), operation_id)

@@ -18,6 +18,15 @@ class Match:
     path_params: dict[str, str]
 
 
+@dataclass(frozen=True, slots=True)
+class WrongMethod:
+    """A partial match: the path is one of the spec's, the method is not one it has
+    there (what a server answers 405 for, or folds into its 404)."""
+
+    allowed: tuple[str, ...]
+    """The methods the path has, upper case, sorted."""
+
+
 class RouteTable:
     """Maps (method, path) to an operation. Concrete paths win over templated ones."""
 
@@ -26,21 +35,27 @@ class RouteTable:
         for op in operations:
             by_template.setdefault(op.path_template, {})[op.method] = op
         ordered = sorted(by_template.items(), key=lambda item: item[0].count("{"))
-        self._routes = [(*_compile(base_path + template), methods) for template, methods in ordered]
+        self._routes = [
+            (*_compile(base_path + template), methods, _allowed(methods))
+            for template, methods in ordered
+        ]
 
-    def match(self, method: str, path: str) -> Match | None:
-        """The operation for ``method`` on ``path``, or ``None`` if the spec has none."""
-        for pattern, names, methods in self._routes:
+    def match(self, method: str, path: str) -> Match | WrongMethod | None:
+        """The operation for ``method`` on ``path``; :class:`WrongMethod` when the spec
+        has the path but not this method on it; ``None`` when it has no such path."""
+        for pattern, names, methods, allowed in self._routes:
             found = pattern.fullmatch(path)
             if found is None:
                 continue
             operation = methods.get(method.lower())
-            return (
-                Match(operation, dict(zip(names, found.groups(), strict=True)))
-                if operation
-                else None
-            )
+            if operation is None:
+                return allowed
+            return Match(operation, dict(zip(names, found.groups(), strict=True)))
         return None
+
+
+def _allowed(methods: dict[str, Operation]) -> WrongMethod:
+    return WrongMethod(tuple(sorted(name.upper() for name in methods)))
 
 
 def _compile(template: str) -> tuple[re.Pattern[str], list[str]]:

@@ -31,8 +31,10 @@ from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from secretmock.engine.sources import ClockSetting, format_time, parse_time
-from secretmock.engine.store import Credential, TenantState
+from secretmock.engine.clock import ClockSetting, format_time, parse_time
+from secretmock.engine.fixtures import tenant_id_problem
+from secretmock.engine.json_values import unreadable_value
+from secretmock.engine.store import Credential, StoredRecord, TenantState
 from secretmock.engine.vendor_api import Vendor
 
 if TYPE_CHECKING:
@@ -53,7 +55,8 @@ def state_document(emulator: Emulator) -> dict[str, Any]:
         with pipeline.store.transaction():
             tenants = {t.tenant_id: dump_tenant(t) for t in pipeline.store.tenants()}
         vendors[name] = {"tenants": tenants}
-    return {"format": FORMAT, "clock": dump_clock(emulator.clock.setting), "vendors": vendors}
+    clock = dump_clock(emulator.clock.reading())
+    return {"format": FORMAT, "clock": clock, "vendors": vendors}
 
 
 def restore_state(emulator: Emulator, document: Any) -> None:
@@ -61,6 +64,10 @@ def restore_state(emulator: Emulator, document: Any) -> None:
     :class:`StateError` nothing has changed. A vendor the document leaves out gets no
     tenants."""
     clock, tenants = read_state(document, emulator.vendors)
+    try:
+        emulator.clock.check(clock)  # an offset is checked against this clock's real time
+    except ValueError as exc:
+        raise StateError(f"clock: {exc}") from exc
     for name, pipeline in emulator.pipelines.items():
         with pipeline.store.transaction():
             pipeline.store.clear()
@@ -75,7 +82,7 @@ def read_state(
     """The clock setting and every vendor's tenants a document holds; :class:`StateError`
     names the first problem."""
     top = _object(document, "state", required={"format", "vendors"}, allowed=TOP_FIELDS)
-    if top["format"] != FORMAT:
+    if type(top["format"]) is not int or top["format"] != FORMAT:  # not true, not 1.0
         raise StateError(f"format: expected {FORMAT}, got {top['format']!r}")
     clock = parse_clock(top.get("clock", {"frozen": False}))
     found: dict[str, list[TenantState[Any]]] = {}
@@ -98,8 +105,9 @@ def _read_vendor(raw: Any, where: str, vendor: Vendor) -> list[TenantState[Any]]
     holders: dict[str, str] = {}
     for tenant_id, item in _object(document["tenants"], f"{where}.tenants").items():
         place = f"{where}.tenants.{tenant_id}"
-        if not tenant_id:
-            raise StateError(f"{where}.tenants: a tenant id must not be empty")
+        problem = tenant_id_problem(tenant_id)
+        if problem is not None:
+            raise StateError(f"{where}.tenants: {problem}")
         tenant = read_tenant(item, place, tenant_id, vendor.roles, read_record, record_key)
         for token in tenant.credentials:
             if token in holders:
@@ -195,7 +203,7 @@ def record_reader(record_type: type | None) -> RecordReader:
     checking each field against the type it declares; ``None``: records are plain JSON
     values, read as they are."""
     if record_type is None:
-        return lambda raw, where: copy.deepcopy(raw)
+        return _read_any
     hints = typing.get_type_hints(record_type)
     readers = {f.name: _value_reader(hints[f.name]) for f in dataclasses.fields(record_type)}
 
@@ -236,8 +244,35 @@ def read_tenant(
             raise StateError(
                 f"{where}.secrets.{key}: the record's own key is {record_key(record)!r}"
             )
+        _check_record(record, f"{where}.secrets.{key}")
         tenant.secrets[key] = record
+    _check_unique(tenant.secrets, f"{where}.secrets")
     return tenant
+
+
+def _check_record(record: Any, where: str) -> None:
+    """The vendor's own rules for one record (:meth:`StoredRecord.check_record`)."""
+    if isinstance(record, StoredRecord):
+        try:
+            record.check_record()
+        except ValueError as exc:
+            raise StateError(f"{where}.{exc}") from exc
+
+
+def _check_unique(records: Mapping[str, Any], where: str) -> None:
+    """No two records share a value of a field their vendor keeps unique."""
+    first = next(iter(records.values()), None)
+    if not isinstance(first, StoredRecord):
+        return
+    for name in first.unique_fields:
+        holders: dict[Any, str] = {}
+        for key, record in records.items():
+            value = getattr(record, name)
+            if value in holders:
+                raise StateError(
+                    f"{where}.{key}.{name}: {value!r} is already the {name} of {holders[value]!r}"
+                )
+            holders[value] = key
 
 
 def _credential(raw: Any, where: str, tenant_id: str, roles: frozenset[str]) -> Credential:
@@ -301,8 +336,17 @@ def _value_reader(hint: Any) -> Callable[[Any, str], Any]:
 
         return read_time
     if hint is Any:
-        return lambda value, where: copy.deepcopy(value)
+        return _read_any
     return _scalar_reader(hint)
+
+
+def _read_any(value: Any, where: str) -> Any:
+    """A free-form value (a Prisme.ai secret's), copied: one a vendor could have stored,
+    readable back by every client and nested no deeper than a vendor's body may be."""
+    problem = unreadable_value(value)
+    if problem is not None:
+        raise StateError(f"{where}: {problem}")
+    return copy.deepcopy(value)
 
 
 _SCALARS: Mapping[type, str] = {

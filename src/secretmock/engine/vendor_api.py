@@ -13,11 +13,16 @@ line between them is defined here, as plain data:
 * when the engine itself finds a problem (no such route, malformed body, a request
   that breaks the spec, an emulator bug) it asks the vendor's :class:`ErrorEnvelope`
   for the body and status the real service would give, telling it what is known of
-  the request (the same ``IncomingRequest``).
+  the request (the same ``IncomingRequest``);
+* every answer, whoever wrote it (a handler, a refusal, a fault rule, the envelope),
+  goes through the vendor's :attr:`Vendor.finish` hook, if it has one, before the
+  engine checks it against the spec: what a server does to all its answers (a header
+  on each, an older version's codes) is written once there.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -52,11 +57,14 @@ class Reply:
 
 
 class VendorError(Exception):
-    """Raised by a vendor to answer at once with ``reply`` (already in its envelope)."""
+    """Raised to answer at once with ``reply`` (already in the vendor's envelope): by a
+    vendor, or by the engine for a request it refuses before the handler, with the
+    ``violations`` that made it refuse (a malformed body, a request breaking the spec)."""
 
-    def __init__(self, reply: Reply) -> None:
+    def __init__(self, reply: Reply, violations: tuple[Violation, ...] = ()) -> None:
         super().__init__(f"{reply.status}")
         self.reply = reply
+        self.violations = violations
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,17 +102,21 @@ class Call:
 
 Handler = Callable[[Call], Reply]
 
+Finish = Callable[[Reply, IncomingRequest], Reply]
+"""A server version's reply hook: every answer as that server sends it (see
+:attr:`Vendor.finish`)."""
+
 
 class ErrorEnvelope(Protocol):
     """The vendor's answers to problems the engine detects before or after a handler."""
 
-    def no_route(self, request: IncomingRequest) -> Reply:
-        """No operation of the spec has this path (or this method on it)."""
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
+        """No operation of the spec has this path, or this method on it: ``allowed``
+        then names the methods the path has (upper case; empty for an unknown path)."""
         ...
 
     def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
-        """The body is not parseable as the declared media type, or larger than the
-        pipeline reads (``request.body_too_large``)."""
+        """The body is not parseable as the declared media type."""
         ...
 
     def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
@@ -116,11 +128,13 @@ class ErrorEnvelope(Protocol):
         ...
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
-        """The real service's answer with ``status`` (>= 400) when it fails on its own: a
-        rate limit (429), an outage (500, 502, 503, 504), a body too large (413). A fault
-        rule asks for it; ``retry_after`` is the seconds the engine also sends as
-        ``Retry-After`` (``None``: no header). The body must pass the spec's response
-        for ``status``; the engine adds the ``Retry-After`` header itself."""
+        """The real service's answer with ``status`` (>= 400, never 500: the engine
+        answers that with :meth:`internal`) when it fails on its own: a rate limit
+        (429), an outage (502, 503, 504), a body too large (413, also asked for a body
+        over the limit: then ``request.body_too_large``). A fault rule asks for it;
+        ``retry_after`` is the seconds the engine also sends as ``Retry-After``
+        (``None``: no header). The body must pass the spec's response for ``status``;
+        the engine adds the ``Retry-After`` header itself."""
         ...
 
 
@@ -157,12 +171,25 @@ class Vendor:
     """The real server reads the JSON body before it authenticates (Express's
     ``express.json()`` runs before the routes' auth): a malformed body is refused even
     without credentials."""
+    finish: Finish | None = None
+    """The reply hook of this server version: the pipeline hands it every answer (a
+    handler's, a refusal's, a fault rule's, the envelope's) with the request, before
+    it checks the answer against the spec; what it returns is sent. ``None``: answers
+    go as written."""
+    absent_operations: frozenset[str] = frozenset()
+    """Operations of the spec this server version does not have: their paths and
+    methods are routed as the spec's other unknown ones (``errors.no_route``)."""
     version: str = CURRENT_VERSION
     """The server version this declaration emulates."""
     older_versions: Mapping[str, Vendor] = field(default_factory=dict)
     """Other server versions a user may select (``--vendor-version NAME=VERSION``), each
-    a whole declaration of the same vendor and spec; docs/vendors/<name>.md lists what
-    differs."""
+    a whole declaration of the same vendor and spec (:meth:`with_older`);
+    docs/vendors/<name>.md lists what differs."""
+
+    def with_older(self, *versions: Vendor) -> Vendor:
+        """This (current) declaration with ``versions`` as the older servers a user may
+        select, each usually ``dataclasses.replace(current, version=..., finish=...)``."""
+        return dataclasses.replace(self, older_versions={v.version: v for v in versions})
 
     @property
     def versions(self) -> tuple[str, ...]:

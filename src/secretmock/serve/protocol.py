@@ -16,12 +16,23 @@ subclass adds, per connection:
   its body (it can never be answered), gives an answer being made (a fault's delay)
   until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
   connection with no answer (as a stopped server does: never uvicorn's plain-text 500);
-* and JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP.
+* JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP;
+* and a way to drop a connection with no answer, for the ``disconnect`` fault rule.
+  ASGI has no message for "close the connection and answer nothing": an app that
+  returns without a response gets uvicorn's own 500. So each request's scope carries
+  the ASGI extension ``secretmock.drop``, whose ``abort`` closes the connection at once.
+  The vendor app calls it, then waits for uvicorn to see the connection gone, so that
+  uvicorn neither answers nor logs an error: the client sees what a crashed server
+  leaves it, a connection closed with no answer (``requests``' ``ConnectionError``,
+  httpx's ``RemoteProtocolError``).
 
 It is passed to ``uvicorn.Config(http=...)`` by :func:`guarded_protocol`, for
-``secretmock serve`` and for the background server of the tests and the pytest plugin,
-and offers each request the ``secretmock.drop`` extension of
-:class:`~secretmock.serve.dropping.DroppingProtocol` too.
+``secretmock serve`` and for the background server of the tests and the pytest plugin.
+
+**The pin.** The class extends uvicorn's ``HttpToolsProtocol`` and reads its internals
+(:data:`UVICORN_INTERNALS`): pyproject.toml pins uvicorn to the minor release they were
+checked on, and ``tests/robustness/test_uvicorn_internals.py`` fails, pointing at that
+pin, when a release no longer has one of them.
 """
 
 from __future__ import annotations
@@ -35,8 +46,9 @@ from typing import Any
 import httptools
 import uvicorn
 from starlette.types import ASGIApp
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from secretmock.serve.dropping import DroppingProtocol
+from secretmock.web.vendor_app import DROP_EXTENSION
 
 MAX_HEADER_BYTES = 64 * 1024
 IDLE_TIMEOUT_S = 30.0
@@ -65,11 +77,40 @@ def guarded_protocol(limits: ConnectionLimits) -> type[GuardedHttpToolsProtocol]
     return type("GuardedHttpToolsProtocol", (GuardedHttpToolsProtocol,), {"limits": limits})
 
 
-class GuardedHttpToolsProtocol(DroppingProtocol):
-    """See the module. Built on :class:`~secretmock.serve.dropping.DroppingProtocol` (uvicorn's
-    ``HttpToolsProtocol`` offering the ``disconnect`` fault's drop extension); relies on
-    its parser callbacks and its ``cycle`` (the request being served), as of uvicorn
-    0.30 to 0.54."""
+UVICORN_INTERNALS = {
+    "HttpToolsProtocol": (
+        "loop",
+        "transport",
+        "parser",
+        "scope",
+        "cycle",
+        "logger",
+        "connection_made",
+        "connection_lost",
+        "data_received",
+        "shutdown",
+        "on_message_begin",
+        "on_url",
+        "on_header",
+        "on_headers_complete",
+        "on_message_complete",
+        "send_400_response",
+        "_unset_keepalive_if_required",
+        "_should_upgrade",
+        "handle_websocket_upgrade",
+        "_unsupported_upgrade_warning",
+    ),
+    "RequestResponseCycle": ("more_body", "response_started", "response_complete"),
+}
+"""What :class:`GuardedHttpToolsProtocol` reads or overrides of uvicorn's classes in
+``uvicorn.protocols.http`` (attributes set in ``__init__`` and methods): none of it is
+uvicorn's public API."""
+
+
+class GuardedHttpToolsProtocol(HttpToolsProtocol):
+    """See the module: uvicorn's httptools protocol with limits, JSON refusals and the
+    ``secretmock.drop`` extension (``{"abort": <callable>}``) in each request's scope.
+    Relies on :data:`UVICORN_INTERNALS` (see the pin in pyproject.toml)."""
 
     limits = ConnectionLimits()
 
@@ -147,6 +188,9 @@ class GuardedHttpToolsProtocol(DroppingProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        extensions = dict(self.scope.get("extensions") or {})
+        extensions[DROP_EXTENSION] = {"abort": self.transport.abort}
+        self.scope["extensions"] = extensions
         self._in_head, self._head_restarted = True, True
         self._unparsed_head = self._parsed_head = 0
 

@@ -1,110 +1,122 @@
-"""``secretmock serve`` on a real socket: bind first, then tell the world where.
+"""``secretmock serve``: from its settings to a stopped server and the files it leaves.
 
-The socket is bound before anything is printed, so ``--port 0`` reports the port the
-system picked and a port already taken fails before any banner. ``--ready-file``
-is written once uvicorn accepts connections, in one atomic rename, so a harness in any
-language can wait for the file to appear and read the URL from it.
+Start-up builds the emulator and sets the scenario (``--faults``, ``--state``,
+``--clock``), refuses what it cannot serve safely, binds the port, prints the banner,
+then serves in the foreground until SIGINT or SIGTERM; shutdown writes ``--report``
+and the last ``--state``.
 """
 
 from __future__ import annotations
 
+import gc
 import json
-import os
-import signal
-import socket
+import sys
 import threading
-import time
-from collections.abc import Callable
-from pathlib import Path
-from types import FrameType
+from typing import TYPE_CHECKING
 
-import uvicorn
-from starlette.types import ASGIApp
+from secretmock.engine.clock import format_time
+from secretmock.engine.emulator import Emulator
+from secretmock.engine.faults import load_fault_file
+from secretmock.engine.sources import Sources
+from secretmock.resources import default_fixtures_path
+from secretmock.serve import foreground
+from secretmock.serve.banner import print_banner
+from secretmock.serve.files import write_atomically
+from secretmock.serve.protocol import ConnectionLimits
+from secretmock.serve.settings import ServeSettings, admin_refusal
+from secretmock.serve.state_file import load_state_file, writer_for
+from secretmock.vendors import all_vendors
+from secretmock.web.app import build_app
 
-from secretmock.serve.protocol import ConnectionLimits, uvicorn_config
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp
 
-READY_POLL_S = 0.01
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
-
-
-def bind(host: str, port: int) -> socket.socket:
-    """A listening-ready TCP socket bound to ``host``:``port`` (IPv4 or IPv6);
-    raises ``OSError`` when the address cannot be bound."""
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    sock = socket.socket(family, kind, proto)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(address)
-    except OSError:
-        sock.close()
-        raise
-    return sock
+WARM_UP_AFTER_S = 1.0
 
 
-def root_url(sock: socket.socket) -> str:
-    """``http://HOST:PORT`` of a bound socket, with the port it really got."""
-    host, port = sock.getsockname()[:2]
-    shown = f"[{host}]" if ":" in host else host
-    return f"http://{shown}:{port}"
-
-
-def run(
-    app: ASGIApp,
-    sock: socket.socket,
-    log_level: str,
-    ready_file: Path | None,
-    limits: ConnectionLimits | None = None,
-) -> None:
-    """Serves ``app`` on ``sock`` until SIGINT or SIGTERM, then removes ``ready_file``.
-
-    Both signals stop the server the same graceful way and return here, so that the
-    caller writes its files and exits 0. (uvicorn restores the handlers it found and
-    raises the signal again once it has stopped; with SIGTERM's default handler that
-    killed the process before ``--report`` was written. The handlers installed here
-    only ask the server to stop, so the raised signal does nothing more.)
-    uvicorn's own access log stays off: it prints query strings whole (see
-    :mod:`secretmock.serve.access_log`).
-    """
-    config = uvicorn_config(
-        app, limits or ConnectionLimits(), log_level=log_level, access_log=False
+def serve(settings: ServeSettings) -> int:
+    """Serves until stopped by a signal; the exit status (2: refused at start-up; 1: the
+    port cannot be bound). A fixtures, spec, faults or state file that cannot be used
+    raises the error naming it."""
+    emulator = Emulator(
+        all_vendors(),
+        list(settings.fixtures) or [default_fixtures_path()],
+        Sources(seed=settings.seed),
+        only_vendor=settings.vendor,
+        max_body_bytes=settings.max_body,
+        vendor_versions=dict(settings.vendor_version),
     )
-    server = uvicorn.Server(config)
-    if ready_file is not None:
-        announce = threading.Thread(
-            target=_write_when_started,
-            args=(server, ready_file, root_url(sock)),
-            daemon=True,
-            name="secretmock-ready",
-        )
-        announce.start()
-    previous = {signum: signal.signal(signum, _stopper(server)) for signum in STOP_SIGNALS}
+    refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
+    if refusal is not None:
+        print(f"secretmock: {refusal}", file=sys.stderr)
+        return 2
+    scenario = _set_scenario(emulator, settings)
+    app: ASGIApp = build_app(
+        emulator, only_vendor=settings.vendor, admin_token=settings.admin_token
+    )
+    if settings.access_log:
+        from secretmock.serve.access_log import AccessLog, access_logger
+
+        app = AccessLog(app, access_logger())
     try:
-        server.run(sockets=[sock])
-    finally:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
-        if ready_file is not None:
-            ready_file.unlink(missing_ok=True)
+        sock = foreground.bind(settings.host, settings.port)
+    except OSError as exc:
+        print(
+            f"secretmock: cannot listen on {settings.host}:{settings.port}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    print_banner(emulator, foreground.root_url(sock), settings.vendor)
+    print(*scenario, sep="\n", flush=True)
+    _settle_heap(emulator)
+    state_writer = writer_for(emulator, settings.state).start() if settings.state else None
+    limits = ConnectionLimits(idle_timeout=settings.idle_timeout)
+    foreground.run(app, sock, settings.log_level, settings.ready_file, limits)
+    if settings.report:
+        from secretmock.report import build_report
+
+        write_atomically(settings.report, json.dumps(build_report(emulator), indent=2))
+    if state_writer is not None:
+        state_writer.stop()  # and writes what changed since its last write
+    return 0
 
 
-def _stopper(server: uvicorn.Server) -> Callable[[int, FrameType | None], None]:
-    def stop(signum: int, frame: FrameType | None) -> None:
-        server.should_exit = True
+def _set_scenario(emulator: Emulator, settings: ServeSettings) -> list[str]:
+    """``--faults``, ``--state`` (loaded if the file exists) and ``--clock`` (which wins
+    over a clock the state file holds; without a state file, the fixtures are made at
+    that time); raises naming the file and the problem. Returns a line for the banner
+    per option given."""
+    lines = []
+    if settings.faults:
+        emulator.set_startup_faults(load_fault_file(settings.faults), where=str(settings.faults))
+        lines.append(f"  fault rules: {len(emulator.startup_faults)} from {settings.faults}")
+    loaded = settings.state is not None and load_state_file(emulator, settings.state)
+    if settings.clock:
+        emulator.clock.freeze_at(settings.clock)
+        if not loaded:
+            emulator.load_fixtures()  # made at the emulated time, not the real one
+        lines.append(f"  clock: frozen at {format_time(settings.clock)}")
+    if settings.state:
+        how = "loaded from" if loaded else "new (from the fixtures), kept in"
+        lines.append(f"  state: {how} {settings.state}")
+    return lines
 
-    return stop
+
+def _settle_heap(emulator: Emulator) -> None:
+    """Start-up built a large, long-lived heap (specs, validators). Out of the
+    collector's sight it is no longer walked by every full collection: without this,
+    those pauses put p99 latency at tens of milliseconds (see make bench). The warm-up,
+    a second after start, does the same for what it builds."""
+    gc.collect()
+    gc.freeze()
+    warm_up = threading.Timer(WARM_UP_AFTER_S, _warm_up, args=(emulator,))
+    warm_up.daemon = True
+    warm_up.start()
 
 
-def _write_when_started(server: uvicorn.Server, ready_file: Path, url: str) -> None:
-    while not server.started:
-        if server.should_exit:
-            return
-        time.sleep(READY_POLL_S)
-    write_atomically(ready_file, json.dumps({"url": url, "pid": os.getpid()}) + "\n")
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Writes ``text`` to a temporary file beside ``path``, then renames it over
-    ``path``: a reader sees no file or the whole file, never half of it."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)
+def _warm_up(emulator: Emulator) -> None:
+    """Warms the emulator up once the server is up, so that neither start-up nor the
+    first refused request waits for it; then freezes that heap too."""
+    emulator.warm_up()
+    gc.collect()
+    gc.freeze()

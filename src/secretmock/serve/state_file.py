@@ -5,17 +5,14 @@ the problem, when it cannot be: the file is never overwritten then). While servi
 background thread writes the state after it changes: no sooner than a second after its
 previous write, so a burst of changes costs one write a second, and within about a
 second of each change. The request path pays nothing but the version counters it
-already bumps. Every write is atomic: a temporary file in the same directory, flushed
-and fsynced, then renamed over the old one (and the directory fsynced), so a crash
-leaves the complete old file or the complete new one.
+already bumps. Every write is atomic (:func:`~secretmock.serve.files.write_atomically`),
+so a crash leaves the complete old file or the complete new one.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -24,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from secretmock.engine import json_values
 from secretmock.engine.state import StateError, restore_state, state_document
+from secretmock.serve.files import PRIVATE_MODE, write_atomically
 
 if TYPE_CHECKING:
     from secretmock.engine.emulator import Emulator
@@ -57,39 +55,9 @@ def read_state_file(path: Path) -> Any | None:
             f"{path}: the state file is empty (delete it to start from the fixtures)"
         )
     try:
-        return json_values.loads(text)
+        return json_values.loads(text, json_values.DOCUMENT_DEPTH)
     except ValueError as exc:
         raise StateFileError(f"{path}: the state file is not valid JSON: {exc}") from exc
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Replaces ``path`` with ``data``: readers see the old or the new file, never a part."""
-    directory = path.parent
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    _fsync_directory(directory)
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Makes the rename itself durable (where the platform allows opening a directory)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def load_state_file(emulator: Emulator, path: Path) -> bool:
@@ -181,7 +149,7 @@ class StateWriter:
             return False
         self._last_snapshot = started = self._clock()
         try:
-            write_atomically(self.path, self._snapshot())
+            write_atomically(self.path, self._snapshot(), PRIVATE_MODE)
         except OSError as exc:
             log.error("secretmock: cannot write the state file %s: %s", self.path, exc)
             return False

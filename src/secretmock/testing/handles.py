@@ -1,22 +1,52 @@
 """The pytest handle's scenario control: fault rules and the emulated clock
-(``secretmock.fault(...)``, ``secretmock.clock``; docs/pytest.md, docs/scenarios.md)."""
+(``secretmock.fault(...)``, ``secretmock.clock``; docs/pytest.md, docs/scenarios.md),
+and the lease that ends every handle of a test when the test ends."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from types import TracebackType
 
+from secretmock.engine.clock import EmulatedClock, parse_time
 from secretmock.engine.faults import FaultRule, FaultRules
-from secretmock.engine.sources import EmulatedClock, parse_time
+
+
+class HandleEndedError(RuntimeError):
+    """A handle was used after the test it belongs to ended: it would drive (or read)
+    the emulator of whichever test runs now."""
+
+
+class Lease:
+    """How long a test's handles may drive the emulator: until :meth:`end` (the end of
+    the test, or the next :meth:`Session.fresh <secretmock.testing.Session.fresh>`).
+    ``owner`` names the test in the error a late use raises."""
+
+    def __init__(self, owner: str | None = None) -> None:
+        self.owner = owner or "an earlier test"
+        self.ended = False
+
+    def check(self) -> None:
+        """Raises :class:`HandleEndedError` once the lease has ended."""
+        if self.ended:
+            raise HandleEndedError(
+                f"this secretmock handle belongs to {self.owner}, which has ended; "
+                "use the handle the running test received (each test gets its own)"
+            )
+
+    def end(self) -> None:
+        self.ended = True
 
 
 class FaultHandle:
     """One fault rule a test added: its ``id``, its live ``hits`` and ``remaining``, and
-    :meth:`remove`. As a context manager it removes the rule when the block ends."""
+    :meth:`remove`. As a context manager it removes the rule when the block ends. Its
+    counters stay readable after the test; :meth:`remove` then raises
+    :class:`HandleEndedError`."""
 
-    def __init__(self, rules: FaultRules, rule: FaultRule) -> None:
+    def __init__(self, rules: FaultRules, rule: FaultRule, lease: Lease | None = None) -> None:
         self._rules = rules
         self._rule = rule
+        self._lease = lease or Lease()
 
     @property
     def id(self) -> str:
@@ -34,6 +64,7 @@ class FaultHandle:
 
     def remove(self) -> None:
         """Removes the rule (again: nothing happens); its counters stay readable."""
+        self._lease.check()
         self._rules.remove(self._rule.id)
 
     def __enter__(self) -> FaultHandle:
@@ -53,10 +84,18 @@ class FaultHandle:
 
 class ClockHandle:
     """The emulated clock, as a test drives it. Every time the vendors make or compare
-    (createdAt, updatedAt, expiry) comes from it; each test starts on the real time."""
+    (createdAt, updatedAt, expiry) comes from it; each test starts on the real time
+    (or on the session's ``clock``). Used after its test, it raises
+    :class:`HandleEndedError`."""
 
-    def __init__(self, clock: EmulatedClock) -> None:
-        self._clock = clock
+    def __init__(self, clock: EmulatedClock, lease: Lease | None = None) -> None:
+        self._source = clock
+        self._lease = lease or Lease()
+
+    @property
+    def _clock(self) -> EmulatedClock:
+        self._lease.check()
+        return self._source
 
     @property
     def now(self) -> datetime:
@@ -82,5 +121,7 @@ class ClockHandle:
         self._clock.run()
 
     def __repr__(self) -> str:
+        if self._lease.ended:
+            return f"<emulated clock of {self._lease.owner}, ended>"
         state = "frozen" if self.frozen else "running"
         return f"<emulated clock {state} at {self.now.isoformat()}>"

@@ -55,7 +55,7 @@ class MessageEnvelope:
     internal_error: str
     not_found: str = "Not Found"
 
-    def no_route(self, request: IncomingRequest) -> Reply:
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
         return self.reply(404, self.not_found)
 
     def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
@@ -68,8 +68,6 @@ class MessageEnvelope:
         return self.reply(500, self.internal_error)
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
-        if status == 500:
-            return self.internal(request)
         return self.reply(status, status_phrase(status))
 
 

@@ -13,7 +13,7 @@ from secretmock.engine.pipeline import Outcome, VendorPipeline
 
 DROP_EXTENSION = "secretmock.drop"
 """The ASGI extension through which a server lets the app close a connection with no
-answer (``secretmock.serve.dropping.DroppingProtocol`` offers it)."""
+answer (``secretmock.serve.protocol.GuardedHttpToolsProtocol`` offers it)."""
 
 
 class ConnectionDropped(ConnectionResetError):

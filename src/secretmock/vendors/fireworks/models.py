@@ -11,10 +11,10 @@ import bisect
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.fireworks.errors import AlreadyExists, InvalidArgument, NotFound
 
 SECRET_ID = re.compile(r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?")
@@ -29,10 +29,23 @@ INDEX = "fireworks"
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     secret_id: str
     key_name: str
     value: str | None
+
+    unique_fields: ClassVar[tuple[str, ...]] = ("key_name",)
+
+    def check_record(self) -> None:
+        """The id's and the keyName's rules, as create checks them."""
+        for field, check, value in (
+            ("secret_id", check_secret_id, self.secret_id),
+            ("key_name", check_key_name, self.key_name),
+        ):
+            try:
+                check(value)
+            except InvalidArgument as exc:
+                raise ValueError(f"{field}: {exc.message}") from exc
 
 
 Tenant = TenantState[Secret]
@@ -55,12 +68,16 @@ def secret_id_from_name(account_id: str, name: str) -> str:
         if parts[1] != account_id:
             raise InvalidArgument(f"secret name {name!r} is not in account {account_id!r}")
         name = parts[3]
-    if not SECRET_ID.fullmatch(name):
+    check_secret_id(name)
+    return name
+
+
+def check_secret_id(secret_id: str) -> None:
+    if not SECRET_ID.fullmatch(secret_id):
         raise InvalidArgument(
-            f"invalid secret id {name!r}: use 1-63 characters of a-z, 0-9 and '-', "
+            f"invalid secret id {secret_id!r}: use 1-63 characters of a-z, 0-9 and '-', "
             "not beginning or ending with '-'"
         )
-    return name
 
 
 def check_key_name(key_name: str) -> None:
@@ -160,9 +177,9 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
     try:
         create(tenant, entry)
     except InvalidArgument as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
     except AlreadyExists as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:

@@ -33,7 +33,8 @@ CURRENT = Vendor(
 BEFORE_2026_05_16 = dataclasses.replace(
     CURRENT,
     version="before-2026-05-16",
-    handlers=handlers.LEGACY_HANDLERS,
-    errors=errors.LegacyEnvelope(),
+    finish=errors.with_legacy_code,
+    # The anon-key rotation came on 2026-06-11: Express's catch-all answers its path.
+    absent_operations=frozenset({"rotateAnonKey"}),
 )
-VENDOR = dataclasses.replace(CURRENT, older_versions={BEFORE_2026_05_16.version: BEFORE_2026_05_16})
+VENDOR = CURRENT.with_older(BEFORE_2026_05_16)

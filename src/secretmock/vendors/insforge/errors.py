@@ -94,17 +94,20 @@ LEGACY_CODES = {"SECRET_NOT_FOUND": "NOT_FOUND", "SECRET_ALREADY_EXISTS": "INVAL
 renamed them), which InsForge's published spec still shows."""
 
 
-def with_legacy_code(reply: Reply) -> Reply:
-    """``reply`` with the older server's error code, when it differs."""
-    if not isinstance(reply.body, dict) or reply.body.get("error") not in LEGACY_CODES:
+def with_legacy_code(reply: Reply, request: IncomingRequest) -> Reply:
+    """The reply hook of servers before 2026-05-16: ``reply`` with the older error code,
+    when it differs."""
+    body = reply.body
+    if not isinstance(body, dict) or body.get("error") not in LEGACY_CODES:
         return reply
-    return Reply(reply.status, {**reply.body, "error": LEGACY_CODES[reply.body["error"]]})
+    legacy = {**body, "error": LEGACY_CODES[body["error"]]}
+    return Reply(reply.status, legacy, reply.headers, reply.beyond_spec)
 
 
 class Envelope:
     """Answers to the problems the engine finds, as the InsForge server gives them."""
 
-    def no_route(self, request: IncomingRequest) -> Reply:
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
         # Express's catch-all: an unknown path and a known path with another method alike.
         return error_reply(404, "NOT_FOUND", f"Endpoint {request.path} not found", CHECK_ENDPOINT)
 
@@ -123,8 +126,6 @@ class Envelope:
         return error_reply(500, "INTERNAL_ERROR", "Internal server error")
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
-        if status == 500:
-            return self.internal(request)
         code = STATUS_CODES.get(status, "UNKNOWN_ERROR")
         return error_reply(status, code, STATUS_MESSAGES.get(status, status_phrase(status)))
 
@@ -149,14 +150,6 @@ STATUS_MESSAGES = {
     413: "request entity too large",
     429: "Too many requests. Please slow down and try again shortly.",
 }
-
-
-class LegacyEnvelope(Envelope):
-    """Servers before 2026-05-16 (version ``before-2026-05-16``): the older codes, and
-    no anon-key rotation route (it came on 2026-06-11)."""
-
-    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        return with_legacy_code(super().invalid_request(request, violations))
 
 
 def _create_refusal(violations: Sequence[Violation]) -> Reply:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
+from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.insforge import keys, models
-from secretmock.vendors.insforge.errors import CHECK_ENDPOINT, error_reply, with_legacy_code
 
 ROTATED = "{} rotated successfully. Old key will remain valid during grace period."
 
@@ -71,28 +70,3 @@ HANDLERS: dict[str, Handler] = {
     "rotateApiKey": rotate_api_key,
     "rotateAnonKey": rotate_anon_key,
 }
-
-
-def _with_legacy_codes(handler: Handler) -> Handler:
-    """``handler`` answering with the error codes of servers before 2026-05-16."""
-
-    def run(call: Call) -> Reply:
-        try:
-            return handler(call)
-        except VendorError as error:
-            raise VendorError(with_legacy_code(error.reply)) from error
-
-    return run
-
-
-def _no_anon_key_route(call: Call) -> Reply:
-    """Before 2026-06-11 there was no anon-key rotation: Express's catch-all answers."""
-    path = "/api/secrets/anon-key/rotate"
-    return error_reply(404, "NOT_FOUND", f"Endpoint {path} not found", CHECK_ENDPOINT)
-
-
-LEGACY_HANDLERS: dict[str, Handler] = {
-    **{name: _with_legacy_codes(h) for name, h in HANDLERS.items()},
-    "rotateAnonKey": _no_anon_key_route,
-}
-"""The handlers of version ``before-2026-05-16``."""

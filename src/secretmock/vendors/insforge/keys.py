@@ -27,6 +27,7 @@ from typing import Any
 
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential
+from secretmock.engine.violations import json_type
 from secretmock.vendors.common import unix_millis
 from secretmock.vendors.insforge.errors import InternalError, InvalidInput
 from secretmock.vendors.insforge.models import Tenant, add_reserved
@@ -87,7 +88,10 @@ def rotate(tenant: Tenant, key: str, hours: float, sources: Sources) -> tuple[st
     while f"{key}_OLD_{millis}" in tenant.secrets:
         millis += 1
     old_key = f"{key}_OLD_{millis}"
-    expires_at = now + timedelta(hours=hours)
+    try:
+        expires_at = now + timedelta(hours=hours)
+    except OverflowError:  # the emulated clock holds the years 1 to 9999 (chosen)
+        raise InvalidInput("Invalid request: the grace period ends after the year 9999") from None
     prefix = API_KEY_PREFIX if key == API_KEY else ANON_KEY_PREFIX
     new_value = prefix + sources.hex(64)
     # Renamed in place: the row keeps its id, creation time and place among equals.
@@ -106,7 +110,7 @@ def grace_period_hours(body: Any, default: int, maximum: int) -> float:
     if body is None:
         body = {}  # express.json() leaves an empty body as {}
     if not isinstance(body, dict):
-        raise InvalidInput(f"Invalid request: Expected object, received {_js_type(body)}")
+        raise InvalidInput(f"Invalid request: Expected object, received {json_type(body)[0]}")
     if "gracePeriodHours" not in body:
         return default
     hours = js_number(body["gracePeriodHours"])
@@ -173,16 +177,3 @@ def _hand_over(tenant: Tenant, old: str, new: str, old_expires_at: datetime) -> 
     if holder is not None:
         tenant.credentials[old] = dataclasses.replace(holder, expires_at=old_expires_at)
     tenant.credentials[new] = Credential(new, tenant.tenant_id, ADMIN, user)
-
-
-def _js_type(value: Any) -> str:
-    """zod's name for a parsed JSON value's type."""
-    if isinstance(value, list):
-        return "array"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    return "null" if value is None else "object"

@@ -15,10 +15,10 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.insforge.errors import (
     BAD_KEY_FORMAT,
@@ -29,17 +29,20 @@ from secretmock.vendors.insforge.errors import (
     SecretAlreadyExists,
     SecretNotFound,
 )
-from secretmock.vendors.rsa_keys import rsa_pem_pair
+from secretmock.vendors.insforge.rsa_keys import rsa_pem_pair
 
 KEY = re.compile(r"[A-Z0-9_]+")
 """Matched whole (``fullmatch``), like the server's ``/^[A-Z0-9_]+$/``: Python's ``$``
 would also accept a trailing newline."""
+ROTATED_KEY = re.compile(r"[A-Z_]+_OLD_-[0-9]+")
+"""An old row a rotation renamed before 1970 on the emulated clock (``<KEY>_OLD_<ms>``,
+the milliseconds negative): the server names it so too; every later one matches ``KEY``."""
 UPDATABLE = ("value", "isActive", "isReserved", "expiresAt")
 CREATE_FIELDS = frozenset({"key", "value", "isReserved", "expiresAt"})
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     id: str
     key: str
     value: str
@@ -53,6 +56,20 @@ class Secret:
     """``"private:<seed>"`` or ``"public:<seed>"``: the value is that half of an RSA key
     pair made from the seed on first read (``value`` is empty until then). Pure-Python
     RSA takes about a second, too slow for every reset of every project."""
+
+    unique_fields: ClassVar[tuple[str, ...]] = ("id",)
+
+    def check_record(self) -> None:
+        """A key as create takes it (or as a rotation names the old row), an id, and a
+        generated value's seed in its one form. The value may be empty: update sets any."""
+        if not (KEY.fullmatch(self.key) or ROTATED_KEY.fullmatch(self.key)):
+            raise ValueError(f"key: {BAD_KEY_FORMAT}")
+        if not self.id:
+            raise ValueError("id: must not be empty")
+        if self.generated_from is not None:
+            half, _, seed = self.generated_from.partition(":")
+            if half not in ("private", "public") or not seed:
+                raise ValueError("generated_from: expected 'private:<seed>' or 'public:<seed>'")
 
     def readable(self, now: datetime) -> bool:
         """Whether the value may be read: active, and no expiry or one still ahead."""

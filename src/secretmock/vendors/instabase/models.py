@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import unix_millis
 from secretmock.vendors.instabase.errors import BadRequest, Conflict, NotFound, Unauthorized
 
@@ -32,7 +32,7 @@ CREATE_FIELDS = frozenset(
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     alias: str
     value: str
     description: str
@@ -42,6 +42,19 @@ class Secret:
     created_by: str
     updated_at: int
     last_updated_by: str
+
+    def check_record(self) -> None:
+        """The alias and workspace rules of create and update."""
+        if not self.alias:
+            raise ValueError("alias: must not be empty")
+        if self.allowed_workspaces_type not in WORKSPACE_TYPES:
+            raise ValueError(f"allowed_workspaces_type: must be one of {list(WORKSPACE_TYPES)}")
+        try:
+            stored = _workspaces(self.allowed_workspaces_type, self.allowed_workspaces)
+        except BadRequest as exc:
+            raise ValueError(f"allowed_workspaces: {exc.message}") from exc
+        if stored != self.allowed_workspaces:
+            raise ValueError("allowed_workspaces: must be [] unless the type is SOME")
 
 
 Tenant = TenantState[Secret]
@@ -160,7 +173,7 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
     try:
         create(tenant, entry, Actor.now(_seeding_user(tenant), sources))
     except (BadRequest, Conflict) as exc:
-        raise ValueError(exc.reply.body["message"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:

@@ -22,9 +22,6 @@ CURRENT = Vendor(
     record_key="id",
 )
 BEFORE_2026_07_22 = dataclasses.replace(
-    CURRENT,
-    version="before-2026-07-22",
-    handlers=handlers.LEGACY_HANDLERS,
-    errors=errors.LegacyEnvelope(),
+    CURRENT, version="before-2026-07-22", finish=errors.legacy_finish
 )
-VENDOR = dataclasses.replace(CURRENT, older_versions={BEFORE_2026_07_22.version: BEFORE_2026_07_22})
+VENDOR = CURRENT.with_older(BEFORE_2026_07_22)

@@ -81,7 +81,6 @@ class SchemaFailure(VendorError):
 
     def __init__(self, reasons: Sequence[dict[str, Any]]) -> None:
         super().__init__(validation_error(reasons))
-        self.reasons = reasons
 
 
 class MalformedRequest(VendorError):
@@ -89,7 +88,6 @@ class MalformedRequest(VendorError):
 
     def __init__(self, detail: str = MALFORMED_JSON) -> None:
         super().__init__(malformed_request(detail))
-        self.detail = detail
 
 
 def validation_error(reasons: Sequence[dict[str, Any]]) -> Reply:
@@ -122,7 +120,7 @@ def malformed_request(detail: str) -> Reply:
 class Envelope:
     """Answers to the problems the engine finds."""
 
-    def no_route(self, request: IncomingRequest) -> Reply:
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
         # Chosen: Hono's default answer is the text "404 Not Found"; the emulator
         # answers it in the vendor's JSON error body.
         message = f"No route for {request.method} {request.path}"
@@ -142,9 +140,8 @@ class Envelope:
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
         # Chosen: the handled-error shape, a snake_case code and a sentence (what the
-        # error handler writes for every error it names); 500 is the CONFIRMED body.
-        if status == 500:
-            return self.internal(request)
+        # error handler writes for every error it names); 500 is the CONFIRMED body
+        # (``internal``, which the engine answers a 500 with).
         if status == 401:
             return Unauthorized(INVALID_CREDENTIALS).reply
         if status == 404:
@@ -166,12 +163,16 @@ def legacy_malformed(detail: str) -> Reply:
     return Reply(400, {"error": detail, "message": detail})
 
 
-class LegacyEnvelope(Envelope):
-    """The envelope of servers before 2026-07-22 (version ``before-2026-07-22``)."""
-
-    def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
-        return legacy_malformed(detail if request.body_too_large else MALFORMED_JSON)
-
-    def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        current = super().invalid_request(request, violations)
-        return legacy_schema_failure(current.body["reasons"])
+def legacy_finish(reply: Reply, request: IncomingRequest) -> Reply:
+    """The reply hook of servers before 2026-07-22 (version ``before-2026-07-22``): a
+    schema failure (422 ``validation_error``) and a body that does not parse (400
+    ``malformed_request``), whoever found them, in their older forms; every other
+    answer as it is."""
+    body = reply.body
+    if not isinstance(body, dict):
+        return reply
+    if reply.status == 422 and body.get("error") == "validation_error":
+        return legacy_schema_failure(body["reasons"])
+    if reply.status == 400 and body.get("error") == "malformed_request":
+        return legacy_malformed(body["detail"])
+    return reply

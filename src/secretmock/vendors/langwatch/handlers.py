@@ -4,14 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
+from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.langwatch import models
-from secretmock.vendors.langwatch.errors import (
-    MalformedRequest,
-    SchemaFailure,
-    legacy_malformed,
-    legacy_schema_failure,
-)
+from secretmock.vendors.langwatch.errors import MalformedRequest, SchemaFailure
 from secretmock.vendors.langwatch.zod import missing_fields
 
 
@@ -62,22 +57,3 @@ HANDLERS: dict[str, Handler] = {
     "putApiSecretsById": update_secret,
     "deleteApiSecretsById": delete_secret,
 }
-
-
-def _legacy(handler: Handler) -> Handler:
-    """``handler`` as servers before 2026-07-22 answer: the body refusals it raises in
-    their older form (400 zod result; 400 ``{error, message}`` for unparseable JSON)."""
-
-    def run(call: Call) -> Reply:
-        try:
-            return handler(call)
-        except SchemaFailure as failure:
-            raise VendorError(legacy_schema_failure(failure.reasons)) from failure
-        except MalformedRequest as malformed:
-            raise VendorError(legacy_malformed(malformed.detail)) from malformed
-
-    return run
-
-
-LEGACY_HANDLERS: dict[str, Handler] = {name: _legacy(h) for name, h in HANDLERS.items()}
-"""The handlers of version ``before-2026-07-22``."""

@@ -16,10 +16,10 @@ import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.langwatch.errors import Conflict, NotFound, Unprocessable
 
@@ -31,10 +31,11 @@ NANOID_ALPHABET = string.ascii_letters + string.digits + "_-"
 NANOID_LENGTH = 21
 ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 """Ids a fixture may give: URL-safe, like the nanoids the server makes (chosen)."""
+BAD_ID = "must be a non-empty string of letters, digits, '_' or '-'"
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     id: str
     name: str
     value: str
@@ -44,6 +45,16 @@ class Secret:
     @property
     def reserved(self) -> bool:
         return self.name in RESERVED_NAMES
+
+    unique_fields: ClassVar[tuple[str, ...]] = ("name",)
+
+    def check_record(self) -> None:
+        """The id, name and value rules a fixture's secret meets (the reserved secret
+        only needs its name)."""
+        if not ID_PATTERN.match(self.id):
+            raise ValueError(f"id: {BAD_ID}")
+        if not self.reserved:
+            _check_seed_fields(self.name, self.value)
 
 
 Tenant = TenantState[Secret]
@@ -122,7 +133,7 @@ def seed_secret(tenant: Tenant, entry: Mapping[str, Any], sources: Sources) -> N
             _check_seed_fields(name, value)
             create(tenant, name, value, sources, secret_id)
     except (Conflict, Unprocessable) as exc:
-        raise ValueError(exc.reply.body["error"]) from exc
+        raise ValueError(exc.message) from exc
 
 
 def export(secret: Secret) -> dict[str, Any]:
@@ -157,13 +168,14 @@ def _seed_string(entry: Mapping[str, Any], field: str) -> str:
 
 
 def _check_seed_fields(name: str, value: str) -> None:
+    """The name and value rules of create, as ``ValueError`` naming the field first."""
     if not NAME_PATTERN.match(name):
         raise ValueError(
-            f"name {name!r} must start with an upper-case letter and hold only "
+            f"name: {name!r} must start with an upper-case letter and hold only "
             "upper-case letters, digits and '_'"
         )
     if not 1 <= len(value) <= MAX_VALUE_LENGTH:
-        raise ValueError(f"'value' must hold 1 to {MAX_VALUE_LENGTH} characters")
+        raise ValueError(f"value: must hold 1 to {MAX_VALUE_LENGTH} characters")
 
 
 def _seed_id(tenant: Tenant, entry: Mapping[str, Any]) -> str | None:
@@ -171,7 +183,7 @@ def _seed_id(tenant: Tenant, entry: Mapping[str, Any]) -> str | None:
         return None
     secret_id = entry["id"]
     if not isinstance(secret_id, str) or not ID_PATTERN.match(secret_id):
-        raise ValueError("'id' must be a non-empty string of letters, digits, '_' or '-'")
+        raise ValueError(f"'id' {BAD_ID}")
     if secret_id in tenant.secrets:
         raise ValueError(f"the id {secret_id!r} appears twice")
     return secret_id

@@ -17,4 +17,5 @@ VENDOR = Vendor(
     max_body_bytes=10_000_000,
     record_type=models.Secret,
     record_key="name",
+    finish=errors.finish,  # the gateway's x-correlation-id on every answer
 )

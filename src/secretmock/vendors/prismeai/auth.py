@@ -49,7 +49,7 @@ def _credential(request: IncomingRequest, lookup: CredentialLookup) -> Credentia
         credential = lookup(token) if token else None
         if credential is not None:
             return credential
-    raise AuthenticationError(_refusal(headers)).with_correlation(request)
+    raise AuthenticationError(_refusal(headers))
 
 
 def access_token(headers: Mapping[str, str]) -> str | None:

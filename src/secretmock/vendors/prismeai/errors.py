@@ -5,30 +5,27 @@ name, ``details`` is left out when it has no value; any unexpected failure is
 ``{"error": "Internal", "message": "Internal error"}`` (docs/vendors/prismeai.md). Every
 answer carries an ``x-correlation-id`` header with a new UUID: the API gateway overwrites
 the client's own outside debug mode (``traceability.ts`` ``extractRequestCorrelationId``,
-``OVERWRITE_CORRELATION_ID_HEADER`` defaults to ``!DEBUG``).
+``OVERWRITE_CORRELATION_ID_HEADER`` defaults to ``!DEBUG``); :func:`finish`, the
+vendor's reply hook, adds it to each.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from secretmock.engine.incoming import IncomingRequest
-from secretmock.engine.sources import Sources
-from secretmock.engine.vendor_api import Reply, VendorError
+from secretmock.engine.vendor_api import Reply
 from secretmock.engine.violations import Violation
 from secretmock.vendors.common import DomainError, status_phrase
 
 CORRELATION_HEADER = "x-correlation-id"
-SECRETS_PATH = re.compile(r"/v2/workspaces/[^/]+/security/secrets(/[^/]+)?")
-"""The paths of the secrets routes, to tell a wrong method from an unknown path."""
 
 
-def correlation_headers(sources: Sources) -> dict[str, str]:
-    """The ``x-correlation-id`` header of an answer: a new UUID v4 (the gateway's
-    ``generateToken``), whatever the request sent."""
-    return {CORRELATION_HEADER: sources.uuid4()}
+def finish(reply: Reply, request: IncomingRequest) -> Reply:
+    """Every answer as the gateway sends it: with an ``x-correlation-id`` header, a new
+    UUID v4 (the gateway's ``generateToken``), whatever the request sent."""
+    return reply.with_headers({CORRELATION_HEADER: request.sources.uuid4()})
 
 
 def error_reply(status: int, error: str, message: str, details: Any = None) -> Reply:
@@ -39,21 +36,12 @@ def error_reply(status: int, error: str, message: str, details: Any = None) -> R
     return Reply(status, body)
 
 
-def traced(reply: Reply, request: IncomingRequest) -> Reply:
-    """``reply`` with a correlation header, for answers given outside a handler."""
-    return reply.with_headers(correlation_headers(request.sources))
-
-
 class PrismeError(DomainError):
     """A domain error, raised by auth and the models and answered as is: ``error`` is
     the class's name, as ``PrismeError.toJSON()`` writes it."""
 
     def answer(self, message: str, details: Any) -> Reply:
         return error_reply(self.status, type(self).__name__, message, details)
-
-    def with_correlation(self, request: IncomingRequest) -> VendorError:
-        """The same answer with a correlation header, for errors raised outside a handler."""
-        return VendorError(traced(self.reply, request))
 
 
 class RequestValidationError(PrismeError):
@@ -126,44 +114,39 @@ def _ajv_message(violation: Violation) -> str:
 class Envelope:
     """Answers to the problems the engine finds before or after a handler."""
 
-    def no_route(self, request: IncomingRequest) -> Reply:
+    def no_route(self, request: IncomingRequest, allowed: tuple[str, ...]) -> Reply:
         # express-openapi-validator: a known path with another method is a 405, which the
         # service's error handler turns into a 400; an unknown path is its 'not found' 404.
-        if SECRETS_PATH.fullmatch(request.path):
+        if allowed:
             message = f"{request.method.upper()} method not allowed"
             details = [{"path": request.path, "message": message}]
-            return traced(error_reply(400, "RequestValidationError", message, details), request)
+            return error_reply(400, "RequestValidationError", message, details)
         details = [{"path": request.path, "message": "not found"}]
-        return traced(error_reply(404, "RequestValidationError", "not found", details), request)
+        return error_reply(404, "RequestValidationError", "not found", details)
 
     def malformed_body(self, request: IncomingRequest, detail: str) -> Reply:
         problem = {"path": "/body", "message": f"could not be parsed: {detail}"}
-        return traced(validation_error([problem]).reply, request)
+        return validation_error([problem]).reply
 
     def invalid_request(self, request: IncomingRequest, violations: Sequence[Violation]) -> Reply:
-        problems = [describe_violation(v) for v in violations]
-        return traced(validation_error(problems).reply, request)
+        return validation_error([describe_violation(v) for v in violations]).reply
 
     def internal(self, request: IncomingRequest) -> Reply:
-        return traced(error_reply(500, "Internal", "Internal error"), request)
+        return error_reply(500, "Internal", "Internal error")
 
     def status_error(self, request: IncomingRequest, status: int, retry_after: int | None) -> Reply:
-        if status == 500:
-            return self.internal(request)
         known = STATUS_ERRORS.get(status)
         if known is not None:
-            return traced(known().reply, request)
+            return known().reply
         if status == 429:
             # The api-gateway's TooManyRequests: details carry the seconds to wait.
             details = None if retry_after is None else {"retryAfter": retry_after}
-            reply = error_reply(429, "TooManyRequests", "Too many requests", details)
-        elif status == 413:
-            reply = error_reply(413, "PayloadTooLarge", "request too large")
-        else:
-            # Chosen: the error class's name style for an outage the gateway reports.
-            phrase = status_phrase(status)
-            reply = error_reply(status, phrase.replace(" ", ""), phrase)
-        return traced(reply, request)
+            return error_reply(429, "TooManyRequests", "Too many requests", details)
+        if status == 413:
+            return error_reply(413, "PayloadTooLarge", "request too large")
+        # Chosen: the error class's name style for an outage the gateway reports.
+        phrase = status_phrase(status)
+        return error_reply(status, phrase.replace(" ", ""), phrase)
 
 
 STATUS_ERRORS: dict[int, type[PrismeError]] = {

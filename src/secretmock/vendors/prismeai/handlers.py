@@ -1,15 +1,15 @@
 """Prisme.ai operations, keyed by operationId: a Call in, a Reply out.
 
-Every answer, error or not, carries the request's ``x-correlation-id``.
+Every answer, error or not, gets its ``x-correlation-id`` from the vendor's reply hook
+(``errors.finish``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from secretmock.engine.vendor_api import Call, Handler, Reply, VendorError
+from secretmock.engine.vendor_api import Call, Handler, Reply
 from secretmock.vendors.prismeai import models
-from secretmock.vendors.prismeai.errors import correlation_headers
 
 
 def get_secrets(call: Call) -> Reply:
@@ -39,23 +39,9 @@ def _write(call: Call, replace: bool) -> dict[str, dict[str, Any]]:
     )
 
 
-def _traced(handler: Handler) -> Handler:
-    """``handler`` whose answers, errors included, carry the correlation header."""
-
-    def run(call: Call) -> Reply:
-        headers = correlation_headers(call.sources)
-        try:
-            reply = handler(call)
-        except VendorError as error:
-            raise VendorError(error.reply.with_headers(headers)) from error
-        return reply.with_headers(headers)
-
-    return run
-
-
 HANDLERS: dict[str, Handler] = {
-    "getWorkspaceSecrets": _traced(get_secrets),
-    "updateWorkspaceSecrets": _traced(update_secrets),
-    "patchWorkspaceSecrets": _traced(patch_secrets),
-    "deleteWorkspaceSecret": _traced(delete_secret),
+    "getWorkspaceSecrets": get_secrets,
+    "updateWorkspaceSecrets": update_secrets,
+    "patchWorkspaceSecrets": patch_secrets,
+    "deleteWorkspaceSecret": delete_secret,
 }

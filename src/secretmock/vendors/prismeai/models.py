@@ -13,10 +13,10 @@ from __future__ import annotations
 import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import TenantState
+from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
 from secretmock.vendors.prismeai.errors import (
     ObjectNotFoundError,
@@ -31,7 +31,7 @@ WRITERS = frozenset({"admin"})
 
 
 @dataclass
-class Secret:
+class Secret(StoredRecord):
     name: str
     id: str
     value: Any
@@ -40,6 +40,14 @@ class Secret:
     created_by: str
     updated_at: str
     updated_by: str
+
+    unique_fields: ClassVar[tuple[str, ...]] = ("id",)
+
+    def check_record(self) -> None:
+        """A name and an id, as every write gives a secret (``_check_names``, ``_new_id``)."""
+        for part in ("name", "id"):
+            if not getattr(self, part):
+                raise ValueError(f"{part}: must not be empty")
 
 
 Tenant = TenantState[Secret]

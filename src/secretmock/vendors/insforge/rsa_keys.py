@@ -1,6 +1,6 @@
 """RSA key pairs in PEM, made deterministically from a seed, in pure Python.
 
-For vendors whose built-in secrets are key pairs (InsForge's ``JWT_PRIVATE_KEY`` and
+For InsForge, whose built-in secrets include a key pair (``JWT_PRIVATE_KEY`` and
 ``JWT_PUBLIC_KEY``): a real RSA-2048 pair, PKCS#8 and SPKI PEM as Node's
 ``generateKeyPairSync`` writes them, so a client that parses them gets a working key.
 Made from a seed so that every reset gives the same pair; cached, because finding two

@@ -14,14 +14,15 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from secretmock.drift import Answer, DriftChecker, Finding
 from secretmock.drift.record import Recorder
 from secretmock.drift.shadow import answer_of
+from secretmock.engine.clock import FixedClock
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import IncomingRequest, incoming_request
-from secretmock.engine.sources import FixedClock, Sources
+from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.vendors import all_vendors
 from tests.helpers import Case
@@ -294,7 +295,13 @@ SENTINELS = [
 _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
-def run_sequence(target: Rig, vendor: str) -> list[Exchange]:
+class Target(Protocol):
+    """What a sequence is run through: in-process (:class:`Rig`) or over sockets."""
+
+    def send(self, vendor: str, request: IncomingRequest) -> Exchange: ...
+
+
+def run_sequence(target: Target, vendor: str) -> list[Exchange]:
     """The vendor's sequence through ``target`` (no reset), values captured from the
     real answers as a client would."""
     captured: dict[str, str] = {}

@@ -28,7 +28,7 @@ from secretmock.drift.answer import EMPTY, UNREADABLE, Answer
 from secretmock.drift.compare import Comparison, Context, Parted, compare
 from secretmock.drift.findings import Finding, Where
 from secretmock.drift.noise import NoiseModel, differing_paths
-from secretmock.drift.profiles import PROFILES
+from secretmock.drift.profiles import profiles_of
 from secretmock.drift.record import Recorder
 from secretmock.drift.report import DriftReport
 from secretmock.drift.schema import SchemaNode, response_schema
@@ -49,11 +49,14 @@ class DriftChecker:
         self,
         shadow: Emulator,
         twin: Emulator | None = None,
-        profiles: Mapping[str, DriftProfile] = PROFILES,
+        profiles: Mapping[str, DriftProfile] | None = None,
         recorder: Recorder | None = None,
     ) -> None:
         """``shadow`` and ``twin`` start from the same fixtures, with other seeds and
-        clocks; without a twin, noise comes from the spec's formats alone."""
+        clocks; without a twin, noise comes from the spec's formats alone. ``profiles``:
+        by default each vendor's own (``Vendor.drift``)."""
+        if profiles is None:
+            profiles = profiles_of(p.vendor for p in shadow.pipelines.values())
         self.shadow = Shadow(shadow, profiles)
         self.twin = Shadow(twin, profiles) if twin is not None else None
         self.profiles = profiles
@@ -112,7 +115,7 @@ class DriftChecker:
             where=where,
             profile=profile,
             schema=schema,
-            request_violations=tuple(v for v in shadow.outcome.violations if v.part != "response"),
+            request_violations=tuple(v for v in shadow.entry.violations if v.part != "response"),
             response_violations=self._response_violations(pipeline, where, real),
             noise=self.noise.view((vendor, where.operation)),
             all_noise=all_noise,
@@ -151,8 +154,8 @@ class DriftChecker:
         ]
         sides = ((self.shadow, shadow), (self.twin, twin))
         for side, answered in sides:
-            if side is not None and answered is not None and answered.outcome.tenant_id:
-                side.adopt(vendor, answered.outcome.tenant_id, entries)
+            if side is not None and answered is not None and answered.entry.tenant:
+                side.adopt(vendor, answered.entry.tenant, entries)
 
     # -- the spec -----------------------------------------------------------------------
 

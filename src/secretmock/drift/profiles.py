@@ -1,21 +1,19 @@
-"""Every vendor's drift profile, by vendor name (each vendor's ``drift.py``)."""
+"""Every vendor's drift profile, by vendor name (each ``Vendor.drift``, declared in the
+vendor's ``drift.py``)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from secretmock.engine.drift_profile import DriftProfile
-from secretmock.vendors.fireworks.drift import PROFILE as FIREWORKS
-from secretmock.vendors.insforge.drift import PROFILE as INSFORGE
-from secretmock.vendors.instabase.drift import PROFILE as INSTABASE
-from secretmock.vendors.langwatch.drift import PROFILE as LANGWATCH
-from secretmock.vendors.prismeai.drift import PROFILE as PRISMEAI
+from secretmock.engine.vendor_api import Vendor
+from secretmock.vendors import all_vendors
 
-PROFILES: Mapping[str, DriftProfile] = {
-    "prismeai": PRISMEAI,
-    "langwatch": LANGWATCH,
-    "instabase": INSTABASE,
-    "insforge": INSFORGE,
-    "fireworks": FIREWORKS,
-}
-"""Until the ``Vendor`` declaration carries its profile, the drift check finds it here."""
+
+def profiles_of(vendors: Iterable[Vendor]) -> dict[str, DriftProfile]:
+    """The drift profile of each of ``vendors`` that declares one."""
+    return {vendor.name: vendor.drift for vendor in vendors if vendor.drift is not None}
+
+
+PROFILES: Mapping[str, DriftProfile] = profiles_of(all_vendors())
+"""The five vendors' profiles."""

@@ -38,6 +38,7 @@ from secretmock.drift.idmap import IdMap
 from secretmock.engine.drift_profile import DriftProfile
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import IncomingRequest
+from secretmock.engine.journal import JournalEntry
 from secretmock.engine.pipeline import Outcome, VendorPipeline
 from secretmock.engine.routing import Match
 from secretmock.engine.store import Credential
@@ -58,6 +59,9 @@ class ShadowAnswer:
 
     answer: Answer
     outcome: Outcome
+    entry: JournalEntry
+    """The shadow's journal entry of the request: the tenant it reached, the violations
+    it made."""
     request: IncomingRequest
     """The request as the shadow received it (its own ids in it)."""
     match: Match | None
@@ -95,16 +99,18 @@ class Shadow:
         pipeline = self.emulator.pipelines[vendor]
         profile = self.profiles[vendor]
         request = self.ids[vendor].rewrite(request, profile.credential_headers)
-        match = pipeline.routes.match(request.method, request.path)
+        found = pipeline.routes.match(request.method, request.path)
+        match = found if isinstance(found, Match) else None  # a wrong method: no operation
         self._first_contact(vendor, pipeline, profile, request, match, real, tenancy)
         saved = None
         if _may_roll_back(real):
             saved = _saved(pipeline, _addressed(pipeline, profile, request, match))
-        outcome = pipeline.handle(request)
+        observed: list[JournalEntry] = []
+        outcome = pipeline.handle(request, observed.append)
         if saved is not None and 0 < outcome.reply.status < 400:
             _restore(pipeline, saved)
         known = self._tenancy(pipeline, profile, request)
-        return ShadowAnswer(answer_of(outcome), outcome, request, match, known)
+        return ShadowAnswer(answer_of(outcome), outcome, observed[0], request, match, known)
 
     def adopt(self, vendor: str, tenant_id: str, entries: list[Mapping[str, Any]]) -> int:
         """Resynchronises: adds to the tenant the records (fixtures entries) the real

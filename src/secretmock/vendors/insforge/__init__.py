@@ -11,7 +11,7 @@ codes ``NOT_FOUND`` and ``INVALID_INPUT`` for a duplicate; no anon-key rotation)
 import dataclasses
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.insforge import auth, errors, handlers, keys, models
+from secretmock.vendors.insforge import auth, drift, errors, handlers, keys, models
 
 CURRENT = Vendor(
     name="insforge",
@@ -26,6 +26,7 @@ CURRENT = Vendor(
     # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
     max_body_bytes=100 * 1024 * 1024,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="key",
     # Express parses JSON (server.ts express.json()) before the routes' verifyAdmin.
     parses_body_first=True,

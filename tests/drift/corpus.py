@@ -100,7 +100,7 @@ def request(
     path: str,
     headers: Mapping[str, str],
     json_body: Any = None,
-    data: bytes | None = None,
+    data: bytes | str | None = None,
 ) -> IncomingRequest:
     """A request below the vendor's mount (``path`` may start with ``/<vendor>``)."""
     path = path.removeprefix(f"/{vendor}")
@@ -111,7 +111,7 @@ def request(
         body = json.dumps(json_body).encode()
         all_headers = {"Content-Type": "application/json", **all_headers}
     elif data is not None:
-        body = data
+        body = data.encode() if isinstance(data, str) else data  # a table's text body
     return incoming_request(method, path, query, all_headers.items(), body)
 
 

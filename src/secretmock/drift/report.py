@@ -25,6 +25,9 @@ from secretmock.drift.findings import Finding, Where
 from secretmock.report.html import STYLE, _e, _stat
 
 FORMAT = 1
+SCOPE_KEY = "secretmock.drift"
+"""Where a proxy puts its live :class:`DriftReport` in the ASGI scope of the requests it
+passes on (the admin API's ``GET /__admin__/drift`` reads it there)."""
 MAX_FINDINGS = 10_000
 """Distinct findings kept at most; later new ones are only counted (``dropped``)."""
 NO_ROUTE = "(no such route)"

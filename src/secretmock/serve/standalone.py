@@ -12,6 +12,7 @@ import gc
 import json
 import sys
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from secretmock.engine.clock import format_time
@@ -34,10 +35,15 @@ if TYPE_CHECKING:
 WARM_UP_AFTER_S = 1.0
 
 
-def serve(settings: ServeSettings) -> int:
+AppWrapper = Callable[[Emulator, "ASGIApp"], "ASGIApp"]
+"""Puts an app in front of the one ``serve`` builds (``secretmock proxy``'s vendors)."""
+
+
+def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
     """Serves until stopped by a signal; the exit status (2: refused at start-up; 1: the
     port cannot be bound). A fixtures, spec, faults or state file that cannot be used
-    raises the error naming it."""
+    raises the error naming it. ``wrap``: what ``secretmock proxy`` puts in front of
+    the vendors and the admin API (inside the access log)."""
     emulator = Emulator(
         all_vendors(),
         list(settings.fixtures) or [default_fixtures_path()],
@@ -54,6 +60,8 @@ def serve(settings: ServeSettings) -> int:
     app: ASGIApp = build_app(
         emulator, only_vendor=settings.vendor, admin_token=settings.admin_token
     )
+    if wrap is not None:
+        app = wrap(emulator, app)
     if settings.access_log:
         from secretmock.serve.access_log import AccessLog, access_logger
 

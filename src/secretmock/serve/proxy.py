@@ -39,8 +39,8 @@ from secretmock.web.proxy_app import (
     DriftProxy,
     ProxiedVendor,
     Upstream,
-    new_client,
 )
+from secretmock.web.upstream_client import UpstreamClient
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp
@@ -169,7 +169,7 @@ def build_proxy(
 ) -> DriftProxy:
     """``inner`` (the app ``serve`` builds over ``emulator``) with ``upstreams``'
     vendors proxied in front, checked by ``checker``."""
-    client = new_client(timeout)
+    client = UpstreamClient(timeout)
     proxied = {
         name: ProxiedVendor(emulator.pipelines[name], upstream, checker, client)
         for name, upstream in upstreams.items()

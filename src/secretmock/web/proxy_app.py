@@ -6,8 +6,9 @@ would.
 proxied vendor's mount goes to :class:`ProxiedVendor`, which
 
 1. reads the request as the emulator would (within the vendor's body limit);
-2. forwards it to the upstream (no redirects followed, the client's headers less the
-   hop-by-hop ones and ``Host``, nothing added) and reads the whole answer;
+2. forwards it to the upstream (:mod:`secretmock.web.upstream_client`: no redirects
+   followed, the client's headers less the hop-by-hop ones and ``Host``, nothing added)
+   and reads the whole answer;
 3. hands the request and the answer to the :class:`~secretmock.drift.DriftChecker`
    (the shadow and its twin answer it; the comparison makes the findings);
 4. sends the client the upstream's answer unchanged: its status, its body as it came
@@ -30,16 +31,17 @@ app; the admin API finds the live drift report in the request's scope
 from __future__ import annotations
 
 import logging
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from secretmock.drift import Answer, DriftChecker
 from secretmock.drift.report import SCOPE_KEY
 from secretmock.engine.incoming import IncomingRequest, incoming_request
 from secretmock.engine.pipeline import VendorPipeline, encode
+from secretmock.web.upstream_client import UpstreamAnswer, UpstreamClient, UpstreamError
 from secretmock.web.vendor_app import _read_body, declared_length, route_path
 
 log = logging.getLogger("secretmock")
@@ -60,15 +62,17 @@ HOP_BY_HOP = frozenset(
 )
 """Headers of one connection, never forwarded either way (RFC 9110, 7.6.1), with those
 the ``Connection`` header names."""
-NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length"}
+NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "expect"}
 """Request headers the proxy does not pass on: the client's to its connection with the
-proxy (the forwarded request gets its own ``Host`` and ``Content-Length``)."""
+proxy (the forwarded request gets its own ``Host`` and ``Content-Length``; the proxy
+has the whole body before it forwards, so ``Expect: 100-continue`` was answered)."""
 SERVER_SUPPLIED = frozenset({"date", "server"})
 """Answer headers the proxy's own server sends on every answer (uvicorn): the upstream's
 are left out rather than sent twice (a second ``Date`` is not allowed)."""
 READABLE_ENCODINGS = frozenset({"", "identity", "gzip", "deflate"})
 """Content encodings the proxy decodes to compare a body (the client gets it as sent)."""
 DEFAULT_TIMEOUT_S = 30.0
+"""Seconds each phase of a forwarded request may take (``--upstream-timeout``)."""
 
 Headers = list[tuple[str, str]]
 
@@ -110,7 +114,7 @@ class ProxiedVendor:
         pipeline: VendorPipeline,
         upstream: Upstream,
         checker: DriftChecker,
-        client: httpx.AsyncClient,
+        client: UpstreamClient,
     ) -> None:
         self.pipeline = pipeline
         self.upstream = upstream
@@ -147,24 +151,15 @@ class ProxiedVendor:
         url = self.upstream.target(self.pipeline.spec.base_path, path)
         if request.query_string:
             url += "?" + request.query_string
-        sent = self.client.build_request(
-            request.method, url, headers=forwardable(headers), content=request.body
-        )
+        length = any(name.lower() == "content-length" for name, _ in headers)
         try:
-            answer = await self.client.send(sent, stream=True, follow_redirects=False)
-            try:
-                data = b"".join([chunk async for chunk in answer.aiter_raw()])
-            finally:
-                await answer.aclose()
-        except httpx.TimeoutException:
-            return self._vendor_answer(request, 502, "timeout")
-        except (httpx.ConnectError, httpx.UnsupportedProtocol):
-            return self._vendor_answer(request, 502, "unreachable")
-        except httpx.TransportError:
-            return self._vendor_answer(request, 502, "dropped")
-        raw = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in answer.headers.raw]
-        returned = without_hop_by_hop(raw)
-        return Forwarded(answer.status_code, returned, data, _readable(answer, returned, data))
+            answer = await self.client.request(
+                request.method, url, forwardable(headers), request.body, length
+            )
+        except UpstreamError as failed:
+            return self._vendor_answer(request, 502, failed.failure)
+        returned = without_hop_by_hop(answer.headers)
+        return Forwarded(answer.status, returned, answer.data, _readable(answer, returned))
 
     def _vendor_answer(self, request: IncomingRequest, status: int, failure: str) -> Forwarded:
         """The vendor's own answer with ``status`` (its envelope and its server
@@ -195,7 +190,7 @@ class DriftProxy:
         proxied: Mapping[str, ProxiedVendor],
         prefixes: Mapping[str, str],
         checker: DriftChecker,
-        client: httpx.AsyncClient,
+        client: UpstreamClient,
     ) -> None:
         self._inner = inner
         self._mounts = {prefixes[name]: app for name, app in proxied.items()}
@@ -231,16 +226,6 @@ class DriftProxy:
                 await self._client.aclose()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
-
-
-def new_client(timeout: float = DEFAULT_TIMEOUT_S) -> httpx.AsyncClient:
-    """The proxy's HTTP client: TLS verified, no redirects, ``timeout`` seconds for each
-    of connecting, reading, writing and waiting for a pooled connection, and no header
-    of its own (the upstream gets the client's). The environment's proxy and CA
-    settings apply (a corporate proxy in front of the vendor)."""
-    client = httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False)
-    client.headers.clear()
-    return client
 
 
 def forwardable(headers: Iterable[tuple[str, str]]) -> Headers:
@@ -280,17 +265,28 @@ def _raw_route_path(scope: Scope) -> str:
     return path[len(root) :] if root and path.startswith(root) else path
 
 
-def _readable(answer: httpx.Response, headers: Headers, data: bytes) -> Answer:
+def _readable(answer: UpstreamAnswer, headers: Headers) -> Answer:
     """The upstream's answer as the drift check reads it: the body decoded (gzip,
     deflate); one in another encoding cannot be read, so nothing is compared."""
-    encoding = answer.headers.get("content-encoding", "").strip().lower()
+    encodings = [v.strip().lower() for k, v in answer.headers if k.lower() == "content-encoding"]
+    encoding = ",".join(encodings)
     if encoding not in READABLE_ENCODINGS:
         return Answer.unanswered(f"content-encoding {encoding}")
+    data = answer.data
+    if encoding in ("gzip", "deflate") and data:
+        try:
+            # 47: a gzip or a zlib header; deflate sent raw (no header) is read too.
+            data = zlib.decompress(data, 47) if encoding == "gzip" else _inflate(data)
+        except zlib.error:
+            return Answer.unanswered("undecodable body")
+    return Answer.parse(answer.status, headers, data)
+
+
+def _inflate(data: bytes) -> bytes:
     try:
-        decoded = httpx.Response(answer.status_code, headers=answer.headers, content=data).content
-    except httpx.DecodingError:
-        return Answer.unanswered("undecodable body")
-    return Answer.parse(answer.status_code, headers, decoded)
+        return zlib.decompress(data)
+    except zlib.error:
+        return zlib.decompress(data, -zlib.MAX_WBITS)
 
 
 async def _send(send: Send, status: int, data: bytes, headers: Headers) -> None:

@@ -49,4 +49,8 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
             f"{size:>9}{s['get_ms']:>9.3f}{s['update_ms']:>9.3f}"
             f"{s['list_first_page_ms']:>9.3f}{s['list_late_page_ms']:>10.3f}"
         )
+    if "drift" in results:
+        from bench.drift import print_drift
+
+        print_drift(results["drift"])
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")

@@ -97,8 +97,8 @@ class Upstream:
 
 @dataclass(frozen=True, slots=True)
 class Forwarded:
-    """What came back from the upstream: the raw answer for the client, and the answer
-    the drift check reads (``real``; no answer at all when ``status`` is 0)."""
+    """What the client gets (the upstream's answer as it came, or the vendor's own when
+    the upstream gave none) and what the drift check reads (``real``: then unanswered)."""
 
     status: int
     headers: Headers

@@ -2,7 +2,8 @@
 
 The drift check compares the real vendor's answer with the emulator's. Most of it is
 generic (statuses, JSON type paths, headers); what only the vendor knows is declared
-here, one :class:`DriftProfile` per vendor (``vendors/<name>/drift.py``), derived from
+here, one :class:`DriftProfile` per vendor (``vendors/<name>/drift.py``, the
+``drift`` field of its :class:`~secretmock.engine.vendor_api.Vendor`), derived from
 its models, its error envelope and its spec. The engine and the drift check stay free
 of any vendor's name.
 

@@ -51,6 +51,10 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
         )
     if "sandboxes" in results:
         print_sandboxes(results["sandboxes"])
+    if "drift" in results:
+        from bench.drift import print_drift
+
+        print_drift(results["drift"])
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 

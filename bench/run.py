@@ -4,7 +4,9 @@ floor, in one run.
 Starts `secretmock serve` (one uvicorn worker; uvloop and httptools are installed with
 secretmock, so uvicorn picks them) and `bench/floor.py` on 127.0.0.1, drives both with
 wrk (-t1 -c16; BENCH_DURATION, default 10s, per workload), and measures in-process costs
-in this process. Prints a table and writes the same figures to bench-results.json.
+in this process, then the drift check's costs (bench/drift.py: the latency
+`secretmock proxy` adds, `drift replay` of 1,000 exchanges). Prints a table and writes
+the same figures to bench-results.json.
 Nothing here is part of `make test`; wrk comes from `make bench-deps`.
 """
 
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import inprocess, report, sandboxes, servers
+from bench import drift, inprocess, report, sandboxes, servers
 from bench.workloads import SEED_UPDATES
 from bench.wrk import CONNECTIONS, DURATION, MIXED_LUA, find_wrk, run_wrk
 
@@ -44,6 +46,7 @@ def main() -> int:
     results["in_process"] = inprocess.in_process_costs()
     results["scaling"] = inprocess.scaling()
     results["sandboxes"] = {**sandboxes.in_process(), **sandboxes.served(wrk, port)}
+    results["drift"] = drift.drift_costs()
     report.write_results(results)
     report.print_table(results)
     return 0

@@ -12,8 +12,7 @@ from starlette.testclient import TestClient
 from secretmock.engine.emulator import Emulator
 from secretmock.serve.access_log import AccessLog, loggable_target
 from secretmock.web.app import build_app
-from tests.robustness.serve import Served
-from tests.robustness.test_shutdown import read_answer
+from tests.robustness.serve import Served, read_answer
 
 
 @pytest.mark.parametrize(

@@ -71,6 +71,7 @@ RUNNABLE = {
 """How many runnable blocks each page has; a page not listed is still run."""
 
 OWN_RUNNER = {
+    "drift.md": "drift/test_docs.py",
     "shared-server.md": "test_docs_shared_server.py",
 }
 """Pages whose blocks need a runner of their own (a shared server with sandboxes, a

@@ -1,4 +1,5 @@
-"""The ``secretmock`` command: ``serve``, ``report``, ``specs`` and ``--version``.
+"""The ``secretmock`` command: ``serve``, ``proxy``, ``drift replay``, ``report``,
+``specs`` and ``--version``.
 
 Built on click. Every option of ``serve`` can also be set by its ``SECRETMOCK_*``
 variable (``envvar=``; the flag wins), and ``serve --help`` shows each variable and
@@ -22,6 +23,7 @@ from typing import Any, TypeVar
 import click
 
 from secretmock import __version__
+from secretmock.drift.record import RecordingError
 from secretmock.engine.clock import parse_time
 from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.fixtures import FixtureError
@@ -32,7 +34,7 @@ from secretmock.vendors import all_vendors
 from secretmock.web.admin.guard import host_name
 
 ENV_PREFIX = "SECRETMOCK_"
-FILE_ERRORS = (SpecError, FixtureError, FaultRuleError, StateFileError)
+FILE_ERRORS = (SpecError, FixtureError, FaultRuleError, StateFileError, RecordingError)
 """A file the command was given (or a spec) cannot be used: exit status 1, no trace."""
 
 Decorated = TypeVar("Decorated", bound=Callable[..., Any])
@@ -368,6 +370,137 @@ def serve(**options: Any) -> int:
     from secretmock.serve.standalone import serve as run
 
     return run(ServeSettings(**options))  # journal_max_bytes among them: see standalone
+
+
+# -- proxy and drift replay -----------------------------------------------------------------
+
+
+class UpstreamUrl(click.ParamType):  # type: ignore[type-arg]
+    """``VENDOR=URL``: forward vendor VENDOR's requests to URL, its base URL as a client
+    is given it (http or https). The variable holds a list separated by spaces."""
+
+    name = "vendor=url"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        vendor, equals, url = value.partition("=")
+        vendor, url = vendor.strip(), url.strip()
+        known = [v.name for v in all_vendors()]
+        if not equals or vendor not in known:
+            self.fail(
+                f"{value!r} is not VENDOR=URL with VENDOR one of {', '.join(known)}", param, ctx
+            )
+        scheme, _, rest = url.partition("://")
+        if scheme.lower() not in ("http", "https") or not rest.split("/")[0]:
+            self.fail(f"{url!r} is not an http or https URL", param, ctx)
+        return vendor, url
+
+
+def drift_outputs(function: Decorated) -> Decorated:
+    """The drift reports' options, shared by ``proxy`` and ``drift replay``."""
+    for flag, what in reversed(
+        [
+            ("--drift-report", "the drift report (JSON)"),
+            ("--drift-junit", "the drift report as JUnit XML (breaking findings fail)"),
+            ("--drift-html", "the drift report as one static HTML page"),
+        ]
+    ):
+        function = option(flag, type=FILE, metavar="FILE", help=f"write {what} here")(function)
+    return function
+
+
+@command.command(
+    help="Serve as 'serve' does, each vendor with an --upstream forwarded to it: the client "
+    "gets the upstream's answer, and a shadow emulator answers the same request to find "
+    "where the two differ (docs/drift.md). Every option of 'serve' applies; the drift "
+    "reports are written at shutdown (SIGINT or SIGTERM).",
+    short_help="forward to the real vendors and compare their answers with the emulator's",
+)
+@option(
+    "--upstream",
+    type=UpstreamUrl(),
+    multiple=True,
+    required=True,
+    metavar="VENDOR=URL",
+    help="forward VENDOR to URL, its base URL (e.g. fireworks=https://api.fireworks.ai); "
+    "repeatable, one per vendor",
+)
+@option(
+    "--upstream-timeout",
+    type=Seconds(),
+    default=30.0,
+    show_default=True,
+    metavar="SECONDS",
+    help="give up on an upstream after this many seconds (the client gets the vendor's 502)",
+)
+@option(
+    "--record",
+    type=FILE,
+    metavar="FILE",
+    help="write one JSON line per exchange, secrets and credentials digested, for "
+    "'secretmock drift replay'",
+)
+@drift_outputs
+def proxy(
+    upstream: tuple[tuple[str, str], ...],
+    upstream_timeout: float,
+    record: Path | None,
+    drift_report: Path | None,
+    drift_junit: Path | None,
+    drift_html: Path | None,
+    **options: Any,
+) -> int:
+    from secretmock.serve.proxy import DriftOutputs, ProxySettings
+    from secretmock.serve.proxy import proxy as run
+
+    outputs = DriftOutputs(drift_report, drift_junit, drift_html)
+    proxied = ProxySettings(upstream, upstream_timeout, record, outputs)
+    return run(ServeSettings(**options), proxied)
+
+
+proxy.params += serve.params  # every option of serve, with its variable
+
+
+@command.group(help="Work with drift-check recordings (docs/drift.md).")
+def drift() -> None:
+    pass
+
+
+@drift.command(
+    help="Compare a recording made by 'secretmock proxy --record' with a fresh emulator, "
+    "offline (no credentials, no network); exit 1 when a finding is breaking.",
+    short_help="compare a recording with a fresh emulator; exit 1 on a breaking finding",
+)
+@click.argument("recording", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@drift_outputs
+@click.option(
+    "--fixtures",
+    type=PathList(),
+    multiple=True,
+    metavar="FILE",
+    help="the fixtures the proxy had (repeatable); default: the embedded default fixtures",
+)
+@click.option(
+    "--vendor-version",
+    type=VendorVersion(),
+    multiple=True,
+    metavar="NAME=VERSION",
+    help="the server versions the proxy had (repeatable)",
+)
+def replay(
+    recording: Path,
+    drift_report: Path | None,
+    drift_junit: Path | None,
+    drift_html: Path | None,
+    fixtures: tuple[Path, ...],
+    vendor_version: tuple[tuple[str, str], ...],
+) -> int:
+    from secretmock.serve.proxy import DriftOutputs
+    from secretmock.serve.proxy import replay as run
+
+    settings = ServeSettings(fixtures=fixtures, vendor_version=vendor_version)
+    return run(recording, settings, DriftOutputs(drift_report, drift_junit, drift_html))
 
 
 # -- report --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from pathlib import Path
 from urllib.parse import quote
 
@@ -13,6 +14,8 @@ from playwright.sync_api import Page, Route, expect
 
 from secretmock.serve.background import BackgroundServer
 from tests.helpers import fireworks_status
+
+FW = {"Authorization": "Bearer fw-test-acme"}
 
 HOSTILE = '<img src=x onerror="window.pwned=1">'
 
@@ -183,3 +186,50 @@ def test_screenshot_of_a_busy_dashboard(
     path = screenshots / "dashboard.png"
     dashboard.screenshot(path=str(path), full_page=True)
     assert path.stat().st_size > 10_000
+
+
+def test_the_drift_panel_of_a_proxy_shows_its_findings_as_text(
+    page: Page, dashboard: Page, screenshots: Path
+) -> None:
+    """A proxy whose upstream adds a field named like markup to a listing, and answers
+    a create with 201: the panel counts the exchanges and findings by severity and shows
+    each finding's location and attribution, the markup as text. A plain server (the
+    ``dashboard`` fixture's) has no drift panel."""
+    from tests.drift.expected import mutated_body
+    from tests.drift.sockets import socket_rig
+
+    expect(dashboard.locator("#drift-panel")).to_be_hidden()
+    rig = socket_rig()
+    try:
+        listing = "/fireworks/v1/accounts/acme/secrets"
+        rig.stub.mutations[("GET", listing)] = mutated_body(lambda b: b.update({HOSTILE: 1}))
+        rig.stub.mutations[("POST", listing)] = lambda a: replace(a, status=201)
+        url = rig.proxy_server.url + listing
+        assert requests.get(url, headers=FW, timeout=10).status_code == 200
+        created = {"name": "new-key", "keyName": "NEW_KEY", "value": "v"}
+        assert requests.post(url, headers=FW, json=created, timeout=10).status_code == 201
+        page.goto(rig.proxy_server.url + "/__admin__/")
+        panel = page.locator("#drift-panel")
+        expect(panel).to_be_visible()
+        expect(page.locator("#drift-summary")).to_have_text(
+            "2 exchange(s) checked: 1 breaking, 1 warning, 1 info"
+        )
+        listed = panel.locator('#drift-operations tr[data-operation="Gateway_ListSecrets"]')
+        expect(listed.locator(".d-exchanges")).to_have_text("1")
+        expect(listed.locator(".d-info")).to_have_text("1")
+        expect(listed.locator(".d-breaking")).to_have_text("0")
+        made = panel.locator('#drift-operations tr[data-operation="Gateway_CreateSecret"]')
+        expect(made.locator(".d-breaking")).to_have_text("1")
+        added = panel.locator('#drift-findings tr.finding[data-kind="added"]')
+        expect(added.locator(".f-location")).to_have_text("/" + HOSTILE)
+        expect(added.locator(".f-attribution")).to_have_text("spec_gap")
+        status = panel.locator('#drift-findings tr.finding[data-kind="status"]')
+        expect(status.locator(".f-sides")).to_have_text("201 → 200")
+        expect(status.locator(".f-severity")).to_have_text("breaking")
+        assert page.evaluate("window.pwned") is None
+        assert panel.locator("img").count() == 0
+        shot = screenshots / "drift-panel.png"
+        panel.screenshot(path=str(shot))
+        assert shot.stat().st_size > 5_000
+    finally:
+        rig.stop()

@@ -6,7 +6,8 @@ route, then the steps (:attr:`VendorPipeline.steps`), in this order:
 
 (a vendor that ``parses_body_first`` has ``parse`` before ``authenticate``), then the
 answer, whoever wrote it, through the vendor's ``finish`` hook and the response check,
-then the fault rule's effect, then the journal.
+then the fault rule's effect, then the journal (whose entry an in-process caller may
+observe: :meth:`VendorPipeline.handle`).
 
 One :class:`Exchange` carries the request through: each step reads it and adds what
 it learnt (the principal, the body, the checked request, the fault rule), or answers
@@ -42,7 +43,7 @@ from secretmock.engine.incoming import (
     media_type,
     parse_json_body,
 )
-from secretmock.engine.journal import Journal, redact, shape
+from secretmock.engine.journal import Journal, JournalEntry, redact, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec, Operation
@@ -110,6 +111,8 @@ class Exchange:
 
 
 Step = Callable[[Exchange], None]
+Observer = Callable[[JournalEntry], None]
+"""Handed the journal entry of a request once it is answered (:meth:`VendorPipeline.handle`)."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -196,8 +199,13 @@ class VendorPipeline:
         prefix, then its spec's server path (``/instabase/api``)."""
         return self._vendor.prefix + self.spec.base_path
 
-    def handle(self, request: IncomingRequest) -> Outcome:
-        """Answers ``request`` and records it in the journal; never raises."""
+    def handle(self, request: IncomingRequest, observer: Observer | None = None) -> Outcome:
+        """Answers ``request`` and records it in the journal; never raises.
+
+        ``observer``, for an in-process caller that needs more than a transport (the
+        drift check's shadow: the tenant the request reached, the violations it made),
+        is handed the journal entry just recorded, the request's own, whatever other
+        requests the journal holds by then. Without one this costs one test."""
         started = time.perf_counter()
         exchange = Exchange(request)
         if self._route(exchange):
@@ -212,7 +220,9 @@ class VendorPipeline:
             outcome = Outcome(reply, exchange.data)
         else:
             outcome = Outcome(reply, exchange.data, rule.id, rule.delay_ms / 1000, rule.disconnect)
-        self._record(exchange, outcome, (time.perf_counter() - started) * 1000)
+        entry = self._record(exchange, outcome, (time.perf_counter() - started) * 1000)
+        if observer is not None:
+            observer(entry)
         return outcome
 
     def _route(self, x: Exchange) -> bool:
@@ -394,9 +404,9 @@ class VendorPipeline:
 
     # -- the journal ----------------------------------------------------------------------
 
-    def _record(self, x: Exchange, outcome: Outcome, duration_ms: float) -> None:
+    def _record(self, x: Exchange, outcome: Outcome, duration_ms: float) -> JournalEntry:
         request = x.request
-        self.journal.record(
+        return self.journal.record(
             # The journal's time is when the emulator saw the request (wall clock); the
             # emulated data's times come from ``sources``, which this must not disturb.
             time=time.time(),

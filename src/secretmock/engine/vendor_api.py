@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from secretmock.engine.drift_profile import DriftProfile
 from secretmock.engine.incoming import BodyParser, IncomingRequest
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import Credential, TenantState
@@ -185,6 +186,9 @@ class Vendor:
     absent_operations: frozenset[str] = frozenset()
     """Operations of the spec this server version does not have: their paths and
     methods are routed as the spec's other unknown ones (``errors.no_route``)."""
+    drift: DriftProfile | None = None
+    """What the drift check needs to compare the real vendor's answers with this
+    emulator's (``vendors/<name>/drift.py``); ``None``: the vendor cannot be proxied."""
     version: str = CURRENT_VERSION
     """The server version this declaration emulates."""
     older_versions: Mapping[str, Vendor] = field(default_factory=dict)

@@ -13,6 +13,7 @@ import gc
 import json
 import sys
 import threading
+from collections.abc import Callable
 from contextlib import ExitStack
 from typing import TYPE_CHECKING
 
@@ -43,13 +44,18 @@ if TYPE_CHECKING:
 WARM_UP_AFTER_S = 1.0
 
 
-def serve(settings: ServeSettings) -> int:
+AppWrapper = Callable[[Emulator, "ASGIApp"], "ASGIApp"]
+"""Puts an app in front of the one ``serve`` builds (``secretmock proxy``'s vendors)."""
+
+
+def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
     """Serves until stopped by a signal; the exit status. 2: refused at start-up (an
     open admin API beyond loopback, a file it could not write, a state file another
     server holds); 1: the port cannot be bound, or a file could not be written at
     shutdown (each said on stderr, naming it; one failed write never skips another).
     A fixtures, spec, faults or state file that cannot be used raises the error naming
-    it, before anything is served."""
+    it, before anything is served. ``wrap``: what ``secretmock proxy`` puts in front of
+    the vendors and the admin API (inside the access log)."""
     refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
     refusal = refusal or unwritable_output(settings)
     if refusal is not None:
@@ -62,7 +68,7 @@ def serve(settings: ServeSettings) -> int:
             except StateFileInUse as exc:
                 _say(str(exc))
                 return 2
-        return _serve(settings)
+        return _serve(settings, wrap)
 
 
 def unwritable_output(settings: ServeSettings) -> str | None:
@@ -80,7 +86,7 @@ def unwritable_output(settings: ServeSettings) -> str | None:
     return None
 
 
-def _serve(settings: ServeSettings) -> int:
+def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
     emulator = Emulator(
         all_vendors(),
         list(settings.fixtures) or [default_fixtures_path()],
@@ -92,7 +98,7 @@ def _serve(settings: ServeSettings) -> int:
         journal_max_bytes=settings.journal_max_bytes,
     )
     scenario, loaded = _set_scenario(emulator, settings)
-    app = _app(emulator, settings)
+    app = _app(emulator, settings, wrap)
     try:
         sock = foreground.bind(settings.host, settings.port)
     except OSError as exc:
@@ -114,7 +120,7 @@ def _serve(settings: ServeSettings) -> int:
     return 0 if ready and written else 1
 
 
-def _app(emulator: Emulator, settings: ServeSettings) -> ASGIApp:
+def _app(emulator: Emulator, settings: ServeSettings, wrap: AppWrapper | None) -> ASGIApp:
     app: ASGIApp = build_app(
         emulator,
         only_vendor=settings.vendor,
@@ -125,6 +131,8 @@ def _app(emulator: Emulator, settings: ServeSettings) -> ASGIApp:
         sandboxes=Sandboxes(emulator.blueprint, settings.max_sandboxes, settings.sandbox_max_ttl),
         default_ttl=min(DEFAULT_TTL_SECONDS, settings.sandbox_max_ttl),
     )
+    if wrap is not None:
+        app = wrap(emulator, app)
     if settings.access_log:
         from secretmock.serve.access_log import AccessLog, access_logger
 

@@ -5,6 +5,7 @@
 ``handlers.py``  one function per operationId: a Call in, a Reply out
 ``models.py``    the stored records and the vendor's rules, free of HTTP
 ``errors.py``    the vendor's error envelope and its domain errors
+``drift.py``     what the drift check needs to compare its answers (:data:`PROFILE`)
 """
 
 from __future__ import annotations

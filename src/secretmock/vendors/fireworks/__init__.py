@@ -1,7 +1,7 @@
 """Fireworks AI: account secrets of the Gateway REST API (docs/vendors/fireworks.md)."""
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.fireworks import auth, errors, handlers, models
+from secretmock.vendors.fireworks import auth, drift, errors, handlers, models
 
 VENDOR = Vendor(
     name="fireworks",
@@ -13,5 +13,6 @@ VENDOR = Vendor(
     seed_secret=models.seed_secret,
     export_secret=models.export,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="secret_id",
 )

@@ -13,7 +13,7 @@ Server versions: ``current`` (the default) and ``before-2026-05-22`` (alias
 import dataclasses
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.insforge import auth, bodies, errors, handlers, keys, models
+from secretmock.vendors.insforge import auth, bodies, drift, errors, handlers, keys, models
 
 CURRENT = Vendor(
     name="insforge",
@@ -28,6 +28,7 @@ CURRENT = Vendor(
     # express.json({ limit: '100mb' }) in the server (docs/vendors/insforge.md, "Limits")
     max_body_bytes=100 * 1024 * 1024,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="key",
     # Express parses JSON and forms (server.ts express.json(), express.urlencoded())
     # app-wide, before the routes' verifyAdmin.

@@ -1,7 +1,7 @@
 """Instabase AI Hub: organization secrets (docs/vendors/instabase.md)."""
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.instabase import auth, errors, handlers, models
+from secretmock.vendors.instabase import auth, drift, errors, handlers, models
 
 VENDOR = Vendor(
     name="instabase",
@@ -13,5 +13,6 @@ VENDOR = Vendor(
     seed_secret=models.seed_secret,
     export_secret=models.export,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="alias",
 )

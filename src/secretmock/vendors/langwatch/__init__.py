@@ -7,7 +7,7 @@ answered 400 with zod's raw result, before the validator of commit a29667a472).
 import dataclasses
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.langwatch import auth, errors, handlers, models
+from secretmock.vendors.langwatch import auth, drift, errors, handlers, models
 
 CURRENT = Vendor(
     name="langwatch",
@@ -19,6 +19,7 @@ CURRENT = Vendor(
     seed_secret=models.seed_secret,
     export_secret=models.export,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="id",
 )
 BEFORE_2026_07_22 = dataclasses.replace(

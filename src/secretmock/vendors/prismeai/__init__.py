@@ -1,7 +1,7 @@
 """Prisme.ai: workspace secrets of the workspaces API (docs/vendors/prismeai.md)."""
 
 from secretmock.engine.vendor_api import Vendor
-from secretmock.vendors.prismeai import auth, errors, handlers, models
+from secretmock.vendors.prismeai import auth, drift, errors, handlers, models
 
 VENDOR = Vendor(
     name="prismeai",
@@ -16,6 +16,7 @@ VENDOR = Vendor(
     # The api-gateway's UPLOADS_MAX_SIZE, 10 MB (docs/vendors/prismeai.md, "Limits")
     max_body_bytes=10_000_000,
     record_type=models.Secret,
+    drift=drift.PROFILE,
     record_key="name",
     finish=errors.finish,  # the gateway's x-correlation-id on every answer
 )

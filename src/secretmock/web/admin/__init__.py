@@ -19,6 +19,7 @@ from starlette.routing import Route, Router
 from starlette.types import Receive, Scope, Send
 
 from secretmock import __version__
+from secretmock.drift.report import SCOPE_KEY, DriftReport
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.journal import Query, QueryError, query_filters
@@ -134,6 +135,15 @@ async def report(admin: Admin, request: Request) -> Response:
     return JSONResponse(build_report(admin.emulator))
 
 
+async def drift(admin: Admin, request: Request) -> Response:
+    """The live drift document of ``secretmock proxy`` (docs/drift.md)."""
+    report: DriftReport | None = request.scope.get(SCOPE_KEY)
+    if report is None:
+        message = "no drift check here: start the server with secretmock proxy --upstream"
+        raise NotFound("no_drift_check", message)
+    return JSONResponse(report.document())
+
+
 ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/", dashboard),
     ("GET", "/health", health),
@@ -148,6 +158,7 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("DELETE", "/journal", clear_journal),
     ("GET", "/violations", violations),
     ("GET", "/report", report),
+    ("GET", "/drift", drift),
     *scenarios.ROUTES,  # faults, clock, state
     *sandboxes.ROUTES,  # sandboxes (root), sandbox (inside one)
 ]

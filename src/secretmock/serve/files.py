@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import stat
+from collections.abc import Iterable
 from pathlib import Path
 
 PRIVATE_MODE = 0o600
@@ -91,3 +92,12 @@ def unwritable_reason(path: Path) -> str | None:
 def _writable_by_mode(target: Path) -> bool:
     mode = target.stat().st_mode
     return bool(mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)) and os.access(target, os.W_OK)
+
+
+def unwritable(paths: Iterable[tuple[str, Path | None]]) -> str | None:
+    """Why one of the files (flag, path) cannot be written; ``None`` when each can."""
+    for flag, path in paths:
+        reason = None if path is None else unwritable_reason(path)
+        if reason is not None:
+            return f"{path}: cannot write the {flag} file there: {reason}"
+    return None

@@ -31,7 +31,7 @@ from secretmock.engine.emulator import Emulator
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import standalone
-from secretmock.serve.files import unwritable_reason, write_atomically
+from secretmock.serve.files import unwritable, write_atomically
 from secretmock.serve.settings import ServeSettings, admin_refusal
 from secretmock.vendors import all_vendors
 from secretmock.web.proxy_app import (
@@ -96,15 +96,6 @@ class ProxySettings:
     upstream_timeout: float = DEFAULT_TIMEOUT_S
     record: Path | None = None
     outputs: DriftOutputs = DriftOutputs()
-
-
-def unwritable(paths: Iterable[tuple[str, Path | None]]) -> str | None:
-    """Why one of the files (flag, path) cannot be written; ``None`` when each can."""
-    for flag, path in paths:
-        reason = None if path is None else unwritable_reason(path)
-        if reason is not None:
-            return f"{path}: cannot write the {flag} file there: {reason}"
-    return None
 
 
 def proxy(settings: ServeSettings, proxied: ProxySettings) -> int:

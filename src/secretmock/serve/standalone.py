@@ -25,7 +25,7 @@ from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import foreground
 from secretmock.serve.banner import print_banner
-from secretmock.serve.files import unwritable_reason, write_atomically
+from secretmock.serve.files import unwritable, write_atomically
 from secretmock.serve.protocol import ConnectionLimits
 from secretmock.serve.settings import ServeSettings, admin_refusal
 from secretmock.serve.state_file import (
@@ -74,16 +74,13 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
 def unwritable_output(settings: ServeSettings) -> str | None:
     """Why one of the files the server will write (when ready, as it runs, at
     shutdown) cannot be written there; ``None`` when each can."""
-    outputs = [
-        ("--state", settings.state),
-        ("--ready-file", settings.ready_file),
-        ("--report", settings.report),
-    ]
-    for flag, path in outputs:
-        reason = None if path is None else unwritable_reason(path)
-        if reason is not None:
-            return f"{path}: cannot write the {flag} file there: {reason}"
-    return None
+    return unwritable(
+        [
+            ("--state", settings.state),
+            ("--ready-file", settings.ready_file),
+            ("--report", settings.report),
+        ]
+    )
 
 
 def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:

@@ -62,6 +62,25 @@ HONO_MALFORMED_400: set[Signature] = {
 ``{"error": "Malformed JSON in request body", "message": ...}``."""
 
 
+BODY_PARSER_STATUSES = {
+    "request entity too large": 413,
+    "too many parameters": 413,
+    "unsupported charset": 415,
+}
+"""body-parser's refusals, by the start of their message, with the status the error
+middleware kept before 2026-05-22 (docs/vendors/insforge.md: the current server answers
+each 500 ``INTERNAL_ERROR``)."""
+
+
+def body_parser_status(status: int, code: Any, message: Any) -> int | None:
+    """The older InsForge server's status for a body-parser refusal the current server
+    answered ``status`` 500 ``code`` ``INTERNAL_ERROR`` with ``message``; ``None`` for
+    any other answer."""
+    if status != 500 or code != "INTERNAL_ERROR" or not isinstance(message, str):
+        return None
+    return next((s for m, s in BODY_PARSER_STATUSES.items() if message.startswith(m)), None)
+
+
 def anon_rotation_unknown(status: int, code: Any) -> set[Signature]:
     """InsForge before 2026-06-11 has no anon-key rotation: Express's 404 ``NOT_FOUND``,
     whatever the request (its credentials are never read), for the current server's
@@ -93,6 +112,9 @@ def documented_differences(exchange: Exchange) -> set[Signature]:
             }
         if exchange.request.path.endswith("/anon-key/rotate"):
             return anon_rotation_unknown(current.status, code)
+        older = body_parser_status(current.status, code, body.get("message"))
+        if older is not None:
+            return {("status", "breaking", "emulator_gap", "", older, 500, "status_class")}
     if exchange.vendor == "langwatch":
         if current.status == 422 and body.get("error") == "validation_error":
             return ZOD_RESULT_400

@@ -194,3 +194,26 @@ def test_no_secret_reaches_the_report_or_the_shadows_journals() -> None:
     assert target.checker.report.document()["findings"], "the older servers differ"
     for secret in [*SENTINELS, *TOKENS]:
         assert secret not in written, secret
+
+
+def test_a_form_body_keeps_its_fields_with_its_secret_values_digested() -> None:
+    """InsForge parses forms as the JSON body they stand for: a recorded form keeps its
+    names (repeated ones too) and the non-secret values, digests the secret ones, and
+    replays as the same form."""
+    stream = io.StringIO()
+    recorder = Recorder(stream, PROFILES)
+    headers = {
+        "Authorization": "Bearer ik_test_demo_admin",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    form = b"key=FORM_KEY&value=hunter2&x=1&x=2"
+    sent = request("insforge", "POST", "/api/secrets", headers, data=form)
+    recorder.write("insforge", "createSecret", sent, Answer(201, {}, {"success": True}), None)
+    text = stream.getvalue()
+    assert "hunter2" not in text and "ik_test_demo_admin" not in text
+    fields = json.loads(text)["request"]["form"]
+    assert [name for name, _ in fields] == ["key", "value", "x", "x"]
+    assert fields[0] == ["key", "FORM_KEY"] and fields[2:] == [["x", "1"], ["x", "2"]]
+    [replayed] = read_recording(text.splitlines())
+    assert replayed.request.body.startswith(b"key=FORM_KEY&value=")
+    assert replayed.request.body.endswith(b"&x=1&x=2")

@@ -34,6 +34,7 @@ import hmac
 import json
 import secrets
 import threading
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -273,7 +274,39 @@ class Recorder:
                     document, profile.secret_fields, profile.credential_prefixes
                 )
                 return {"body": sealed}
+        if is_form(content_type):
+            fields = form_fields(data)
+            if fields is not None:
+                # Each value digested as a JSON body's would be: a form is the JSON body
+                # it stands for (InsForge parses both), and replays as the same form.
+                sealed = [
+                    [
+                        name,
+                        self._sealer.document(
+                            {name: value}, profile.secret_fields, profile.credential_prefixes
+                        )[name],
+                    ]
+                    for name, value in fields
+                ]
+                return {"form": sealed}
         return {"text": self._sealer.raw(data)}
+
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def is_form(content_type: str) -> bool:
+    """Whether ``content_type`` names a form-encoded body (parameters ignored)."""
+    return content_type.split(";", 1)[0].strip().lower() == FORM
+
+
+def form_fields(data: bytes) -> list[tuple[str, str]] | None:
+    """A form body's fields (name, value), in order; ``None`` when it is not UTF-8
+    (then it is kept as raw text, as any other body)."""
+    try:
+        return urllib.parse.parse_qsl(data.decode("utf-8"), keep_blank_values=True)
+    except (UnicodeDecodeError, ValueError):
+        return None
 
 
 # -- reading ------------------------------------------------------------------------------
@@ -348,6 +381,8 @@ def _answer(recorded: dict[str, Any]) -> Answer:
 
 
 def _bytes(recorded: dict[str, Any]) -> bytes:
+    if "form" in recorded:
+        return urllib.parse.urlencode([(str(k), str(v)) for k, v in recorded["form"]]).encode()
     if "body" in recorded:
         return json.dumps(recorded["body"], separators=(",", ":"), ensure_ascii=False).encode()
     return str(recorded.get("text", "")).encode()

@@ -81,6 +81,21 @@ def test_with_a_token_health_stays_open_and_vendors_are_unaffected(guarded: str)
     assert listed.status_code == 200
 
 
+def test_with_a_token_the_unslashed_page_redirects_and_head_health_answers(
+    guarded: str,
+) -> None:
+    """As without a token: ``/__admin__`` leads to the page, and ``HEAD`` reads health."""
+    unslashed = requests.get(f"{guarded}/__admin__", allow_redirects=False, timeout=10)
+    assert unslashed.status_code in {301, 307, 308}
+    assert unslashed.headers["location"].endswith("/__admin__/")
+    page = requests.get(f"{guarded}/__admin__", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    head = requests.head(f"{guarded}/__admin__/health", timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    posted = requests.post(f"{guarded}/__admin__", json={}, timeout=10)
+    assert posted.status_code == 401
+
+
 class Body(NamedTuple):
     id: str
     content_type: str | None

@@ -37,9 +37,10 @@ from secretmock.web.vendor_app import declared_length, route_path
 
 log = logging.getLogger("secretmock")
 
-OPEN_CALLS = frozenset({("GET", "/health"), ("GET", "/")})
-"""What an admin token does not guard: health (a harness polls it before it knows
-anything) and the dashboard's page (it holds no data, and asks for the token itself)."""
+OPEN_PATHS = frozenset({"/health", "/", ""})
+"""What an admin token does not guard, read by ``GET`` or ``HEAD``: health (a harness
+polls it before it knows anything) and the dashboard's page (it holds no data, and asks
+for the token itself), also under ``/__admin__`` with no slash (redirected to it)."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 LOOPBACK_NAMES = frozenset({"localhost"})
 """Names that are loopback whatever DNS says (browsers resolve them to loopback
@@ -102,7 +103,8 @@ class AdminGuard:
         method, path = scope["method"], route_path(scope)
         if self._checks_host and not self._host_allowed(headers.get("host")):
             return (403, "forbidden", _host_refused(headers["host"]))
-        guarded = self._token is not None and (method, path) not in OPEN_CALLS
+        open_call = method in SAFE_METHODS and path in OPEN_PATHS
+        guarded = self._token is not None and not open_call
         if guarded and not self._authorized(scope):
             return (
                 401,

@@ -59,6 +59,24 @@ def test_clear_keeps_numbering() -> None:
     assert journal.record(**fields()).seq == 2
 
 
+def test_an_undelivered_answer_is_kept_as_status_0_and_not_covered() -> None:
+    """A delayed answer cut at shutdown: nobody received its 200."""
+    journal = Journal()
+    kept = journal.record(**fields())
+    cut = journal.record(**fields(violations=(Violation("response", "body", "bad"),)))
+    journal.undelivered(cut)
+    assert [e.status for e in journal.entries()] == [200, 0]
+    assert [e.status for e in journal.violating()] == [0]
+    assert journal.coverage() == {("v", "op"): {200: 1}}
+    journal.undelivered(kept)
+    assert journal.coverage() == {}
+    after_clear = journal.record(**fields())
+    journal.clear()
+    journal.record(**fields())
+    journal.undelivered(after_clear)  # counted before the clear: nothing left to take
+    assert journal.coverage() == {("v", "op"): {200: 1}}
+
+
 def test_redact_at_any_depth() -> None:
     document = {"a": {"value": "s1"}, "b": [{"value": ["x"]}, {"keyName": "K"}], "value": 3}
     assert redact(document, {"value"}) == {

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 import pytest
 import requests
 
+import secretmock
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.incoming import MAX_BODY_BYTES
 from secretmock.serve.background import BackgroundServer
@@ -78,6 +79,21 @@ def test_with_a_token_health_stays_open_and_vendors_are_unaffected(guarded: str)
         timeout=10,
     )
     assert listed.status_code == 200
+
+
+def test_with_a_token_the_unslashed_page_redirects_and_head_health_answers(
+    guarded: str,
+) -> None:
+    """As without a token: ``/__admin__`` leads to the page, and ``HEAD`` reads health."""
+    unslashed = requests.get(f"{guarded}/__admin__", allow_redirects=False, timeout=10)
+    assert unslashed.status_code in {301, 307, 308}
+    assert unslashed.headers["location"].endswith("/__admin__/")
+    page = requests.get(f"{guarded}/__admin__", timeout=10)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    head = requests.head(f"{guarded}/__admin__/health", timeout=10)
+    assert head.status_code == 200 and head.content == b""
+    posted = requests.post(f"{guarded}/__admin__", json={}, timeout=10)
+    assert posted.status_code == 401
 
 
 class Body(NamedTuple):
@@ -316,6 +332,10 @@ HOSTS = [
     Host("with-a-token", "0.0.0.0", TOKEN, False, False),
     Host("admin-open", "0.0.0.0", None, True, False),
     Host("unresolvable-name", "no-such-host.invalid", None, False, True),
+    Host("empty-token", "127.0.0.1", "", False, True),
+    Host("token-with-a-trailing-space", "127.0.0.1", "abc ", False, True),
+    Host("token-with-a-leading-tab", "0.0.0.0", "\tabc", False, True),
+    Host("token-with-inner-space", "127.0.0.1", "a b", False, False),
 ]
 
 
@@ -339,6 +359,44 @@ def test_serve_refuses_a_non_loopback_host_without_a_token(tmp_path: Path) -> No
     assert result.returncode == 2
     assert "--admin-token" in result.stderr and "--admin-open" in result.stderr
     assert result.stdout == ""  # no banner: nothing was served
+
+
+@pytest.mark.parametrize(
+    ("token", "says"), [("", "is empty"), ("abc ", "whitespace")], ids=["empty", "trailing-space"]
+)
+def test_serve_refuses_a_token_no_client_could_present(
+    tmp_path: Path, token: str, says: str
+) -> None:
+    """An empty token would leave the API open; a padded one could never match."""
+    result = subprocess.run(
+        [sys.executable, "-m", "secretmock", "serve", "--port", "0", "--admin-token", token],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(secretmock.__file__).parents[1])},
+    )
+    assert result.returncode == 2
+    assert says in result.stderr and "Traceback" not in result.stderr
+
+
+UNICODE_TOKEN = "pässwörd-✓-令牌"
+
+
+def test_a_non_ascii_token_matches_its_utf8_bytes(emulator: Emulator) -> None:
+    """curl and requests send a non-ASCII header as UTF-8 bytes: those open the API,
+    and the same characters in any other encoding do not."""
+    with BackgroundServer(build_app(emulator, admin_token=UNICODE_TOKEN)) as running:
+        url = f"{running.url}/__admin__/tenants"
+
+        def status(raw: bytes) -> int:
+            headers = {"Authorization": b"Bearer " + raw}
+            return requests.get(url, headers=headers, timeout=10).status_code
+
+        assert status(UNICODE_TOKEN.encode("utf-8")) == 200
+        assert status(b"  " + UNICODE_TOKEN.encode("utf-8") + b" ") == 200
+        assert status("pässwörd".encode("latin-1")) == 401
+        assert status(UNICODE_TOKEN.encode("utf-8")[:-1]) == 401
 
 
 def test_report_sends_the_admin_token(guarded: str, tmp_path: Path) -> None:

@@ -126,3 +126,11 @@ def test_an_answer_held_by_a_fault_delay_is_cut_at_shutdown(tmp_path: Path) -> N
     assert (tmp_path / "report.json").exists()
     assert "Traceback" not in served.stderr(), served.stderr()
     assert "cut at shutdown" in served.stderr()
+    # The 200 nobody received is not counted as covered.
+    report = json.loads((tmp_path / "report.json").read_text())
+    listed = [
+        op
+        for op in report["vendors"]["fireworks"]["operations"]
+        if op["operationId"] == "Gateway_ListSecrets"
+    ]
+    assert listed[0]["statuses"] == {}

@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict
 
@@ -93,6 +93,8 @@ class Journal:
         self._coverage: dict[tuple[str, str | None], Counter[int]] = {}
         self._lock = threading.Lock()
         self._seq = 0
+        self._cleared_at = 0
+        """The last ``seq`` before the latest :meth:`clear` (whose counts are gone)."""
 
     def record(self, **fields: Any) -> JournalEntry:
         """Appends an entry made of ``fields`` (all of :class:`JournalEntry` but ``seq``),
@@ -158,6 +160,28 @@ class Journal:
         with self._lock:
             return [e for e in self._violating if e.seq > since]
 
+    def undelivered(self, entry: JournalEntry) -> None:
+        """Says that ``entry``'s answer never reached its client (a fault's delay cut at
+        shutdown): it is kept as status 0, like a dropped connection, and its status is
+        no longer counted in coverage. Nothing changes for an entry older than the
+        latest :meth:`clear`."""
+        with self._lock:
+            if entry.seq <= self._cleared_at or not entry.status:
+                return
+            counts = self._coverage.get((entry.vendor, entry.operation_id))
+            if counts is not None and counts[entry.status] > 0:
+                counts[entry.status] -= 1
+                if not counts[entry.status]:
+                    del counts[entry.status]
+                if not counts:
+                    del self._coverage[(entry.vendor, entry.operation_id)]
+            cut = replace(entry, status=0)
+            for kept in (self._entries, self._violating):
+                for index in range(len(kept) - 1, -1, -1):
+                    if kept[index].seq == entry.seq:
+                        kept[index] = cut
+                        break
+
     def coverage(self) -> dict[tuple[str, str | None], dict[int, int]]:
         """(vendor, operationId or None for no route) -> {status: count}."""
         with self._lock:
@@ -180,6 +204,7 @@ class Journal:
             self._sizes.clear()
             self._bytes = 0
             self._coverage.clear()
+            self._cleared_at = self._seq
 
 
 def shape(document: Any) -> Any:

@@ -75,6 +75,9 @@ class Outcome:
     disconnect: bool = False
     """The transport closes the connection instead of answering (``reply`` is then
     :data:`NO_ANSWER`, journaled as status 0)."""
+    entry: JournalEntry | None = None
+    """The journal's entry for this answer, set once it is recorded (a transport that
+    cuts a delayed answer tells the journal with it: :meth:`Journal.undelivered`)."""
 
 
 NO_ANSWER = Reply(0, None)
@@ -221,6 +224,7 @@ class VendorPipeline:
         else:
             outcome = Outcome(reply, exchange.data, rule.id, rule.delay_ms / 1000, rule.disconnect)
         entry = self._record(exchange, outcome, (time.perf_counter() - started) * 1000)
+        outcome.entry = entry
         if observer is not None:
             observer(entry)
         return outcome

@@ -57,7 +57,10 @@ class ServeSettings:
 def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:
     """Why ``serve`` must not start on ``host`` (``None``: it may). An address other
     than loopback with neither an admin token nor ``--admin-open`` is refused: anyone
-    who reaches it could read every secret through the admin API."""
+    who reaches it could read every secret through the admin API; so is a token no
+    client could present (see :func:`token_refusal`)."""
+    if token is not None and (why := token_refusal(token)) is not None:
+        return why
     if token or admin_open or _is_loopback(host):
         return None
     return (
@@ -66,6 +69,23 @@ def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:
         "SECRETMOCK_ADMIN_TOKEN); or --admin-open (SECRETMOCK_ADMIN_OPEN=1) to serve it open "
         "anyway; or bind to 127.0.0.1."
     )
+
+
+def token_refusal(token: str) -> str | None:
+    """Why ``token`` cannot be the admin token (``None``: it can). An empty one would
+    leave the admin API open while the user believes it guarded; one with leading or
+    trailing whitespace could never match, since HTTP strips it from a header's value."""
+    if token == "":
+        return (
+            "--admin-token (or SECRETMOCK_ADMIN_TOKEN) is empty: that would leave the admin "
+            "API open. Give a token, or leave the option out to serve it without one."
+        )
+    if token != token.strip():
+        return (
+            "--admin-token (or SECRETMOCK_ADMIN_TOKEN) starts or ends with whitespace: no "
+            "client could present it, since HTTP strips a header's value. Remove the spaces."
+        )
+    return None
 
 
 def _is_loopback(host: str) -> bool:

@@ -49,9 +49,25 @@ class VendorApp:
         )
         outcome = self.pipeline.handle(request)
         if outcome.fault_id is not None:
-            await _carry_out_fault(outcome, scope, receive, send)
+            await self._carry_out_fault(outcome, scope, receive, send)
             return
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
+
+    async def _carry_out_fault(
+        self, outcome: Outcome, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        """A fault rule's part that is the transport's: the latency (an asyncio sleep,
+        so no lock is held and other requests go on), then the answer or a dropped
+        connection. A latency cancelled (the server's shutdown cuts it) delivered
+        nothing: the journal is told, so coverage does not count it."""
+        if outcome.delay:
+            try:
+                await asyncio.sleep(outcome.delay)
+            except asyncio.CancelledError:
+                if outcome.entry is not None:
+                    self.pipeline.journal.undelivered(outcome.entry)
+                raise
+        await _answer_or_drop(outcome, scope, receive, send)
 
 
 def declared_length(headers: Iterable[tuple[str, str]]) -> int:
@@ -62,11 +78,8 @@ def declared_length(headers: Iterable[tuple[str, str]]) -> int:
     return -1
 
 
-async def _carry_out_fault(outcome: Outcome, scope: Scope, receive: Receive, send: Send) -> None:
-    """A fault rule's part that is the transport's: the latency (an asyncio sleep, so no
-    lock is held and other requests go on), then the answer or a dropped connection."""
-    if outcome.delay:
-        await asyncio.sleep(outcome.delay)
+async def _answer_or_drop(outcome: Outcome, scope: Scope, receive: Receive, send: Send) -> None:
+    """Sends the fault's answer, or drops the connection when the rule says so."""
     if not outcome.disconnect:
         await _send(send, outcome.reply.status, outcome.data, outcome.reply.headers)
         return

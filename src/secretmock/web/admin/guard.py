@@ -37,9 +37,10 @@ from secretmock.web.vendor_app import declared_length, route_path
 
 log = logging.getLogger("secretmock")
 
-OPEN_CALLS = frozenset({("GET", "/health"), ("GET", "/")})
-"""What an admin token does not guard: health (a harness polls it before it knows
-anything) and the dashboard's page (it holds no data, and asks for the token itself)."""
+OPEN_PATHS = frozenset({"/health", "/", ""})
+"""What an admin token does not guard, read by ``GET`` or ``HEAD``: health (a harness
+polls it before it knows anything) and the dashboard's page (it holds no data, and asks
+for the token itself), also under ``/__admin__`` with no slash (redirected to it)."""
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 LOOPBACK_NAMES = frozenset({"localhost"})
 """Names that are loopback whatever DNS says (browsers resolve them to loopback
@@ -102,8 +103,9 @@ class AdminGuard:
         method, path = scope["method"], route_path(scope)
         if self._checks_host and not self._host_allowed(headers.get("host")):
             return (403, "forbidden", _host_refused(headers["host"]))
-        guarded = self._token is not None and (method, path) not in OPEN_CALLS
-        if guarded and not self._authorized(headers):
+        open_call = method in SAFE_METHODS and path in OPEN_PATHS
+        guarded = self._token is not None and not open_call
+        if guarded and not self._authorized(scope):
             return (
                 401,
                 "unauthorized",
@@ -133,13 +135,21 @@ class AdminGuard:
         name = host_name(host)
         return name is not None and (is_loopback_name(name) or name in self._allowed_hosts)
 
-    def _authorized(self, headers: dict[str, str]) -> bool:
-        scheme, _, given = headers.get("authorization", "").strip().partition(" ")
-        presented = given.strip().encode("utf-8", "surrogateescape")
+    def _authorized(self, scope: Scope) -> bool:
+        """Whether ``Authorization`` holds ``Bearer`` and a token that opens the API.
+        The header's raw bytes are compared with the token's UTF-8 bytes: a client
+        (curl, requests) sends a non-ASCII token as UTF-8, and the ASGI server hands
+        the header over as bytes, undecoded."""
+        raw = b""
+        for name, value in scope["headers"]:
+            if name.lower() == b"authorization":
+                raw = value
+        scheme, _, given = raw.strip().partition(b" ")
+        presented = given.strip()
         # Every token is compared (in constant time), so the time taken does not tell
         # which one was near.
         matches = [hmac.compare_digest(presented, token) for token in self._tokens]
-        return scheme.lower() == "bearer" and any(matches)
+        return scheme.lower() == b"bearer" and any(matches)
 
     def _limited(self, receive: Receive) -> Receive:
         size = 0

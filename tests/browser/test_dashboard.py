@@ -36,6 +36,20 @@ def test_requests_appear_in_the_journal_newest_first_without_a_reload(
     assert dashboard.evaluate("window.notReloaded") is True
 
 
+def test_a_row_folds_the_request_body_the_journal_keeps_its_value_redacted(
+    dashboard: Page, server: BackgroundServer
+) -> None:
+    sent = {"name": "body-shown", "keyName": "BODY_SHOWN", "value": "v-not-shown"}
+    assert fireworks_status(server, "POST", "", json=sent) == 200
+    row = dashboard.locator("#journal tr.entry").first
+    body = row.locator("details.req-body")
+    expect(body.locator("pre")).not_to_be_visible()
+    body.locator("summary").click()
+    expect(body.locator("pre")).to_contain_text('"keyName": "BODY_SHOWN"')
+    expect(body.locator("pre")).to_contain_text("<redacted>")
+    expect(row).not_to_contain_text("v-not-shown")
+
+
 def test_a_click_reveals_a_masked_token_and_a_masked_value(dashboard: Page) -> None:
     card = dashboard.locator('.vendor[data-vendor="fireworks"]')
     expect(card.locator(".base-url-value")).to_have_text(

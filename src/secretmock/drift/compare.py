@@ -256,22 +256,26 @@ class _Comparer:
     ) -> None:
         """Compares two values at ``pointer`` (schema path ``path``; ``name`` is the key
         of the nearest enclosing object)."""
-        real_type, emulated_type = json_type(real), json_type(emulated)
-        if real_type != emulated_type:
-            self.add(
-                Kind.TYPE,
-                Severity.BREAKING,
-                pointer,
-                real_type,
-                emulated_type,
-                declared=node.declared,
-            )
-        elif real_type == "object":
+        real_type = self.retyped(real, emulated, pointer, node)
+        if real_type is None:
+            return
+        if real_type == "object":
             self.objects(real, emulated, pointer, node, path)
         elif real_type == "array":
             self.arrays(real, emulated, pointer, node, path, name)
         elif real_type not in ("none", "text"):
             self.scalar(real, emulated, pointer, node, path, name)
+
+    def retyped(self, real: Any, emulated: Any, pointer: str, node: SchemaNode) -> str | None:
+        """The values' one JSON type; ``None`` when the two differ, which is then
+        reported once, as a breaking ``type`` finding at ``pointer``."""
+        real_type, emulated_type = json_type(real), json_type(emulated)
+        if real_type == emulated_type:
+            return real_type
+        self.add(
+            Kind.TYPE, Severity.BREAKING, pointer, real_type, emulated_type, declared=node.declared
+        )
+        return None
 
     def objects(
         self,
@@ -398,25 +402,18 @@ class _Comparer:
     ) -> None:
         """A secret field: its type always; its value only when the emulator's is one a
         request gave it (never shown: only the types are)."""
-        real_type, emulated_type = json_type(real), json_type(emulated)
-        if real_type != emulated_type:
-            self.add(
-                Kind.TYPE,
-                Severity.BREAKING,
-                pointer,
-                real_type,
-                emulated_type,
-                declared=node.declared,
-            )
-        elif name in self.profile.id_fields and isinstance(real, str):
+        value_type = self.retyped(real, emulated, pointer, node)
+        if value_type is None:
+            return
+        if name in self.profile.id_fields and isinstance(real, str):
             self.same_id(real, emulated, pointer)  # a new key: each side made its own
         elif real != emulated and self.context.known_secret(emulated):
             self.add(
                 Kind.VALUE,
                 Severity.BREAKING,
                 pointer,
-                real_type,
-                emulated_type,
+                value_type,
+                value_type,
                 "echo" if path in self.echo else "secret",
                 declared=node.declared,
             )

@@ -12,7 +12,7 @@ import json
 import socket
 import time
 from collections.abc import Iterator
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pytest
 
@@ -245,3 +245,42 @@ def _served_once_room_is_made(url: str) -> bool:
                 return True
         time.sleep(0.05)
     return False
+
+
+def create(name: str) -> bytes:
+    """A pipelinable Fireworks create of secret ``name`` on the default fixtures."""
+    key = name.upper().replace("-", "_")
+    body = json.dumps({"name": f"accounts/acme/secrets/{name}", "keyName": key, "value": "v"})
+    return (
+        b"POST /fireworks/v1/accounts/acme/secrets HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        b"Authorization: Bearer fw-test-acme\r\nContent-Type: application/json\r\n"
+        b"Content-Length: %d\r\n\r\n%s" % (len(body), body.encode())
+    )
+
+
+def answers_until_closed(client: socket.socket) -> list[tuple[bytes, Any]]:
+    """Every answer the server sends before it closes, as (status, JSON body)."""
+    data = b""
+    while chunk := client.recv(65536):
+        data += chunk
+    answers = []
+    while data:
+        head, _, rest = data.partition(b"\r\n\r\n")
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        answers.append((head.split(b" ", 2)[1], json.loads(rest[:length])))
+        data = rest[length:]
+    return answers
+
+
+def test_pipelined_requests_before_garbage_are_answered_in_order_then_the_400(
+    server: BackgroundServer,
+) -> None:
+    """W7: two pipelined creates, then bytes that are not HTTP. Each create gets its own
+    answer, in order, and only then the 400 and the close: a pipelining client never
+    reads the refusal as the answer to its first request."""
+    with connect(server.url) as client:
+        client.sendall(create("pipe-a") + create("pipe-b") + b"GARBAGE\r\n\r\n")
+        answers = answers_until_closed(client)
+    assert [status for status, _ in answers] == [b"200", b"200", b"400"], answers
+    assert [body.get("keyName") for _, body in answers[:2]] == ["PIPE_A", "PIPE_B"]
+    assert answers[2][1]["error"] == "bad_request"

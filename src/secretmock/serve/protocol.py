@@ -22,7 +22,10 @@ subclass adds, per connection:
   its body (it can never be answered), gives an answer being made (a fault's delay)
   until just before uvicorn's ``timeout_graceful_shutdown`` and then closes its
   connection with no answer (as a stopped server does: never uvicorn's plain-text 500);
-* JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP;
+* JSON instead of ``text/plain`` for uvicorn's own 400 on unparseable HTTP, sent
+  after the answers to the requests pipelined before the bytes it could not parse (in
+  their order, as HTTP/1.1 requires): uvicorn sends it at once, which a pipelining
+  client reads as the answer to its first request, and cuts the others mid-way;
 * and a way to drop a connection with no answer, for the ``disconnect`` fault rule.
   ASGI has no message for "close the connection and answer nothing": an app that
   returns without a response gets uvicorn's own 500. So each request's scope carries
@@ -46,6 +49,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,13 +113,15 @@ UVICORN_INTERNALS = {
         "on_headers_complete",
         "on_message_complete",
         "send_400_response",
+        "on_response_complete",
+        "pipeline",
         "_unset_keepalive_if_required",
         "_should_upgrade",
         "handle_websocket_upgrade",
         "_unsupported_upgrade_warning",
     ),
     "RequestResponseCycle": ("more_body", "response_started", "response_complete"),
-    "FlowControl": ("read_paused",),
+    "FlowControl": ("read_paused", "pause_reading"),
 }
 """What :class:`GuardedHttpToolsProtocol` reads or overrides of uvicorn's classes in
 ``uvicorn.protocols.http`` (attributes set in ``__init__`` and methods): none of it is
@@ -149,6 +155,9 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         self._timer: asyncio.TimerHandle | None = None
         """The one timer of the connection, for both the read timeout and the request
         deadline: no timer is made or cancelled per request or per read."""
+        self._refusal: Callable[[], None] | None = None
+        """The refusal of bytes that could not be parsed, held until the requests
+        pipelined before them are answered; nothing more is read meanwhile."""
 
     # Connection
 
@@ -167,7 +176,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
-        if self.transport.is_closing():
+        if self.transport.is_closing() or self._refusal is not None:
             return  # refused or cut: whatever else it sends is not read
         # Only a time stamp per read: the timer re-arms itself (see _on_timer).
         self._last_read = self.loop.time()
@@ -183,10 +192,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             return
         except httptools.HttpParserError as exc:
             if isinstance(exc.__context__, _HeadersTooLarge):
-                self._refuse_headers()
+                self._refuse_after_answers(self._refuse_headers)
             else:
                 self.logger.warning("Invalid HTTP request received.")
-                self.send_400_response("Invalid HTTP request received.")
+                self._refuse_after_answers(self._refuse_unparseable)
             return
         if self._in_head and not self._head_restarted and not self.transport.is_closing():
             self._unparsed_head += len(data)
@@ -245,10 +254,32 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         super().on_message_complete()
         self._in_head, self._head_restarted, self._unparsed_head = True, True, 0
 
+    def on_response_complete(self) -> None:
+        super().on_response_complete()  # starts the next pipelined request, if any
+        if self._refusal is not None and not self._answers_pending():
+            refuse, self._refusal = self._refusal, None
+            refuse()
+
     # Answers of the protocol itself
 
     def send_400_response(self, msg: str) -> None:
         self._answer_and_close(400, b"Bad Request", "bad_request", msg)
+
+    def _refuse_unparseable(self) -> None:
+        self.send_400_response("Invalid HTTP request received.")
+
+    def _refuse_after_answers(self, refuse: Callable[[], None]) -> None:
+        """Refuses now, or once the requests parsed before the bad bytes are answered."""
+        if self._answers_pending():
+            self._refusal = refuse
+            self.flow.pause_reading()
+        else:
+            refuse()
+
+    def _answers_pending(self) -> bool:
+        """A request parsed on this connection is still being answered or waits its turn."""
+        cycle = self.cycle
+        return bool(self.pipeline) or (cycle is not None and not cycle.response_complete)
 
     def _refuse_headers(self) -> None:
         limit = self.limits.max_header_bytes

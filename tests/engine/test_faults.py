@@ -128,6 +128,11 @@ BAD_RULES = [
         {"vendor": "fireworks", "status": 429, "retry_after": 1.5},
         "'retry_after'",
     ),
+    BadRule(
+        "retry-after-past-a-day",
+        {"vendor": "fireworks", "status": 429, "retry_after": 86_401},
+        "'retry_after' must be from 0 to 86400, got 86401",
+    ),
     BadRule("delay-negative", {"vendor": "fireworks", "delay_ms": -5}, "'delay_ms'"),
     BadRule("disconnect-a-string", {"vendor": "fireworks", "disconnect": "yes"}, "'disconnect'"),
     BadRule("after-negative", {"vendor": "fireworks", "status": 500, "after": -1}, "'after'"),

@@ -45,6 +45,12 @@ FIELDS = (
 COUNTERS = ("id", "hits", "remaining")
 
 
+MAX_RETRY_AFTER_S = 86_400
+"""The longest ``Retry-After`` a rule may send: a day. A client that honours the header
+(urllib3's ``Retry``, the vendors' SDKs) sleeps that long, so a value past it is a
+mistake, and a number of a hundred digits breaks clients that parse it as an int64."""
+
+
 class FaultRuleError(ValueError):
     """A rule is not acceptable; the message names the field and why."""
 
@@ -221,7 +227,7 @@ def check_rule(raw: Any, catalog: Catalog) -> dict[str, Any]:
         "operation": _optional_str(raw, "operation"),
         "tenant": _optional_str(raw, "tenant"),
         "status": _optional_int(raw, "status", minimum=400, maximum=599),
-        "retry_after": _optional_int(raw, "retry_after", minimum=0),
+        "retry_after": _optional_int(raw, "retry_after", minimum=0, maximum=MAX_RETRY_AFTER_S),
         # At most ten minutes: longer than any client waits, short of held till shutdown.
         "delay_ms": _optional_int(raw, "delay_ms", minimum=0, maximum=600_000) or 0,
         "disconnect": _bool(raw, "disconnect"),

@@ -27,13 +27,13 @@ are the transport's to carry out (the ``delay`` and ``disconnect`` of the
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from secretmock.engine import json_values
 from secretmock.engine.faults import FaultRule, FaultRules, declared_statuses
 from secretmock.engine.incoming import (
     MAX_BODY_BYTES,
@@ -409,23 +409,25 @@ class VendorPipeline:
     # -- the journal ----------------------------------------------------------------------
 
     def _record(self, x: Exchange, outcome: Outcome, duration_ms: float) -> JournalEntry:
-        request = x.request
-        return self.journal.record(
+        request, status, principal = x.request, outcome.reply.status, x.principal
+        entry = JournalEntry(  # positional, in the fields' order: on every request
+            0,  # numbered by the journal
             # The journal's time is when the emulator saw the request (wall clock); the
             # emulated data's times come from ``sources``, which this must not disturb.
-            time=time.time(),
-            vendor=self._vendor.name,
-            operation_id=x.operation_id,
-            tenant=x.principal.tenant_id if x.principal is not None else None,
-            method=request.method,
-            path=request.path,
-            query=request.query_string,
-            status=outcome.reply.status,
-            duration_ms=round(duration_ms, 3),
-            body=self._recorded_body(x, outcome.reply.status),
-            violations=x.violations,
-            fault=outcome.fault_id,
+            time.time(),
+            self._vendor.name,
+            x.operation_id,
+            principal.tenant_id if principal is not None else None,
+            request.method,
+            request.path,
+            request.query_string,
+            status,
+            round(duration_ms, 3),
+            self._recorded_body(x, status),
+            x.violations,
+            outcome.fault_id,
         )
+        return self.journal.append(entry)
 
     def _recorded_body(self, x: Exchange, status: int) -> Any:
         """What the journal keeps of the request's body: never a secret value (see
@@ -442,4 +444,4 @@ class VendorPipeline:
 
 def encode(body: object) -> bytes:
     """The JSON bytes of a reply body, compact, as the real services send it."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_values.dumps(body)

@@ -10,11 +10,11 @@ workspace (role ``None``) sees nothing. Reads are filtered, never refused.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
+from secretmock.engine.json_values import copy_json
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.vendors.common import iso_timestamp
@@ -114,7 +114,7 @@ def same_json(left: Any, right: Any) -> bool:
 
 def entry(secret: Secret) -> dict[str, Any]:
     """A secret as GET shows it: an empty description is left out."""
-    value = secret.value if isinstance(secret.value, _ATOMS) else copy.deepcopy(secret.value)
+    value = secret.value if isinstance(secret.value, _ATOMS) else copy_json(secret.value)
     shown: dict[str, Any] = {"id": secret.id, "value": value}
     shown["type"] = json_type(secret.value)
     if secret.description:
@@ -209,7 +209,7 @@ def export(secret: Secret) -> dict[str, Any]:
     """The admin API's view of a record: every stored field, value included."""
     return {
         "name": secret.name,
-        "value": copy.deepcopy(secret.value),
+        "value": copy_json(secret.value),
         "description": secret.description,
         "id": secret.id,
         "type": json_type(secret.value),
@@ -248,7 +248,7 @@ def _apply(
         del tenant.secrets[name]
     for name in changes.updated:
         secret = tenant.secrets[name]
-        secret.value = copy.deepcopy(body[name]["value"])
+        secret.value = copy_json(body[name]["value"])
         secret.description = body[name].get("description", "")
         secret.updated_at, secret.updated_by = now, user
     for name in changes.created:
@@ -266,7 +266,7 @@ def _new_secret(
     return Secret(
         name=name,
         id=_new_id(given.get("id"), tenant, sources),
-        value=copy.deepcopy(given["value"]),
+        value=copy_json(given["value"]),
         description=given.get("description", ""),
         created_at=now,
         created_by=user,

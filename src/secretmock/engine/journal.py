@@ -105,18 +105,20 @@ class Journal:
         its body cut to its shape when larger than :data:`BODY_BYTES`."""
         return self.append(JournalEntry(seq=0, **fields))
 
-    def append(self, entry: JournalEntry) -> JournalEntry:
+    def append(self, entry: JournalEntry, body_bytes: int | None = None) -> JournalEntry:
         """Appends ``entry`` (made for it, its ``seq`` not yet set: numbered here), its
         body cut to its shape when larger than :data:`BODY_BYTES`; the request path's
-        way in (:meth:`record` without the keyword arguments)."""
+        way in (:meth:`record` without the keyword arguments). ``body_bytes``: the
+        body's :func:`size`, when the caller counted it already (:func:`redact_sized`)."""
         body = entry.body
-        if body is None or type(body) is str:  # nothing to walk: what size() counts
-            body_bytes = _SCALAR_BYTES + (len(body) if body is not None else 0)
-        else:
-            body_bytes = size(body, BODY_BYTES)
-            if body_bytes > BODY_BYTES:
-                entry.body = body = shape(body)
+        if body_bytes is None:
+            if body is None or type(body) is str:  # nothing to walk: what size() counts
+                body_bytes = _SCALAR_BYTES + (len(body) if body is not None else 0)
+            else:
                 body_bytes = size(body, BODY_BYTES)
+        if body_bytes > BODY_BYTES:
+            entry.body = body = shape(body)
+            body_bytes = size(body, BODY_BYTES)
         entry_bytes = (
             ENTRY_BYTES
             + body_bytes
@@ -133,9 +135,12 @@ class Journal:
             self._sizes[entry.seq] = entry_bytes
             self._bytes += entry_bytes
             self._evict()
-            key = (entry.vendor, entry.operation_id)
             if entry.status:  # 0: a dropped connection answered nothing
-                self._coverage.setdefault(key, Counter())[entry.status] += 1
+                key = (entry.vendor, entry.operation_id)
+                counts = self._coverage.get(key)
+                if counts is None:
+                    counts = self._coverage[key] = Counter()
+                counts[entry.status] += 1
             return entry
 
     def _evict(self) -> None:
@@ -289,6 +294,35 @@ def size(document: Any, limit: int) -> int:
         else:
             total += _SCALAR_BYTES
     return total
+
+
+def redact_sized(document: Any, secret_fields: frozenset[str]) -> tuple[Any, int]:
+    """:func:`redact` and the :func:`size` of what it gives, in one walk (the request
+    path's: each request's kept body is both)."""
+    total = 0
+    redacted_bytes = _SCALAR_BYTES + len(REDACTED)
+
+    def walk(node: Any) -> Any:
+        nonlocal total
+        kind = type(node)
+        if kind is dict:
+            total += _SCALAR_BYTES
+            kept = {}
+            for key, value in node.items():
+                total += _KEY_BYTES + len(key)
+                if key in secret_fields:
+                    kept[key] = REDACTED
+                    total += redacted_bytes
+                else:
+                    kept[key] = walk(value)
+            return kept
+        if kind is list:
+            total += _LIST_BYTES + 8 * len(node)
+            return [walk(item) for item in node]
+        total += _SCALAR_BYTES + (len(node) if kind is str else 0)
+        return node
+
+    return walk(document), total
 
 
 def redact(document: Any, secret_fields: Iterable[str]) -> Any:

@@ -43,7 +43,7 @@ from secretmock.engine.incoming import (
     media_type,
     parse_json_body,
 )
-from secretmock.engine.journal import Journal, JournalEntry, redact, shape
+from secretmock.engine.journal import Journal, JournalEntry, redact_sized, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec, Operation
@@ -100,6 +100,9 @@ class Exchange:
     body_valid: bool = False
     """The body passed request validation for an operation that declares one: the
     journal keeps it (secret fields redacted); otherwise only its shape."""
+    plain_json: bool = False
+    """The body was read from the request's bytes by the standard JSON parser (not a
+    vendor's parser): those bytes stand for it (the validator knows it by them)."""
     recast: bool = False
     """A vendor's parser read the body from a media type that is not JSON: it is
     validated as the JSON body it stands for (``IncomingRequest.as_json``)."""
@@ -173,6 +176,7 @@ class VendorPipeline:
         self.routes = _route_table(operations, self.spec.base_path)
         self._steps = self._order(vendor)
         self._finish = vendor.finish
+        self._secret_fields = frozenset(vendor.secret_fields)
         self._parsers = vendor.body_parsers
         self._recast = frozenset(media for media in vendor.body_parsers if not is_json(media))
         """The media types of the vendor's parsers that are not JSON: validated as JSON."""
@@ -287,6 +291,7 @@ class VendorPipeline:
                     x.recast = media in self._recast
                     return
             x.body = parse_json_body(request)
+            x.plain_json = x.body is not None
         except MalformedBody as error:
             reply = self._vendor.errors.malformed_body(request, error.detail)
             raise VendorError(reply, (malformed_json(error.detail),)) from error
@@ -311,7 +316,7 @@ class VendorPipeline:
         validator, request = x.validator, x.request
         assert validator is not None and x.operation_id is not None
         checked = validator.check_request(
-            request.as_json() if x.recast else request, request.path_params, x.body
+            request.as_json() if x.recast else request, request.path_params, x.body, x.plain_json
         )
         if checked.violations:
             reply = self._vendor.errors.invalid_request(request, checked.violations)
@@ -423,23 +428,24 @@ class VendorPipeline:
             request.query_string,
             status,
             round(duration_ms, 3),
-            self._recorded_body(x, status),
+            None,  # the body, just below
             x.violations,
             outcome.fault_id,
         )
-        return self.journal.append(entry)
+        entry.body, body_bytes = self._recorded_body(x, status)
+        return self.journal.append(entry, body_bytes)
 
-    def _recorded_body(self, x: Exchange, status: int) -> Any:
+    def _recorded_body(self, x: Exchange, status: int) -> tuple[Any, int | None]:
         """What the journal keeps of the request's body: never a secret value (see
-        :mod:`secretmock.engine.journal`)."""
+        :mod:`secretmock.engine.journal`); and its size, when counted on the way."""
         request = x.request
         if request.body_too_large:
-            return f"<not read: over {self.max_body_bytes} bytes>"
+            return f"<not read: over {self.max_body_bytes} bytes>", None
         if x.body is None:
-            return f"<not parsed: {len(request.body)} bytes>" if request.body else None
+            return (f"<not parsed: {len(request.body)} bytes>" if request.body else None), None
         if x.body_valid and status not in REFUSED_AS_INVALID:
-            return redact(x.body, self._vendor.secret_fields)
-        return shape(x.body)
+            return redact_sized(x.body, self._secret_fields)
+        return shape(x.body), None
 
 
 def encode(body: object) -> bytes:

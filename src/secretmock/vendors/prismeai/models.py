@@ -30,7 +30,7 @@ READERS = frozenset({"admin", "editor"})
 WRITERS = frozenset({"admin"})
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per record: see StoredRecord
 class Secret(StoredRecord):
     name: str
     id: str

@@ -142,7 +142,7 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """A head began in the read being parsed: its bytes are not counted (the part of
         that read before the head belongs to the previous request), which leaves at most
         one read uncounted."""
-        self._drop: dict[str, Any] = {}
+        self._drop: dict[object, object] = {}
         """The ``secretmock.drop`` extension of every request of the connection."""
         self._last_read = 0.0
         self._request_started: float | None = None

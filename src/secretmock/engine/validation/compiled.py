@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fnmatch
+import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -60,11 +61,12 @@ class NotCompilable(Exception):
 
 
 ACCEPTED_KEPT = 8
-"""How many accepted documents a schema check remembers (by their JSON text)."""
+"""How many accepted documents a schema check remembers (by a 128-bit BLAKE2b digest
+of their JSON text: 16 bytes each)."""
 ACCEPTED_MAX_BYTES = 8 * 1024
 """The largest JSON text a schema check remembers as accepted; a larger one is always
-checked (and is rare: the vendors' answers are small). At most ``ACCEPTED_KEPT`` of
-these per schema: about 64 KiB for a check that answers many different documents."""
+walked (and is rare: the vendors' answers are small), as digesting it would cost a
+good part of the walk."""
 
 
 class SchemaCheck:
@@ -87,7 +89,9 @@ class SchemaCheck:
         self._validator: Any = None
         self._lock = threading.Lock()
         self._accepted: dict[bytes, None] = {}
-        """The JSON texts last accepted, oldest first (at most ``ACCEPTED_KEPT``)."""
+        """The digests of the JSON texts last accepted, oldest first (at most
+        ``ACCEPTED_KEPT``): a digest, not the text, so that no secret value a request
+        sent is kept here."""
 
     def violations(self, value: Any, part: str, name: str = "") -> list[Violation]:
         """Nothing when ``value`` is valid; otherwise jsonschema's own errors."""
@@ -98,17 +102,19 @@ class SchemaCheck:
     def violations_of_text(self, value: Any, text: bytes, part: str) -> list[Violation]:
         """:meth:`violations` of ``value``, the document the JSON ``text`` holds exactly
         (``value`` parsed from it with the standard decoder, or encoded as it)."""
+        if len(text) > ACCEPTED_MAX_BYTES:
+            return self.violations(value, part)
         accepted = self._accepted
-        if text in accepted:
+        digest = hashlib.blake2b(text, digest_size=16).digest()
+        if digest in accepted:
             return []
         if not self._accept(value):
             return self._refusal(value, part, "")
-        if len(text) <= ACCEPTED_MAX_BYTES:
-            if len(accepted) >= ACCEPTED_KEPT:
-                # The oldest goes; another thread may have taken it already.
-                with contextlib.suppress(KeyError, RuntimeError, StopIteration):
-                    del accepted[next(iter(accepted))]
-            accepted[text] = None
+        if len(accepted) >= ACCEPTED_KEPT:
+            # The oldest goes; another thread may have taken it already.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del accepted[next(iter(accepted))]
+        accepted[digest] = None
         return []
 
     def _refusal(self, value: Any, part: str, name: str) -> list[Violation]:

@@ -40,16 +40,26 @@ def test_an_accepted_text_is_known_and_a_refused_one_is_refused_every_time() -> 
     good = {"name": "accounts/acme/secrets/s1", "keyName": "K"}
     bad = {"name": 7, "keyName": "K"}
     for _ in range(3):
-        assert operation.check_response(200, dumps(good), good) == []
-        broken = operation.check_response(200, dumps(bad), bad)
+        assert operation.check_response(200, dumps(good), good, True) == []
+        broken = operation.check_response(200, dumps(bad), bad, True)
         assert [v.location for v in broken] == ["/name"]
+
+
+def test_bytes_that_may_not_match_the_body_are_not_trusted() -> None:
+    """A caller that does not say the bytes are the body encoded (the drift check's
+    changed answers) gets the body walked, whatever text was accepted before."""
+    operation = fireworks_update()
+    good = {"name": "accounts/acme/secrets/s1", "keyName": "K"}
+    assert operation.check_response(200, dumps(good), good, True) == []
+    changed = {"name": {"not": "a string"}, "keyName": "K"}
+    assert [v.location for v in operation.check_response(200, dumps(good), changed)] == ["/name"]
 
 
 def test_a_check_keeps_a_bounded_number_of_accepted_texts() -> None:
     operation = fireworks_update()
     for n in range(ACCEPTED_KEPT * 3):
         body = {"name": f"accounts/acme/secrets/s{n}", "keyName": "K"}
-        assert operation.check_response(200, dumps(body), body) == []
+        assert operation.check_response(200, dumps(body), body, True) == []
     kept = [check for check in operation.checks() if check._accepted]
     assert kept and all(len(check._accepted) <= ACCEPTED_KEPT for check in kept)
 

@@ -355,7 +355,7 @@ class VendorPipeline:
         data = encode(reply.body)
         validator = x.validator
         if validator is not None and not reply.beyond_spec:
-            broken = validator.check_response(reply.status, data, reply.body)
+            broken = validator.check_response(reply.status, data, reply.body, True)
             if broken:
                 x.violations += tuple(broken)
                 reply = self._emulator_bug(x, broken)

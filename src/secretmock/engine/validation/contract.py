@@ -38,7 +38,10 @@ class OperationValidator(Protocol):
         ``request.body``, nothing else (a validator may then know it by that text)."""
         ...
 
-    def check_response(self, status: int, data: bytes, body: Any) -> list[Violation]:
+    def check_response(
+        self, status: int, data: bytes, body: Any, encoded: bool = False
+    ) -> list[Violation]:
         """Every way a JSON answer breaks the spec: ``data`` is the JSON sent, ``body``
-        the value it encodes (exactly: a validator may know ``body`` by that text)."""
+        the value it encodes. ``encoded``: ``data`` is exactly ``body`` encoded (a
+        validator may then know ``body`` by that text)."""
         ...

@@ -21,6 +21,7 @@ the vendor to rebuild.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -55,9 +56,13 @@ class UndoLog:
             slots = _slots(type(record))
             if slots is None:
                 self._steps.append((_put_fields, record, dict(vars(record)), None))
-            else:  # a slotted record: the slots set so far (none, for one being made)
-                saved = {name: getattr(record, name, _UNSET) for name in slots}
-                self._steps.append((_put_slots, record, saved, None))
+                return
+            names, read_all = slots  # a slotted record: its slots, read in one C call
+            try:
+                saved = read_all(record)
+            except AttributeError:  # one being made: only the slots set so far
+                saved = tuple(getattr(record, name, _UNSET) for name in names)
+            self._steps.append((_put_slots, record, names, saved))
 
     def item(self, mapping: dict[Any, Any], key: Any) -> None:
         """Saves ``mapping[key]`` (or that there is none) before it is set."""
@@ -95,12 +100,13 @@ def _put_fields(record: object, saved: dict[str, Any], _: None) -> None:
 
 _UNSET = object()
 """A slot not yet set when its record's fields were saved."""
-_SLOTS: dict[type, tuple[str, ...] | None] = {}
+_SLOTS: dict[type, tuple[tuple[str, ...], Callable[[object], Any]] | None] = {}
 
 
-def _slots(kind: type) -> tuple[str, ...] | None:
-    """The slots of a record class (``None`` for one whose instances keep a
-    ``__dict__``): found once per class."""
+def _slots(kind: type) -> tuple[tuple[str, ...], Callable[[object], Any]] | None:
+    """The slots of a record class and a reader of all their values at once (as a
+    tuple); ``None`` for a class whose instances keep a ``__dict__``. Found once per
+    class."""
     try:
         return _SLOTS[kind]
     except KeyError:
@@ -108,18 +114,21 @@ def _slots(kind: type) -> tuple[str, ...] | None:
     if any("__dict__" in vars(k) for k in kind.__mro__):
         found = None
     else:
-        found = tuple(
+        names = tuple(
             name
             for k in kind.__mro__
             for name in vars(k).get("__slots__", ())
             if name != "__weakref__"
         )
+        getter = operator.attrgetter(*names) if names else (lambda record: ())
+        # attrgetter of one name gives the value, not a 1-tuple
+        found = (names, getter if len(names) != 1 else (lambda record: (getter(record),)))
     _SLOTS[kind] = found
     return found
 
 
-def _put_slots(record: object, saved: dict[str, Any], _: None) -> None:
-    for name, value in saved.items():
+def _put_slots(record: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> None:
+    for name, value in zip(names, saved, strict=True):
         if value is _UNSET:
             if hasattr(record, name):
                 object.__delattr__(record, name)

@@ -1,6 +1,7 @@
 """Micro-benchmarks of the engine called in this process, without a socket: one request
-through a vendor's pipeline, through the requests/httpx interception, a reset, and how
-Fireworks' operations scale with the secrets in a tenant.
+through a vendor's pipeline, through the requests/httpx interception (beside the same
+call stubbed by ``responses`` and ``respx``), a reset, and how Fireworks' operations
+scale with the secrets in a tenant.
 
 The engine's request type is built in ``engine_request`` only: if its name or fields
 change, that function is the one line to follow.
@@ -73,6 +74,37 @@ def in_process_costs() -> dict[str, float]:
             3000,
         )
     costs["reset_ms"] = per_call_ms(emulator.reset, 500)
+    costs.update(static_stub_costs(url, seed))
+    return costs
+
+
+def static_stub_costs(url: str, seed: dict[str, Any]) -> dict[str, float]:
+    """The same call through the static stub libraries, ``responses`` (for requests)
+    and ``respx`` (for httpx), each answering a canned body: what a test pays with no
+    validation and no state, the figure the interception should stay at or below."""
+    import httpx
+    import requests
+    import responses
+    import respx
+
+    answer = {"name": "accounts/acme/secrets/s1", "keyName": seed["body"]["keyName"]}
+    costs = {}
+    with responses.RequestsMock() as stubbed, requests.Session() as session:
+        stubbed.add(seed["method"], url, json=answer)
+        costs["responses_ms"] = per_call_ms(
+            lambda: session.request(
+                seed["method"], url, headers=seed["headers"], json=seed["body"]
+            ),
+            3000,
+        )
+    with respx.mock(assert_all_called=False) as router, httpx.Client() as client:
+        router.route(method=seed["method"], url=url).mock(
+            return_value=httpx.Response(200, json=answer)
+        )
+        costs["respx_ms"] = per_call_ms(
+            lambda: client.request(seed["method"], url, headers=seed["headers"], json=seed["body"]),
+            3000,
+        )
     return costs
 
 

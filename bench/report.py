@@ -15,34 +15,43 @@ def write_results(results: dict[str, Any], path: Path = RESULTS) -> None:
 
 
 def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
-    floor = results["floor"]["rps"]
     print(
         f"\nwrk -t1 -c{results['connections']} -d{results['duration']}, "
-        "one uvicorn worker (uvloop, httptools)"
+        "one uvicorn worker (uvloop, httptools); each workload right after a floor run"
     )
-    print(f"{'workload':<22}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'x floor':>10}{'non-2xx':>9}")
-    rows = [("floor (bare Starlette)", results["floor"])]
-    rows += [(f"{name} seed update", r) for name, r in results["vendors"].items()]
+    print(
+        f"{'workload':<22}{'req/s':>9}{'p50 ms':>8}{'p99 ms':>8}{'x floor':>9}"
+        f"{'cpu x floor':>12}{'non-2xx':>8}"
+    )
+    floor = results["floor"]
+    print(
+        f"{'floor (bare Starlette)':<22}{floor['rps']:>9.0f}{floor['p50_ms']:>8.2f}"
+        f"{floor['p99_ms']:>8.2f}{1:>9.2f}{1:>12.2f}{floor['non_2xx']:>8}"
+    )
+    rows = [(f"{name} seed update", r) for name, r in results["vendors"].items()]
     rows += [("fireworks mixed CRUD", results["mixed"])]
-    if "mixed_state" in results:
-        rows += [("  the same, --state", results["mixed_state"])]
     for label, r in rows:
         print(
-            f"{label:<22}{r['rps']:>10.0f}{r['p50_ms']:>10.2f}{r['p99_ms']:>10.2f}"
-            f"{r['rps'] / floor:>10.2f}{r['non_2xx']:>9}"
+            f"{label:<22}{r['rps']:>9.0f}{r['p50_ms']:>8.2f}{r['p99_ms']:>8.2f}"
+            f"{ratio(r, 'rps'):>9.2f}{cpu_ratio(r):>12.2f}{r['non_2xx']:>8}"
         )
     if "mixed_state" in results:
-        ratio = results["mixed_state"]["rps"] / results["mixed"]["rps"]
-        print(f"mixed CRUD with --state: {ratio:.2f} of its req/s without (target >= 0.90)")
+        state = results["mixed_state"]
+        print(
+            f"{'  mixed, --state':<22}{state['rps']:>9.0f}{state['p50_ms']:>8.2f}"
+            f"{state['p99_ms']:>8.2f}"
+        )
+        share = state["rps"] / results["mixed"]["rps"]
+        print(f"mixed CRUD with --state: {share:.2f} of its req/s without (target >= 0.90)")
+    print("targets: every seed update >= 0.70 x floor")
     print(f"\nstart-up to first 200 (five specs): {results['startup_s']:.3f} s")
     print(f"RSS after load: {results['rss_mb']} MB")
-    costs = results["in_process"]
-    print(
-        f"in-process: pipeline {costs['pipeline_ms']:.3f} ms, via requests interception "
-        f"{costs['intercepted_requests_ms']:.3f} ms, via httpx interception "
-        f"{costs['intercepted_httpx_ms']:.3f} ms; reset {costs['reset_ms']:.3f} ms"
-    )
-    print("\nFireworks p50 (ms) by secrets in the tenant:")
+    print_in_process(results["in_process"])
+    if "memory" in results:
+        from bench.scale import print_memory
+
+        print_memory(results["memory"])
+    print("Fireworks p50 (ms) by secrets in the tenant:")
     print(f"{'secrets':>9}{'get':>9}{'update':>9}{'list p1':>9}{'list late':>10}")
     for size, s in results["scaling"].items():
         print(
@@ -56,6 +65,32 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
 
         print_drift(results["drift"])
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
+
+
+def ratio(run: dict[str, Any], figure: str) -> float:
+    """``run``'s req/s over its floor run's."""
+    return float(run[figure] / run["floor"][figure]) if run["floor"][figure] else 0.0
+
+
+def cpu_ratio(run: dict[str, Any]) -> float:
+    """The floor's CPU time a request over ``run``'s: the req/s ratio of an idle machine."""
+    return float(run["floor"]["cpu_us"] / run["cpu_us"]) if run["cpu_us"] else 0.0
+
+
+def print_in_process(costs: dict[str, float]) -> None:
+    """The in-process figures, beside the static stub libraries on the same call."""
+    print(
+        f"\nin-process, Fireworks' seed update (median ms): pipeline {costs['pipeline_ms']:.3f}; "
+        f"reset {costs['reset_ms']:.3f}"
+    )
+    print(
+        f"  requests: intercepted {costs['intercepted_requests_ms']:.3f}, "
+        f"responses (static stub) {costs['responses_ms']:.3f}"
+    )
+    print(
+        f"  httpx:    intercepted {costs['intercepted_httpx_ms']:.3f}, "
+        f"respx (static stub) {costs['respx_ms']:.3f}"
+    )
 
 
 def print_sandboxes(s: dict[str, Any]) -> None:

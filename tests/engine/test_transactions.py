@@ -286,3 +286,27 @@ def test_a_prisme_write_that_breaks_midway_leaves_the_workspace_as_it_was(
     listed = api.request("GET", PRISME_SECRETS, headers=PRISME)
     assert listed.status_code == 200
     assert sorted(listed.json()) == sorted(before["secrets"])
+
+
+@dataclass(slots=True)
+class SlottedItem(StoredRecord):
+    name: str
+    value: str
+    tags: list[str]
+
+
+def test_a_slotted_records_fields_are_put_back_when_the_block_raises() -> None:
+    store = VendorStore()
+    tenant: TenantState[SlottedItem] = TenantState("t1")
+    tenant.secrets["a"] = SlottedItem("a", "value-a", ["a"])
+    store.put(tenant)
+    record = tenant.secrets["a"]
+    with pytest.raises(RuntimeError), store.transaction():
+        record.value = "changed"
+        record.tags = ["b"]
+        record.value = "changed again"
+        tenant.secrets["b"] = SlottedItem("b", "value-b", [])
+        raise RuntimeError("midway")
+    assert (record.name, record.value, record.tags) == ("a", "value-a", ["a"])
+    assert list(tenant.secrets) == ["a"]
+    assert not hasattr(record, "__dict__")

@@ -119,3 +119,48 @@ def _finite(text: str) -> float:
 
 # One decoder, built once: ``json.loads`` with hooks builds a new one on every call.
 _DECODER = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite)
+
+
+# -- writing and copying JSON values on the request path ----------------------------------
+
+
+def _compact_encoder() -> Any:
+    """``json.dumps(value, separators=(",", ":"), ensure_ascii=False)``, built once.
+    ``json.dumps`` with any argument builds a ``JSONEncoder`` and, inside it, the C
+    encoder anew on every call: on a small answer that is half its cost. No circular
+    check (``markers`` is ``None``): a handler's answer is a tree of fresh JSON values,
+    and a cycle would end in ``RecursionError``, an emulator bug the pipeline answers
+    with the vendor's 500."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    plain = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+    if make is None:  # a Python without the C accelerator
+        return lambda value: plain.encode(value)
+    # The arguments of json.encoder.JSONEncoder.iterencode's own call, in its order:
+    # markers, default, the string encoder, indent, the two separators, sort_keys,
+    # skipkeys, allow_nan.
+    basestring = json.encoder.encode_basestring
+    encoder = make(None, plain.default, basestring, None, ":", ",", False, False, True)
+    return lambda value: "".join(encoder(value, 0))
+
+
+_ENCODE = _compact_encoder()
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as compact JSON bytes (UTF-8, no escaping of non-ASCII), as the real
+    services send their answers; identical to ``json.dumps(value, separators=(",",
+    ":"), ensure_ascii=False).encode()``, in about half the time."""
+    text: str = _ENCODE(value)
+    return text.encode()
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of a JSON value (dicts, lists and atoms), several times cheaper than
+    ``copy.deepcopy``, which looks every node's type up in its dispatch table and keeps
+    a memo. Strings, numbers, booleans and ``None`` are immutable: shared, not copied."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copy_json(item) for key, item in value.items()}
+    if kind is list:
+        return [copy_json(item) for item in value]
+    return value

@@ -27,13 +27,13 @@ are the transport's to carry out (the ``delay`` and ``disconnect`` of the
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from secretmock.engine import json_values
 from secretmock.engine.faults import FaultRule, FaultRules, declared_statuses
 from secretmock.engine.incoming import (
     MAX_BODY_BYTES,
@@ -43,7 +43,7 @@ from secretmock.engine.incoming import (
     media_type,
     parse_json_body,
 )
-from secretmock.engine.journal import Journal, JournalEntry, redact, shape
+from secretmock.engine.journal import Journal, JournalEntry, redact_sized, shape
 from secretmock.engine.routing import Match, RouteTable
 from secretmock.engine.sources import Sources
 from secretmock.engine.specs import LoadedSpec, Operation
@@ -100,6 +100,9 @@ class Exchange:
     body_valid: bool = False
     """The body passed request validation for an operation that declares one: the
     journal keeps it (secret fields redacted); otherwise only its shape."""
+    plain_json: bool = False
+    """The body was read from the request's bytes by the standard JSON parser (not a
+    vendor's parser): those bytes stand for it (the validator knows it by them)."""
     recast: bool = False
     """A vendor's parser read the body from a media type that is not JSON: it is
     validated as the JSON body it stands for (``IncomingRequest.as_json``)."""
@@ -173,6 +176,7 @@ class VendorPipeline:
         self.routes = _route_table(operations, self.spec.base_path)
         self._steps = self._order(vendor)
         self._finish = vendor.finish
+        self._secret_fields = frozenset(vendor.secret_fields)
         self._parsers = vendor.body_parsers
         self._recast = frozenset(media for media in vendor.body_parsers if not is_json(media))
         """The media types of the vendor's parsers that are not JSON: validated as JSON."""
@@ -287,6 +291,7 @@ class VendorPipeline:
                     x.recast = media in self._recast
                     return
             x.body = parse_json_body(request)
+            x.plain_json = x.body is not None
         except MalformedBody as error:
             reply = self._vendor.errors.malformed_body(request, error.detail)
             raise VendorError(reply, (malformed_json(error.detail),)) from error
@@ -311,7 +316,7 @@ class VendorPipeline:
         validator, request = x.validator, x.request
         assert validator is not None and x.operation_id is not None
         checked = validator.check_request(
-            request.as_json() if x.recast else request, request.path_params, x.body
+            request.as_json() if x.recast else request, request.path_params, x.body, x.plain_json
         )
         if checked.violations:
             reply = self._vendor.errors.invalid_request(request, checked.violations)
@@ -350,7 +355,7 @@ class VendorPipeline:
         data = encode(reply.body)
         validator = x.validator
         if validator is not None and not reply.beyond_spec:
-            broken = validator.check_response(reply.status, data, reply.body)
+            broken = validator.check_response(reply.status, data, reply.body, True)
             if broken:
                 x.violations += tuple(broken)
                 reply = self._emulator_bug(x, broken)
@@ -409,37 +414,40 @@ class VendorPipeline:
     # -- the journal ----------------------------------------------------------------------
 
     def _record(self, x: Exchange, outcome: Outcome, duration_ms: float) -> JournalEntry:
-        request = x.request
-        return self.journal.record(
+        request, status, principal = x.request, outcome.reply.status, x.principal
+        entry = JournalEntry(  # positional, in the fields' order: on every request
+            0,  # numbered by the journal
             # The journal's time is when the emulator saw the request (wall clock); the
             # emulated data's times come from ``sources``, which this must not disturb.
-            time=time.time(),
-            vendor=self._vendor.name,
-            operation_id=x.operation_id,
-            tenant=x.principal.tenant_id if x.principal is not None else None,
-            method=request.method,
-            path=request.path,
-            query=request.query_string,
-            status=outcome.reply.status,
-            duration_ms=round(duration_ms, 3),
-            body=self._recorded_body(x, outcome.reply.status),
-            violations=x.violations,
-            fault=outcome.fault_id,
+            time.time(),
+            self._vendor.name,
+            x.operation_id,
+            principal.tenant_id if principal is not None else None,
+            request.method,
+            request.path,
+            request.query_string,
+            status,
+            round(duration_ms, 3),
+            None,  # the body, just below
+            x.violations,
+            outcome.fault_id,
         )
+        entry.body, body_bytes = self._recorded_body(x, status)
+        return self.journal.append(entry, body_bytes)
 
-    def _recorded_body(self, x: Exchange, status: int) -> Any:
+    def _recorded_body(self, x: Exchange, status: int) -> tuple[Any, int | None]:
         """What the journal keeps of the request's body: never a secret value (see
-        :mod:`secretmock.engine.journal`)."""
+        :mod:`secretmock.engine.journal`); and its size, when counted on the way."""
         request = x.request
         if request.body_too_large:
-            return f"<not read: over {self.max_body_bytes} bytes>"
+            return f"<not read: over {self.max_body_bytes} bytes>", None
         if x.body is None:
-            return f"<not parsed: {len(request.body)} bytes>" if request.body else None
+            return (f"<not parsed: {len(request.body)} bytes>" if request.body else None), None
         if x.body_valid and status not in REFUSED_AS_INVALID:
-            return redact(x.body, self._vendor.secret_fields)
-        return shape(x.body)
+            return redact_sized(x.body, self._secret_fields)
+        return shape(x.body), None
 
 
 def encode(body: object) -> bytes:
     """The JSON bytes of a reply body, compact, as the real services send it."""
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()
+    return json_values.dumps(body)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import string
-import uuid
 from datetime import datetime
 
 from secretmock.engine.clock import EmulatedClock, RealTime, wall_clock
@@ -51,4 +50,13 @@ class Sources:
 
     def uuid4(self) -> str:
         """A random version-4 UUID in its canonical text form."""
-        return str(uuid.UUID(int=self._random.getrandbits(128), version=4))
+        # uuid.UUID(int=..., version=4), formatted directly (a third of its cost).
+        number = (self._random.getrandbits(128) & _UUID_KEEP) | _UUID_V4
+        text = f"{number:032x}"
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_UUID_KEEP = ~((0xC000 << 48) | (0xF000 << 64)) & ((1 << 128) - 1)
+"""The bits of a random number a version-4 UUID keeps (not its variant or version)."""
+_UUID_V4 = (0x8000 << 48) | (4 << 76)
+"""The RFC 4122 variant and version 4, as ``uuid.UUID(version=4)`` sets them."""

@@ -12,7 +12,8 @@ a line in it, and a tenant of 100,000 secrets costs no more than one of ten. Wha
 logs: the keys a tenant's ``credentials`` and ``secrets`` gain or change (and either
 dict whole, before its first removal, which could not be undone in place without moving
 a key to the end), the tenant attributes replaced, and the fields of every
-:class:`StoredRecord` before its first change. A vendor's records derive from
+:class:`StoredRecord` before its first change (its ``__dict__`` copied, or its slots
+read, for a slotted record). A vendor's records derive from
 :class:`StoredRecord` and are changed by assigning their fields (never by changing a
 list or a dict a field holds in place); its ``indexes`` are dropped after an undo, for
 the vendor to rebuild.
@@ -20,6 +21,7 @@ the vendor to rebuild.
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -51,7 +53,16 @@ class UndoLog:
         """Saves ``record``'s fields, before its first change in the transaction."""
         if id(record) not in self.seen:
             self.seen.add(id(record))
-            self._steps.append((_put_fields, record, dict(vars(record)), None))
+            slots = _slots(type(record))
+            if slots is None:
+                self._steps.append((_put_fields, record, dict(vars(record)), None))
+                return
+            names, read_all = slots  # a slotted record: its slots, read in one C call
+            try:
+                saved = read_all(record)
+            except AttributeError:  # one being made: only the slots set so far
+                saved = tuple(getattr(record, name, _UNSET) for name in names)
+            self._steps.append((_put_slots, record, names, saved))
 
     def item(self, mapping: dict[Any, Any], key: Any) -> None:
         """Saves ``mapping[key]`` (or that there is none) before it is set."""
@@ -87,6 +98,44 @@ def _put_fields(record: object, saved: dict[str, Any], _: None) -> None:
     vars(record).update(saved)
 
 
+_UNSET = object()
+"""A slot not yet set when its record's fields were saved."""
+_SLOTS: dict[type, tuple[tuple[str, ...], Callable[[object], Any]] | None] = {}
+
+
+def _slots(kind: type) -> tuple[tuple[str, ...], Callable[[object], Any]] | None:
+    """The slots of a record class and a reader of all their values at once (as a
+    tuple); ``None`` for a class whose instances keep a ``__dict__``. Found once per
+    class."""
+    try:
+        return _SLOTS[kind]
+    except KeyError:
+        pass
+    if any("__dict__" in vars(k) for k in kind.__mro__):
+        found = None
+    else:
+        names = tuple(
+            name
+            for k in kind.__mro__
+            for name in vars(k).get("__slots__", ())
+            if name != "__weakref__"
+        )
+        getter = operator.attrgetter(*names) if names else (lambda record: ())
+        # attrgetter of one name gives the value, not a 1-tuple
+        found = (names, getter if len(names) != 1 else (lambda record: (getter(record),)))
+    _SLOTS[kind] = found
+    return found
+
+
+def _put_slots(record: object, names: tuple[str, ...], saved: tuple[Any, ...]) -> None:
+    for name, value in zip(names, saved, strict=True):
+        if value is _UNSET:
+            if hasattr(record, name):
+                object.__delattr__(record, name)
+        else:
+            object.__setattr__(record, name, value)
+
+
 def _put_whole(mapping: dict[Any, Any], saved: dict[Any, Any], _: None) -> None:
     dict.clear(mapping)
     dict.update(mapping, saved)
@@ -109,6 +158,11 @@ class StoredRecord:
     It also says which records the vendor could hold, for a state document: a record
     that breaks :meth:`check_record` or shares a :attr:`unique_fields` value with another
     of its tenant is refused, as the vendor's create would refuse it."""
+
+    __slots__ = ()
+    """A vendor's record may be slotted (``@dataclass(slots=True)``): no ``__dict__``
+    per record, about a hundred bytes less each, which a tenant of a million secrets
+    feels. The undo log saves and puts back either kind."""
 
     unique_fields: ClassVar[tuple[str, ...]] = ()
     """Fields no two records of one tenant share (the vendor refuses a second one)."""

@@ -26,6 +26,8 @@ subclass adds, per connection:
   after the answers to the requests pipelined before the bytes it could not parse (in
   their order, as HTTP/1.1 requires): uvicorn sends it at once, which a pipelining
   client reads as the answer to its first request, and cuts the others mid-way;
+* **one write per answer**: uvicorn writes an answer's head and its body to the socket
+  separately, two system calls where one does (:class:`_CoalescedWrites`);
 * and a way to drop a connection with no answer, for the ``disconnect`` fault rule.
   ASGI has no message for "close the connection and answer nothing": an app that
   returns without a response gets uvicorn's own 500. So each request's scope carries
@@ -108,8 +110,8 @@ UVICORN_INTERNALS = {
         "data_received",
         "shutdown",
         "on_message_begin",
-        "on_url",
-        "on_header",
+        "url",
+        "headers",
         "on_headers_complete",
         "on_message_complete",
         "send_400_response",
@@ -146,8 +148,8 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         """A head began in the read being parsed: its bytes are not counted (the part of
         that read before the head belongs to the previous request), which leaves at most
         one read uncounted."""
-        self._parsed_head = 0
-        """Bytes of the request line and headers parsed so far."""
+        self._drop: dict[object, object] = {}
+        """The ``secretmock.drop`` extension of every request of the connection."""
         self._last_read = 0.0
         self._request_started: float | None = None
         """When the read that began the request being received came (``None`` between
@@ -163,6 +165,10 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)  # counted in self.connections from here
+        # Every write from here (the cycles', the protocol's own) goes through one
+        # buffer, so their order on the wire stays the order they were made in.
+        self.transport = _CoalescedWrites(transport, self.loop)  # type: ignore[assignment]
+        self._drop = {"abort": self.transport.abort}
         if len(self.connections) > self.limits.max_connections:
             self._refuse_connection()
             return
@@ -222,11 +228,13 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
-        extensions = dict(self.scope.get("extensions") or {})
-        extensions[DROP_EXTENSION] = {"abort": self.transport.abort}
-        self.scope["extensions"] = extensions
+        extensions = self.scope.get("extensions")
+        if extensions:
+            self.scope["extensions"] = {**extensions, DROP_EXTENSION: self._drop}
+        else:
+            self.scope["extensions"] = {DROP_EXTENSION: self._drop}
         self._in_head, self._head_restarted = True, True
-        self._unparsed_head = self._parsed_head = 0
+        self._unparsed_head = 0
         self._request_started = self._last_read
         deadline = self._last_read + self.limits.request_timeout
         if self._timer is not None and self._timer.when() > deadline:
@@ -235,17 +243,12 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
             self._timer.cancel()
             self._arm_timer(deadline)
 
-    def on_url(self, url: bytes) -> None:
-        super().on_url(url)
-        self._parsed_head += len(url)
-
-    def on_header(self, name: bytes, value: bytes) -> None:
-        super().on_header(name, value)
-        self._parsed_head += len(name) + len(value) + 4  # ": " and CRLF
-
     def on_headers_complete(self) -> None:
         self._in_head = False
-        if self._parsed_head > self.limits.max_header_bytes:
+        # The request line and headers as parsed (uvicorn keeps both): counted here
+        # once rather than in a callback per header.
+        parsed = len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)
+        if parsed > self.limits.max_header_bytes:  # the 4: ": " and CRLF
             raise _HeadersTooLarge
         super().on_headers_complete()
 
@@ -349,6 +352,62 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
         timeout = self.limits.request_timeout
         message = f"the request was not all sent within {timeout:g} seconds"
         self._answer_and_close(408, b"Request Timeout", "request_timeout", message)
+
+
+class _CoalescedWrites:
+    """A connection's transport whose writes made in one turn of the event loop reach
+    the socket as one write, at the end of that turn (``call_soon``).
+
+    uvicorn writes an answer's head when the app sends ``http.response.start`` and its
+    body on ``http.response.body``: two ``send`` system calls, and two TCP segments, for
+    every answer. The vendor app sends both in the same turn, so they go out as one,
+    which is a tenth of what a small answer costs the server. Nothing waits longer than
+    the turn it was written in; closing or aborting the connection sends what is
+    pending first, as the writes it stands for would have been sent by then.
+    Everything else is the transport's own."""
+
+    __slots__ = ("_loop", "_pending", "_transport")
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] | None = None
+
+    def write(self, data: bytes) -> None:
+        pending = self._pending
+        if pending is None:
+            self._pending = [data]
+            self._loop.call_soon(self.flush)
+        else:
+            pending.append(data)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        """Writes what is pending, in one write (nothing once the transport closes)."""
+        pending, self._pending = self._pending, None
+        if pending and not self._transport.is_closing():
+            self._transport.write(pending[0] if len(pending) == 1 else b"".join(pending))
+
+    def write_eof(self) -> None:
+        self.flush()
+        self._transport.write_eof()
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def abort(self) -> None:
+        self.flush()
+        self._transport.abort()
+
+    def is_closing(self) -> bool:
+        return self._transport.is_closing()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
 
 
 def uvicorn_config(app: ASGIApp, limits: ConnectionLimits, **options: Any) -> uvicorn.Config:

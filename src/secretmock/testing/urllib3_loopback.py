@@ -18,6 +18,7 @@ its ``ReadTimeoutError``); a dropped connection reads as the end of the stream, 
 
 from __future__ import annotations
 
+import http.client
 import io
 import threading
 import weakref
@@ -26,9 +27,10 @@ from functools import partial
 from typing import Any
 
 import httptools
-from urllib3 import PoolManager
+from urllib3 import HTTPHeaderDict, HTTPResponse, PoolManager
 from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool
+from urllib3.response import BaseHTTPResponse
 
 from secretmock.engine.pipeline import Outcome
 from secretmock.testing.intercept import (
@@ -185,10 +187,14 @@ class Loopback:
     def makefile(self, mode: str = "rb", *args: Any, **kwargs: Any) -> io.BufferedReader:
         """The answer to the request sent since the last answer (``http.client`` asks
         once per response)."""
+        return io.BufferedReader(_Answer(self.take(), self.timeout))
+
+    def take(self) -> _Exchange:
+        """The request sent since the last answer, to answer it."""
         exchange, self._exchange = self._exchange, None
         if exchange is None:
             raise ConnectionAbortedError("secretmock: an answer was read before any request")
-        return io.BufferedReader(_Answer(exchange, self.timeout))
+        return exchange
 
     def shutdown(self, how: int) -> None:
         self.closed = True
@@ -197,8 +203,38 @@ class Loopback:
         self.closed = True
 
 
+class _Received:
+    """What stands for ``http.client.HTTPResponse`` behind an answer read without it
+    (``HTTPResponse.original_response``): its headers as ``msg`` (``requests`` reads its
+    cookies there), the request method (urllib3 asks it for HEAD) and whether it is
+    closed."""
+
+    __slots__ = ("_closed", "_method", "msg")
+
+    def __init__(self, headers: list[tuple[str, str]], method: str) -> None:
+        self.msg = http.client.HTTPMessage()
+        for name, value in headers:
+            self.msg[name] = value
+        self._method = method
+        self._closed = False
+
+    def close(self) -> None:
+        self._closed = True
+
+    def isclosed(self) -> bool:
+        return self._closed
+
+
 class InProcessConnection(HTTPConnection):
-    """A urllib3 connection whose socket is a :class:`Loopback`."""
+    """A urllib3 connection whose socket is a :class:`Loopback`.
+
+    The request goes down as over a socket (http.client writes it, httptools parses it,
+    as uvicorn does); the answer comes back as the urllib3 ``HTTPResponse`` that
+    ``getresponse`` would make of the bytes uvicorn sends, made directly: http.client's
+    reading of a status line and headers (the email parser) was a fifth of an
+    intercepted call, for bytes the emulator itself just wrote. Everything urllib3 and
+    ``requests`` do with the response (retries, redirects, timeouts, streaming,
+    decoding, cookies, releasing the connection) is unchanged."""
 
     def __init__(self, *args: Any, loopback: Callable[[], Loopback], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -206,6 +242,43 @@ class InProcessConnection(HTTPConnection):
 
     def connect(self) -> None:
         self.sock = self._loopback()
+
+    def getresponse(self) -> BaseHTTPResponse:  # type: ignore[override]
+        """The answer to the request sent, as ``HTTPConnection.getresponse`` gives it:
+        after a fault rule's latency (``TimeoutError`` at the read timeout, if that
+        comes first); ``RemoteDisconnected`` for a dropped connection."""
+        options, self._response_options = self._response_options, None
+        sock = self.sock
+        if options is None or not isinstance(sock, Loopback):
+            raise http.client.ResponseNotReady()
+        sock.settimeout(self.timeout)
+        exchange = sock.take()
+        outcome = exchange.outcome()
+        wait, timed_out = latency(outcome, sock.timeout)
+        pause(wait)
+        if timed_out:
+            raise TimeoutError("timed out")
+        if outcome.disconnect:
+            self.close()
+            raise http.client.RemoteDisconnected("Remote end closed connection without response")
+        self._HTTPConnection__state = http.client._CS_IDLE  # type: ignore[attr-defined]
+        status, method = outcome.reply.status, exchange.method
+        headers = answer_headers(outcome)
+        return HTTPResponse(
+            body=io.BytesIO(b"" if method == "HEAD" else outcome.data),
+            headers=HTTPHeaderDict(headers),
+            status=status,
+            version=11,
+            version_string="HTTP/1.1",
+            reason=reason_phrase(status).decode(),
+            preload_content=options.preload_content,
+            decode_content=options.decode_content,
+            original_response=_Received(headers, method),  # type: ignore[arg-type]
+            enforce_content_length=options.enforce_content_length,
+            request_method=options.request_method,
+            request_url=options.request_url,
+            sock_shutdown=sock.shutdown,
+        )
 
     @property
     def is_connected(self) -> bool:

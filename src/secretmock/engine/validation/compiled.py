@@ -23,7 +23,9 @@ requires the same verdict and the same failing locations.
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
+import hashlib
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -58,8 +60,24 @@ class NotCompilable(Exception):
     """The operation uses a feature the compiler does not cover; the message names it."""
 
 
+ACCEPTED_KEPT = 8
+"""How many accepted documents a schema check remembers (by a 128-bit BLAKE2b digest
+of their JSON text: 16 bytes each)."""
+ACCEPTED_MAX_BYTES = 8 * 1024
+"""The largest JSON text a schema check remembers as accepted; a larger one is always
+walked (and is rare: the vendors' answers are small), as digesting it would cost a
+good part of the walk."""
+
+
 class SchemaCheck:
-    """One schema: fast acceptance, then openapi-core's validator for the rest."""
+    """One schema: fast acceptance, then openapi-core's validator for the rest.
+
+    A document given with the JSON text it was read from or written as
+    (:meth:`violations_of_text`) is accepted at once when that same text was accepted
+    last time: the same text is the same JSON document, so the verdict is the same.
+    An answer made of records unchanged since (a read, or a write that changed
+    nothing) is one dict lookup instead of a walk of the whole document. Only
+    acceptances are remembered; a refusal always goes the exact way."""
 
     def __init__(
         self, accept: Accept, pointer: Pointer, side: str, factory: SchemaValidatorFactory
@@ -70,11 +88,36 @@ class SchemaCheck:
         self._factory = factory
         self._validator: Any = None
         self._lock = threading.Lock()
+        self._accepted: dict[bytes, None] = {}
+        """The digests of the JSON texts last accepted, oldest first (at most
+        ``ACCEPTED_KEPT``): a digest, not the text, so that no secret value a request
+        sent is kept here."""
 
     def violations(self, value: Any, part: str, name: str = "") -> list[Violation]:
         """Nothing when ``value`` is valid; otherwise jsonschema's own errors."""
         if self._accept(value):
             return []
+        return self._refusal(value, part, name)
+
+    def violations_of_text(self, value: Any, text: bytes, part: str) -> list[Violation]:
+        """:meth:`violations` of ``value``, the document the JSON ``text`` holds exactly
+        (``value`` parsed from it with the standard decoder, or encoded as it)."""
+        if len(text) > ACCEPTED_MAX_BYTES:
+            return self.violations(value, part)
+        accepted = self._accepted
+        digest = hashlib.blake2b(text, digest_size=16).digest()
+        if digest in accepted:
+            return []
+        if not self._accept(value):
+            return self._refusal(value, part, "")
+        if len(accepted) >= ACCEPTED_KEPT:
+            # The oldest goes; another thread may have taken it already.
+            with contextlib.suppress(KeyError, RuntimeError, StopIteration):
+                del accepted[next(iter(accepted))]
+        accepted[digest] = None
+        return []
+
+    def _refusal(self, value: Any, part: str, name: str) -> list[Violation]:
         prefix = f"/{name}" if name else ""
         errors = self.validator().iter_errors(value)
         return [from_schema_error(part, error, prefix) for error in errors]
@@ -143,9 +186,15 @@ class CompiledOperation:
         return found
 
     def check_request(
-        self, request: IncomingRequest, path_params: Mapping[str, str], body: Any
+        self,
+        request: IncomingRequest,
+        path_params: Mapping[str, str],
+        body: Any,
+        parsed_as_json: bool = False,
     ) -> CheckedRequest:
-        """Parameters cast and checked, then the body (``body`` is its parsed JSON)."""
+        """Parameters cast and checked, then the body (``body`` is its parsed JSON;
+        ``parsed_as_json``: parsed from ``request.body`` by the standard JSON decoder,
+        so that text stands for it)."""
         query = (  # the first value of a repeated name wins, as in openapi-core
             dict(parse_qsl(request.query_string, keep_blank_values=True)[::-1])
             if self._has_query
@@ -158,10 +207,12 @@ class CompiledOperation:
             value = _parameter_value(parameter, sources[parameter.location], violations)
             if value is not _NO_VALUE:
                 found[parameter.location][parameter.name] = value
-        violations += self._body_violations(request, body)
+        violations += self._body_violations(request, body, parsed_as_json)
         return CheckedRequest(found["path"], found["query"], body, violations)
 
-    def _body_violations(self, request: IncomingRequest, body: Any) -> list[Violation]:
+    def _body_violations(
+        self, request: IncomingRequest, body: Any, parsed_as_json: bool
+    ) -> list[Violation]:
         if self._body is None:
             return []
         if not request.body:
@@ -170,10 +221,19 @@ class CompiledOperation:
         if key is None:
             return [unsupported_media_type(request.content_type, list(self._body.media))]
         check = self._body.media[key]
-        return check.violations(body, "body") if check is not None else []
+        if check is None:
+            return []
+        if parsed_as_json:
+            return check.violations_of_text(body, request.body, "body")
+        return check.violations(body, "body")
 
-    def check_response(self, status: int, data: bytes, body: Any) -> list[Violation]:
-        """Every way a JSON response (``body`` is ``data`` decoded) breaks the spec."""
+    def check_response(
+        self, status: int, data: bytes, body: Any, encoded: bool = False
+    ) -> list[Violation]:
+        """Every way a JSON response (``body`` is ``data`` decoded) breaks the spec.
+        ``encoded``: ``data`` is exactly ``body`` encoded (the pipeline's answers), so
+        that text stands for it; a caller whose bytes may not match its body (a
+        recording, a test's changed answer) leaves it off and the body is walked."""
         code = str(status)
         for key in (code, f"{code[0]}XX", "default"):
             if key in self._responses:
@@ -189,7 +249,11 @@ class CompiledOperation:
         if media_key is None:
             return [unsupported_media_type("application/json", list(content.media), "response")]
         check = content.media[media_key]
-        return check.violations(body, "response") if check is not None else []
+        if check is None:
+            return []
+        if encoded:
+            return check.violations_of_text(body, data, "response")
+        return check.violations(body, "response")
 
 
 def _parameter_value(

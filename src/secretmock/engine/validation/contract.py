@@ -26,13 +26,22 @@ class OperationValidator(Protocol):
     """Validates the requests and responses of one operation of a spec."""
 
     def check_request(
-        self, request: IncomingRequest, path_params: Mapping[str, str], body: Any
+        self,
+        request: IncomingRequest,
+        path_params: Mapping[str, str],
+        body: Any,
+        parsed_as_json: bool = False,
     ) -> CheckedRequest:
         """Checks ``request``, routed to this operation with the raw ``path_params``;
-        ``body`` is its JSON body, parsed (``None`` when there is none)."""
+        ``body`` is its JSON body, parsed (``None`` when there is none).
+        ``parsed_as_json``: ``body`` is what the standard JSON decoder read from
+        ``request.body``, nothing else (a validator may then know it by that text)."""
         ...
 
-    def check_response(self, status: int, data: bytes, body: Any) -> list[Violation]:
+    def check_response(
+        self, status: int, data: bytes, body: Any, encoded: bool = False
+    ) -> list[Violation]:
         """Every way a JSON answer breaks the spec: ``data`` is the JSON sent, ``body``
-        the value it encodes."""
+        the value it encodes. ``encoded``: ``data`` is exactly ``body`` encoded (a
+        validator may then know ``body`` by that text)."""
         ...

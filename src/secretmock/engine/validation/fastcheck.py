@@ -7,7 +7,13 @@ the keywords our specs use. They never say "invalid": on ``False`` the caller as
 jsonschema (with openapi-core's settings) for the verdict and the exact errors, so a
 refusal is always jsonschema's own. Whatever the closures do not fully understand (an
 unknown keyword, ``readOnly``, a format they do not check, a float where an integer is
-expected, ``null``) simply answers ``False`` and goes the slow, exact way.
+expected, ``null`` where the schema is not ``nullable``) simply answers ``False`` and
+goes the slow, exact way. ``date-time`` is checked as jsonschema's own checker does
+(``rfc3339_validator``, which openapi-core's format checker calls), a canonical
+``uuid`` is accepted (any other form goes the exact way), and, in an OpenAPI
+3.0 document, a ``nullable`` schema's null is accepted as openapi-core's ``type``
+keyword accepts it: InSforge's
+listings (``createdAt``, a ``null`` ``lastUsedAt``) took the slow way every time.
 """
 
 from __future__ import annotations
@@ -42,6 +48,15 @@ _TYPES: dict[str, Callable[[Any], bool]] = {
 }
 _INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
 
+_CANONICAL_UUID = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}\Z")
+"""A UUID in its canonical form: ``uuid.UUID`` reads it and its dashes are where
+jsonschema's ``uuid`` format checker wants them."""
+
+try:  # what jsonschema's own date-time checker calls, when (and only when) installed
+    from rfc3339_validator import validate_rfc3339 as _rfc3339
+except ImportError:  # then jsonschema checks no date-time, and this leaves it to it
+    _rfc3339 = None
+
 
 class _Unsupported(Exception):
     """The schema uses something the fast check does not decide."""
@@ -64,7 +79,15 @@ def _compile(schema: Any, document: dict[str, Any], depth: int) -> Accept:
     if not isinstance(schema, dict) or depth > 32:
         raise _Unsupported(schema)
     checks = [_keyword(name, value, schema, document, depth) for name, value in schema.items()]
-    return _all_of([check for check in checks if check is not None])
+    accept = _all_of([check for check in checks if check is not None])
+    nullable = schema.get("nullable") is True and "type" in schema and "enum" not in schema
+    if nullable and str(document.get("openapi", "")).startswith("3.0"):
+        # OpenAPI 3.0 (3.1 has no nullable): openapi-core's type keyword lets a null
+        # through when the same schema says nullable: true, and of the other keywords
+        # compiled here only enum would refuse one (format, pattern, the lengths and
+        # bounds, properties and items ignore a value not of their type).
+        return lambda v: v is None or accept(v)
+    return accept
 
 
 def _all_of(checks: list[Accept]) -> Accept:
@@ -212,7 +235,12 @@ def _format(value: Any, schema: dict[str, Any], document: dict[str, Any], depth:
         return lambda v: type(v) is not int or low <= v <= high
     if value in ("float", "double"):
         return lambda v: type(v) is not float
-    # date-time and the rest: jsonschema's format checker decides whenever one is present.
+    if value == "uuid":  # certainly what jsonschema's is_uuid accepts (other forms: slow)
+        return lambda v: not isinstance(v, str) or _CANONICAL_UUID.match(v) is not None
+    if value == "date-time" and _rfc3339 is not None:
+        check = _rfc3339
+        return lambda v: not isinstance(v, str) or check(v.upper())
+    # The rest: jsonschema's format checker decides whenever one is present.
     return lambda v: not isinstance(v, str)
 
 

@@ -28,7 +28,7 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 50, 200
 INDEX = "fireworks"
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per record: see StoredRecord
 class Secret(StoredRecord):
     secret_id: str
     key_name: str

@@ -41,7 +41,7 @@ UPDATABLE = ("value", "isActive", "isReserved", "expiresAt")
 CREATE_FIELDS = frozenset({"key", "value", "isReserved", "expiresAt"})
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per record: see StoredRecord
 class Secret(StoredRecord):
     id: str
     key: str

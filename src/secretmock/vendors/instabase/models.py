@@ -31,7 +31,7 @@ CREATE_FIELDS = frozenset(
 )
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per record: see StoredRecord
 class Secret(StoredRecord):
     alias: str
     value: str

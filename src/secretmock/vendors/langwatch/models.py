@@ -34,7 +34,7 @@ ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
 BAD_ID = "must be a non-empty string of letters, digits, '_' or '-'"
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__ per record: see StoredRecord
 class Secret(StoredRecord):
     id: str
     name: str

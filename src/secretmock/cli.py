@@ -349,6 +349,15 @@ DEFAULTS = ServeSettings()
     show_default=True,
     help="level of the server's own messages on stderr",
 )
+@option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.workers,
+    show_default=True,
+    metavar="N",
+    help="serve with N worker processes on the one port (more than 1 needs a shared "
+    "--store; see docs/scaling.md)",
+)
 # -- sandboxes (issue 16) --
 @option(
     "--max-sandboxes",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -35,6 +36,7 @@ from secretmock.serve.state_file import (
     locked,
     writer_for,
 )
+from secretmock.serve.workers import BACKLOG, Supervisor, workers_refusal
 from secretmock.vendors import all_vendors
 from secretmock.web.app import build_app
 
@@ -57,7 +59,7 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
     it, before anything is served. ``wrap``: what ``secretmock proxy`` puts in front of
     the vendors and the admin API (inside the access log)."""
     refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
-    refusal = refusal or unwritable_output(settings)
+    refusal = refusal or _workers_refusal(settings, wrap) or unwritable_output(settings)
     if refusal is not None:
         _say(refusal)
         return 2
@@ -69,6 +71,12 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
                 _say(str(exc))
                 return 2
         return _serve(settings, wrap)
+
+
+def _workers_refusal(settings: ServeSettings, wrap: AppWrapper | None) -> str | None:
+    if wrap is not None and settings.workers > 1:  # its drift report is one process's
+        return "secretmock proxy serves with one process: give it --workers 1"
+    return workers_refusal(settings.workers, shared_store=False)
 
 
 def unwritable_output(settings: ServeSettings) -> str | None:
@@ -103,6 +111,8 @@ def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
         return 1
     print_banner(emulator, foreground.root_url(sock), settings.vendor)
     print(*scenario, sep="\n", flush=True)
+    if settings.workers > 1:
+        return _serve_workers(emulator, app, sock, settings)
     _settle_heap(emulator)
     state_writer = None
     if settings.state is not None:
@@ -114,6 +124,32 @@ def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
         )
     finally:
         written = _write_at_shutdown(emulator, settings, state_writer)
+    return 0 if ready and written else 1
+
+
+def _serve_workers(
+    emulator: Emulator, app: ASGIApp, sock: socket.socket, settings: ServeSettings
+) -> int:
+    """``--workers N``: the warm-up done here, before the workers are forked, so each
+    starts warm and shares that heap; the reports written once, by this process."""
+    emulator.warm_up()
+    gc.collect()
+    gc.freeze()
+    sock.listen(BACKLOG)
+
+    def serve_one(started: Callable[[], None]) -> bool:
+        return foreground.run(
+            app, sock, settings.log_level, None, _limits(settings), on_started=started
+        )
+
+    supervisor = Supervisor(
+        settings.workers, serve_one, settings.ready_file, foreground.root_url(sock)
+    )
+    ready = False
+    try:
+        ready = supervisor.run()
+    finally:
+        written = _write_at_shutdown(emulator, settings, None)
     return 0 if ready and written else 1
 
 

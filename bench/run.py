@@ -5,7 +5,9 @@ Starts `secretmock serve` (one uvicorn worker; uvloop and httptools are installe
 secretmock, so uvicorn picks them) and `bench/floor.py` on 127.0.0.1, drives both with
 wrk (-t1 -c16; BENCH_DURATION, default 10s, per workload), and measures in-process costs
 in this process, then the drift check's costs (bench/drift.py: the latency
-`secretmock proxy` adds, `drift replay` of 1,000 exchanges). Prints a table and writes
+`secretmock proxy` adds, `drift replay` of 1,000 exchanges), then the shared stores'
+(bench/stores.py: memory, SQLite, Redis, two workers; BENCH_STORES=0 leaves it out).
+Prints a table and writes
 the same figures to bench-results.json.
 Nothing here is part of `make test`; wrk comes from `make bench-deps`.
 """
@@ -17,7 +19,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import drift, inprocess, report, sandboxes, servers
+from bench import drift, inprocess, report, sandboxes, servers, stores
 from bench.workloads import SEED_UPDATES
 from bench.wrk import CONNECTIONS, DURATION, MIXED_LUA, find_wrk, run_wrk
 
@@ -47,6 +49,8 @@ def main() -> int:
     results["scaling"] = inprocess.scaling()
     results["sandboxes"] = {**sandboxes.in_process(), **sandboxes.served(wrk, port)}
     results["drift"] = drift.drift_costs()
+    if stores.ENABLED:  # BENCH_STORES=0 leaves the store comparison out
+        results["stores"] = stores.store_costs(wrk, port)
     report.write_results(results)
     report.print_table(results)
     return 0

@@ -7,9 +7,9 @@ are loaded and validators built once, in the emulator's blueprint
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from secretmock.engine.blueprint import Blueprint
 from secretmock.engine.clock import REAL_TIME, ClockSetting
@@ -18,8 +18,14 @@ from secretmock.engine.fixtures import FixtureError, TenantFixture, build_tenant
 from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
-from secretmock.engine.store import VendorStore
+from secretmock.engine.store import TenantState, VendorStore
 from secretmock.engine.vendor_api import Vendor
+
+if TYPE_CHECKING:
+    from secretmock.engine.shared.backend import Backend
+    from secretmock.engine.shared.sync import SharedState
+
+T = TypeVar("T")
 
 
 class Emulator:
@@ -110,7 +116,33 @@ class Emulator:
         except ValueError as exc:
             raise FixtureError(f"vendor versions: {exc}") from exc
         self.warm = False
+        self.shared: SharedState | None = None
+        """Set by :meth:`attach`: the shared store this emulator serves from."""
         self.reset()
+
+    def attach(self, backend: Backend, scope: str = "") -> None:
+        """Serves from ``backend`` (opened) from now on, under ``scope`` (``""``: a
+        server's root): an empty store is seeded from this emulator (its fixtures,
+        clock, fault rules, versions), one that holds state is served as it is. Raises
+        :class:`~secretmock.engine.shared.backend.StoreError` naming the store."""
+        from secretmock.engine.shared.sync import SharedState
+
+        shared = SharedState(self, backend, scope)
+        shared.attach()
+        self.shared = shared
+
+    def change(self, change: Callable[[], T]) -> T:
+        """Runs ``change`` of the fault rules, the clock or the vendor versions; with a
+        shared store, on its latest config, written back there for every worker."""
+        if self.shared is None:
+            return change()
+        return self.shared.change_config(change)
+
+    def publish(self) -> None:
+        """With a shared store, writes the whole state there (after it was replaced here:
+        a reset, a state document restored), for every worker; nothing otherwise."""
+        if self.shared is not None:
+            self.shared.publish()
 
     def use_versions(self, versions: Mapping[str, str]) -> None:
         """Serves each named vendor as that version of its server and every other as its
@@ -149,6 +181,7 @@ class Emulator:
         self.faults.clear()
         self.faults.add_all(self.startup_faults)
         self.load_fixtures()
+        self.publish()
 
     def load_fixtures(self) -> None:
         """Every tenant rebuilt from the fixtures (their times from the clock as it
@@ -157,7 +190,7 @@ class Emulator:
             with pipeline.store.transaction():
                 pipeline.store.clear()
         for fixture in self.fixtures:
-            self.put_tenant(
+            self._put_tenant(
                 fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where, checked=True
             )
 
@@ -177,7 +210,25 @@ class Emulator:
         checked: bool = False,
     ) -> None:
         """Creates or replaces one tenant; raises :class:`FixtureError` if ``entry`` is bad
-        (``checked``: its values are known to be JSON-readable, as a loaded fixture's are)."""
+        (``checked``: its values are known to be JSON-readable, as a loaded fixture's are).
+        With a shared store, the tenant is committed there."""
+        if self.shared is None or vendor_name not in self.pipelines:
+            self._put_tenant(vendor_name, tenant_id, entry, where, checked)
+            return
+        self.shared.put_tenant(
+            self.pipelines[vendor_name],
+            lambda: self._put_tenant(vendor_name, tenant_id, entry, where, checked),
+        )
+
+    def _put_tenant(
+        self,
+        vendor_name: str,
+        tenant_id: str,
+        entry: Mapping[str, Any],
+        where: str = "",
+        checked: bool = False,
+    ) -> TenantState[Any]:
+        """:meth:`put_tenant` in this process alone; the tenant put."""
         where = where or f"tenant {vendor_name}/{tenant_id}"
         pipeline = self.pipelines.get(vendor_name)
         if pipeline is None:
@@ -194,6 +245,7 @@ class Emulator:
                         f"{where}: a token is already bound to tenant {holder.tenant_id!r}"
                     )
             pipeline.store.put(tenant)
+        return tenant
 
     def tenants(self) -> list[dict[str, Any]]:
         """Every tenant of every vendor: vendor, id and how many secrets it holds."""

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from secretmock.engine.specs import LoadedSpec
 from secretmock.engine.yaml_files import YAMLError, read_yaml
@@ -126,6 +126,15 @@ def declared_statuses(spec: LoadedSpec) -> dict[str, frozenset[int] | None]:
     return found
 
 
+class HitCounter(Protocol):
+    """Counts the requests each rule matched where several processes share the rules
+    (the shared store): ``hit`` adds one and gives the new count, ``unhit`` takes one."""
+
+    def hit(self, rule_id: str) -> int: ...
+
+    def unhit(self, rule_id: str) -> int: ...
+
+
 class FaultRules:
     """The emulator's rules, shared by every vendor's pipeline; safe between threads."""
 
@@ -135,6 +144,9 @@ class FaultRules:
         self._next_id = 0
         self.active: tuple[FaultRule, ...] = ()
         """The rules in order; replaced whole on every change, so a reader needs no lock."""
+        self.counter: HitCounter | None = None
+        """Where matching requests are counted when the rules are shared between
+        processes (:meth:`hit` then counts there, once across all of them)."""
 
     def add(self, raw: Any) -> FaultRule:
         """Checks ``raw`` (a rule as JSON or YAML gives it) and adds it last."""
@@ -179,6 +191,8 @@ class FaultRules:
 
     def hit(self, vendor: str, operation: str, tenant: str) -> FaultRule | None:
         """The rule that hits this request, counted; ``None`` when no rule does."""
+        if self.counter is not None:
+            return self._hit_counted(self.counter, vendor, operation, tenant)
         with self._lock:
             for rule in self.active:
                 if rule.spent or not rule.matches(vendor, operation, tenant):
@@ -188,6 +202,52 @@ class FaultRules:
                     rule.hits += 1
                     return rule
         return None
+
+    def _hit_counted(
+        self, counter: HitCounter, vendor: str, operation: str, tenant: str
+    ) -> FaultRule | None:
+        """:meth:`hit` with the count kept by ``counter``: a request is the rule's n-th
+        match across every process, hit when ``after < n <= after + times``. A count past
+        that is given back at once, so that a hit refunded later (:meth:`refund`) can be
+        taken again. Only a ``commit`` rule is ever refunded: another rule this process
+        saw spent stays spent, and is not counted again."""
+        for rule in self.active:
+            if not rule.matches(vendor, operation, tenant) or (rule.spent and not rule.commit):
+                continue
+            count = counter.hit(rule.id)
+            rule.seen = count
+            if count <= rule.after:
+                continue
+            if rule.times is not None and count > rule.after + rule.times:
+                counter.unhit(rule.id)
+                rule.hits = rule.times
+                continue
+            rule.hits = count - rule.after
+            return rule
+        return None
+
+    def counted(self, counts: Mapping[str, int]) -> None:
+        """Sets each rule's ``seen`` and ``hits`` from shared counts (rule id -> matched
+        requests), as :meth:`_hit_counted` counts them."""
+        for rule in self.active:
+            count = counts.get(rule.id, 0)
+            hits = max(count - rule.after, 0)
+            rule.seen, rule.hits = count, hits if rule.times is None else min(hits, rule.times)
+
+    def exported(self) -> tuple[list[dict[str, Any]], int]:
+        """The rules (their fields and ids, not their counts) and the next id's number,
+        as :meth:`restore` takes them back."""
+        with self._lock:
+            rules = [{"id": r.id, **{n: getattr(r, n) for n in FIELDS}} for r in self.active]
+            return rules, self._next_id
+
+    def restore(self, rules: Iterable[Mapping[str, Any]], next_id: int) -> None:
+        """Replaces every rule by ``rules`` (as :meth:`exported` gives them, already
+        checked), ids included; counts start at 0."""
+        restored = tuple(FaultRule(**dict(rule)) for rule in rules)
+        with self._lock:
+            self.active = restored
+            self._next_id = next_id
 
     def settle(self, rule: FaultRule, served_status: int) -> bool:
         """Once the handler has answered ``served_status`` under a rule that runs it
@@ -203,6 +263,8 @@ class FaultRules:
         """Takes back a hit the rule did not deliver (a ``commit`` rule whose request failed)."""
         with self._lock:
             rule.hits -= 1
+        if self.counter is not None:
+            self.counter.unhit(rule.id)
 
 
 def check_rule(raw: Any, catalog: Catalog) -> dict[str, Any]:

@@ -32,7 +32,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from secretmock.engine.faults import FaultRule, FaultRules, declared_statuses
 from secretmock.engine.incoming import (
@@ -118,6 +118,15 @@ Observer = Callable[[JournalEntry], None]
 """Handed the journal entry of a request once it is answered (:meth:`VendorPipeline.handle`)."""
 
 
+class SharedPath(Protocol):
+    """How a pipeline serves when its emulator keeps its state in a shared store
+    (:mod:`secretmock.engine.shared.sync`): around :meth:`VendorPipeline.serve`."""
+
+    def handle(
+        self, pipeline: VendorPipeline, request: IncomingRequest, observer: Observer | None
+    ) -> Outcome: ...
+
+
 @functools.lru_cache(maxsize=256)
 def _route_table(operations: tuple[Operation, ...], base_path: str) -> RouteTable:
     """The (immutable) route table of these operations: one per server version in the
@@ -156,7 +165,14 @@ class VendorPipeline:
             for op in spec.operations
             if "requestBody" in spec.document["paths"][op.path_template][op.method]
         )
+        self.shared: SharedPath | None = None
+        """Set (:meth:`share`) when the state lives in a shared store."""
         self.vendor = vendor
+
+    def share(self, shared: SharedPath) -> None:
+        """Serves through ``shared`` from now on (the emulator's ``attach``)."""
+        self.shared = shared
+        self._steps = self._order(self._vendor)
 
     @property
     def vendor(self) -> Vendor:
@@ -188,7 +204,7 @@ class VendorPipeline:
             self._try_faults,
             *later,
             self._validate,
-            self._dispatch,
+            self._dispatch if self.shared is None else self._dispatch_shared,
         )
 
     @property
@@ -208,7 +224,15 @@ class VendorPipeline:
         ``observer``, for an in-process caller that needs more than a transport (the
         drift check's shadow: the tenant the request reached, the violations it made),
         is handed the journal entry just recorded, the request's own, whatever other
-        requests the journal holds by then. Without one this costs one test."""
+        requests the journal holds by then. Without one this costs one test; so does
+        the shared store, without one."""
+        if self.shared is not None:
+            return self.shared.handle(self, request, observer)
+        return self.serve(request, observer)
+
+    def serve(self, request: IncomingRequest, observer: Observer | None = None) -> Outcome:
+        """:meth:`handle` in this process alone (the shared store's path runs it
+        inside its own transaction of the store)."""
         started = time.perf_counter()
         exchange = Exchange(request)
         if self._route(exchange):
@@ -227,6 +251,21 @@ class VendorPipeline:
         outcome.entry = entry
         if observer is not None:
             observer(entry)
+        return outcome
+
+    def refuse(self, request: IncomingRequest, status: int, retry_after: int) -> Outcome:
+        """The vendor's own answer with ``status`` and ``Retry-After`` to a request the
+        emulator cannot serve now (its shared store unreachable or too contended),
+        recorded in the journal as a request alone (no tenant, body or rule)."""
+        x = Exchange(request.routed(self.sources, {}, None))
+        reply = self._vendor.errors.status_error(x.request, status, retry_after)
+        reply = reply.with_headers({"retry-after": str(retry_after)})
+        finish = self._finish
+        if finish is not None:
+            reply = finish(reply, x.request)
+        x.reply, x.data = reply, encode(reply.body)
+        outcome = Outcome(reply, x.data)
+        outcome.entry = self._record(x, outcome, 0.0)
         return outcome
 
     def _route(self, x: Exchange) -> bool:
@@ -336,6 +375,15 @@ class VendorPipeline:
             )
             x.reply = self._vendor.handlers[operation_id](call)
             self.store.version += 1  # it may have changed a record: the state file looks
+
+    def _dispatch_shared(self, x: Exchange) -> None:
+        """:meth:`_dispatch` inside the shared path's own transaction, which joins it:
+        a handler that raises has its change undone here, as its own block would."""
+        try:
+            self._dispatch(x)
+        except BaseException:
+            self.store.transaction().rollback()
+            raise
 
     # -- the answer -----------------------------------------------------------------------
 

@@ -20,8 +20,9 @@ the vendor to rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import TracebackType
@@ -99,6 +100,18 @@ class _Current(threading.local):
 
 
 _CURRENT = _Current()
+
+
+@contextlib.contextmanager
+def untracked() -> Iterator[None]:
+    """What the block changes is not logged by the transaction this thread is in: for
+    a tenant being built (read from the shared store) before it is put, whose making
+    a failure has nothing to undo in, and which no request changed."""
+    saved, _CURRENT.log = _CURRENT.log, None
+    try:
+        yield
+    finally:
+        _CURRENT.log = saved
 
 
 class StoredRecord:
@@ -260,6 +273,22 @@ class _Transaction:
             self._depth -= 1
             self._lock.release()
 
+    @property
+    def changed(self) -> bool:
+        """Inside a block: whether it has changed a tenant so far (its undo log holds a
+        step). The shared store's request path commits a tenant only then."""
+        return bool(self._log)
+
+    def rollback(self) -> None:
+        """Inside a block: undoes what it changed so far and goes on with the block (for
+        a caller holding one block over several steps that must drop one step's change,
+        as an inner block that raises is not undone before the outermost ends)."""
+        log = self._log
+        if log:
+            log.undo()
+            _drop_indexes(self._store.tenants())
+            log.forget()
+
 
 def _drop_indexes(tenants: Iterable[TenantState[Any]]) -> None:
     for tenant in tenants:
@@ -303,6 +332,14 @@ class VendorStore:
         self._tenants[tenant.tenant_id] = tenant
         self._tokens.update(tenant.credentials)
         self.version += 1
+
+    def remove(self, tenant_id: str) -> None:
+        """Removes a tenant and its credentials (none: nothing happens)."""
+        old = self._tenants.pop(tenant_id, None)
+        if old is not None:
+            for token in old.credentials:
+                self._tokens.pop(token, None)
+            self.version += 1
 
     def tenants(self) -> list[TenantState[Any]]:
         """Every tenant, in the order they were first put."""

@@ -50,6 +50,7 @@ CREATE TABLE IF NOT EXISTS journal (
     scope TEXT NOT NULL, seq INTEGER NOT NULL, listed INTEGER NOT NULL,
     violating INTEGER NOT NULL, size INTEGER NOT NULL, entry BLOB NOT NULL,
     PRIMARY KEY (scope, seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS journal_violating ON journal (scope, seq) WHERE violating = 1;
 CREATE TABLE IF NOT EXISTS coverage (
     scope TEXT NOT NULL, vendor TEXT NOT NULL, operation TEXT NOT NULL,
     status INTEGER NOT NULL, count INTEGER NOT NULL,
@@ -331,11 +332,15 @@ class SQLiteBackend:
 
     def _evict(self, connection: sqlite3.Connection, scope: str, seq: int) -> None:
         """Past ``journal_capacity`` entries, then past that many violating ones, they
-        leave their list; past ``journal_max_bytes``, the oldest go (the newest stays)."""
+        leave their list (and the table, when in neither); past ``journal_max_bytes``,
+        the oldest go (the newest stays). Each step reads a range of the key, never the
+        whole journal, but for the bytes: only when over them."""
         capacity = self.journal_capacity
+        cut = seq - capacity
+        since = cut - 2 * EVICT_EVERY  # older ones left at an earlier eviction
         connection.execute(
-            "UPDATE journal SET listed = 0 WHERE scope = ? AND listed = 1 AND seq <= ?",
-            (scope, seq - capacity),
+            "UPDATE journal SET listed = 0 WHERE scope = ? AND seq > ? AND seq <= ?",
+            (scope, since, cut),
         )
         row = connection.execute(
             "SELECT seq FROM journal WHERE scope = ? AND violating = 1 "
@@ -347,9 +352,19 @@ class SQLiteBackend:
                 "UPDATE journal SET violating = 0 WHERE scope = ? AND violating = 1 AND seq <= ?",
                 (scope, row[0]),
             )
-        connection.execute(
-            "DELETE FROM journal WHERE scope = ? AND listed = 0 AND violating = 0", (scope,)
-        )
+            since = min(since, 0)
+        freed = connection.execute(
+            "DELETE FROM journal WHERE scope = ? AND seq > ? AND seq <= ? "
+            "AND listed = 0 AND violating = 0 RETURNING size",
+            (scope, since, max(cut, row[0] if row else cut)),
+        ).fetchall()
+        total = connection.execute(
+            "UPDATE scopes SET journal_bytes = journal_bytes - ? WHERE scope = ? "
+            "RETURNING journal_bytes",
+            (sum(size for (size,) in freed), scope),
+        ).fetchone()[0]
+        if total <= self.journal_max_bytes:
+            return
         row = connection.execute(
             "SELECT seq FROM (SELECT seq, SUM(size) OVER (ORDER BY seq DESC) AS tail "
             "FROM journal WHERE scope = ?) WHERE tail > ? AND seq < ? "
@@ -358,11 +373,11 @@ class SQLiteBackend:
         ).fetchone()
         if row is not None:
             connection.execute("DELETE FROM journal WHERE scope = ? AND seq <= ?", (scope, row[0]))
-        connection.execute(
-            "UPDATE scopes SET journal_bytes = "
-            "(SELECT COALESCE(SUM(size), 0) FROM journal WHERE scope = ?1) WHERE scope = ?1",
-            (scope,),
-        )
+            connection.execute(
+                "UPDATE scopes SET journal_bytes = "
+                "(SELECT COALESCE(SUM(size), 0) FROM journal WHERE scope = ?1) WHERE scope = ?1",
+                (scope,),
+            )
 
     def journal(
         self, scope: str, after_seq: int = 0, violating: bool = False

@@ -23,6 +23,7 @@ from secretmock.drift.report import SCOPE_KEY, DriftReport
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import FixtureError
 from secretmock.engine.journal import Query, QueryError, query_filters
+from secretmock.engine.shared.backend import StoreError
 from secretmock.report import build_report, violation_records
 from secretmock.web.admin import sandboxes, scenarios
 from secretmock.web.admin.bodies import (
@@ -46,7 +47,13 @@ async def dashboard(admin: Admin, request: Request) -> Response:
 
 
 async def health(admin: Admin, request: Request) -> Response:
+    """200 ``{"status": "ok", ...}``; with a shared store that does not answer, 503
+    ``{"status": "degraded", "store": URL, "error": ...}`` (it recovers by itself)."""
     emulator = admin.emulator
+    if emulator.shared is not None:
+        degraded = await run_in_threadpool(_store_problem, emulator)
+        if degraded is not None:
+            return JSONResponse(degraded, status_code=503, headers={"retry-after": "1"})
     return JSONResponse(
         {
             "status": "ok",
@@ -56,6 +63,17 @@ async def health(admin: Admin, request: Request) -> Response:
             **sandboxes.sandbox_context(admin),
         }
     )
+
+
+def _store_problem(emulator: Emulator) -> dict[str, Any] | None:
+    """What health says of a shared store that does not answer (``None``: it does)."""
+    assert emulator.shared is not None
+    backend = emulator.shared.backend
+    try:
+        backend.ping()
+    except StoreError as exc:
+        return {"status": "degraded", "store": backend.url, "error": str(exc)}
+    return None
 
 
 async def vendors(admin: Admin, request: Request) -> Response:
@@ -207,11 +225,22 @@ def _endpoint(handler: Handler) -> Any:
     """``handler`` as a Starlette endpoint over the scope's :class:`Admin`, answering its
     refusals."""
 
+    in_step = handler is not health  # health reports on the store: it needs no state
+
     async def endpoint(request: Request) -> Response:
+        admin: Admin = request.scope[ADMIN_SCOPE_KEY]
         try:
-            return await handler(request.scope[ADMIN_SCOPE_KEY], request)
+            if in_step and admin.emulator.shared is not None:
+                # With a shared store, the emulator is brought in step first, so that
+                # every worker answers the same (in a thread: it reads the store).
+                await run_in_threadpool(admin.emulator.shared.refresh)
+            return await handler(admin, request)
         except AdminError as refusal:
             return error(refusal.status, refusal.code, str(refusal))
+        except StoreError as exc:
+            refused = error(503, "store_unavailable", f"the shared store: {exc}")
+            refused.headers["retry-after"] = "1"
+            return refused
 
     endpoint.__name__ = handler.__name__
     return endpoint

@@ -25,14 +25,15 @@ async def get_clock(admin: Admin, request: Request) -> Response:
 
 
 async def put_clock(admin: Admin, request: Request) -> Response:
-    set_clock(admin.emulator.clock, await json_body(request))
+    change = await json_body(request)
+    admin.emulator.change(lambda: set_clock(admin.emulator.clock, change))
     return JSONResponse(clock_document(admin.emulator.clock))
 
 
 async def add_fault(admin: Admin, request: Request) -> Response:
     raw = await json_body(request)
     try:
-        rule = admin.emulator.faults.add(raw)
+        rule = admin.emulator.change(lambda: admin.emulator.faults.add(raw))
     except FaultRuleError as exc:
         raise BadRequest("invalid_rule", str(exc)) from exc
     return JSONResponse(rule.as_dict(), status_code=201)
@@ -43,7 +44,7 @@ async def list_faults(admin: Admin, request: Request) -> Response:
 
 
 async def remove_faults(admin: Admin, request: Request) -> Response:
-    admin.emulator.faults.clear()
+    admin.emulator.change(admin.emulator.faults.clear)
     return JSONResponse({"faults": []})
 
 
@@ -51,7 +52,7 @@ async def remove_fault(admin: Admin, request: Request) -> Response:
     rules = admin.emulator.faults
     rule_id = request.path_params["id"]
     rule = rules.get(rule_id)
-    if rule is None or not rules.remove(rule_id):
+    if rule is None or not admin.emulator.change(lambda: rules.remove(rule_id)):
         raise NotFound("unknown_fault", f"no fault rule {rule_id!r}")
     return JSONResponse(rule.as_dict())
 
@@ -66,6 +67,7 @@ async def put_state(admin: Admin, request: Request) -> Response:
         restore_state(admin.emulator, document)
     except StateError as exc:
         raise BadRequest("invalid_state", str(exc)) from exc
+    admin.emulator.publish()  # with a shared store: for every worker, as one replace
     return JSONResponse(state_document(admin.emulator))
 
 

@@ -68,6 +68,8 @@ class History:
     """Each own secret's last acknowledged keyName (``None``: deleted or never made)."""
     in_doubt: int = 0
     unavailable: int = 0
+    requests: int = 0
+    """Vendor requests that got an answer, reads back included (each is journaled)."""
 
     def acknowledged(self) -> list[Op]:
         return [op for op in self.ops if op.status and op.status != 503]
@@ -121,7 +123,12 @@ class Client(threading.Thread):
         except requests.RequestException:
             self.session = requests.Session()
             return 0
+        self.answered()
         return reply.status_code
+
+    def answered(self) -> None:
+        with self.lock:
+            self.history.requests += 1
 
     def read(self, secret: str) -> str | None:
         """The secret's keyName as the server has it (``None``: it does not exist),
@@ -131,6 +138,7 @@ class Client(threading.Thread):
             url = self.random.choice(self.urls)
             try:
                 reply = self.session.get(f"{url}{BASE}/{secret}", headers=HEADERS, timeout=5)
+                self.answered()
                 if reply.status_code == 200:
                     return str(reply.json()["keyName"])
                 if reply.status_code == 404:
@@ -154,7 +162,7 @@ class Client(threading.Thread):
         secret = self.random.choice(self.own)
         kind = self.random.choice(("create", "update", "get", "delete"))
         exists = self.model[secret] is not None
-        key_name = f"C{self.number}_{secret[-1]}_{next(self.serial)}"
+        key_name: str | None = f"C{self.number}_{secret[-1]}_{next(self.serial)}"
         started = time.monotonic()
         if kind == "create":
             body = {"name": secret, "keyName": key_name, "value": "v"}
@@ -192,6 +200,7 @@ class Client(threading.Thread):
         except requests.RequestException:
             self.session = requests.Session()
             return 0, None
+        self.answered()
         seen = reply.json().get("keyName") if reply.status_code == 200 else None
         return reply.status_code, seen
 

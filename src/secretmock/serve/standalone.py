@@ -143,7 +143,11 @@ def _serve_workers(
         )
 
     supervisor = Supervisor(
-        settings.workers, serve_one, settings.ready_file, foreground.root_url(sock)
+        settings.workers,
+        serve_one,
+        settings.ready_file,
+        foreground.root_url(sock),
+        after_fork=lambda: _reopen_store(emulator),
     )
     ready = False
     try:
@@ -151,6 +155,15 @@ def _serve_workers(
     finally:
         written = _write_at_shutdown(emulator, settings, None)
     return 0 if ready and written else 1
+
+
+def _reopen_store(emulator: Emulator) -> None:
+    """In a new worker: its own connections to the store, none of the parent's (a
+    SQLite connection must not cross a fork; a socket shared by two processes would mix
+    their answers)."""
+    if emulator.shared is not None:
+        emulator.shared.backend.close()
+        emulator.shared.backend.open()
 
 
 def _app(emulator: Emulator, settings: ServeSettings, wrap: AppWrapper | None) -> ASGIApp:

@@ -49,9 +49,11 @@ def assert_whole_records(url: str) -> None:
     """Every Fireworks secret of the state is a whole record (no partial write)."""
     state = requests.get(f"{url}/__admin__/state", timeout=GUARD_S).json()
     tenants = state["vendors"]["fireworks"]["tenants"]
-    for tenant in tenants:
-        for secret in tenant["secrets"]:
-            assert {"name", "keyName", "value"} <= set(secret), secret
+    assert "acme" in tenants
+    for tenant in tenants.values():
+        for secret_id, secret in tenant["secrets"].items():
+            assert secret["secret_id"] == secret_id
+            assert {"key_name", "value"} <= set(secret), secret
 
 
 @pytest.fixture(scope="module")
@@ -220,12 +222,12 @@ def test_a_worker_killed_mid_load_loses_nothing_acknowledged(sqlite_workers: Ser
 
     history = run_history([url], operations=3_000, clients=8, seed=3, meanwhile=kill_one)
     assert history.mismatches == []  # in-doubt requests were read back, none lost
-    wait_until(
-        lambda: (
-            len(workers_of(sqlite_workers)) == 2 and killed[0] not in workers_of(sqlite_workers)
-        ),
-        "the killed worker replaced",
-    )
+
+    def replaced() -> bool:
+        now = workers_of(sqlite_workers)
+        return len(now) == 2 and killed[0] not in now
+
+    wait_until(replaced, "the killed worker replaced")
     assert_whole_records(url)
     for worker in workers_of(sqlite_workers):  # the replacement serves, and the survivor
         with only(worker, workers_of(sqlite_workers)):

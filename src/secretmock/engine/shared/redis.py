@@ -36,6 +36,7 @@ replace script reaches keys it finds as it runs).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -218,20 +219,38 @@ class RedisBackend:
         self.journal_capacity = journal_capacity
         self.journal_max_bytes = journal_max_bytes
         # No retries: a write whose answer was lost may have been applied (see the module).
-        self._client = redis.Redis(
-            host=host,
-            port=port,
-            db=db,
-            socket_timeout=timeout,
-            socket_connect_timeout=min(CONNECT_TIMEOUT_S, timeout),
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
-        )
-        self._commit = self._client.register_script(COMMIT_LUA)
-        self._append = self._client.register_script(APPEND_ONLY_LUA)
-        self._set_config = self._client.register_script(SET_CONFIG_LUA)
-        self._replace = self._client.register_script(REPLACE_LUA)
-        self._journal = self._client.register_script(JOURNAL_LUA)
+        self._options: dict[str, Any] = {
+            "host": host,
+            "port": port,
+            "db": db,
+            "socket_timeout": timeout,
+            "socket_connect_timeout": min(CONNECT_TIMEOUT_S, timeout),
+            "retry": Retry(NoBackoff(), 0),
+            "health_check_interval": 30,
+        }
+        self._local = threading.local()
+        self._clients: list[redis.Redis] = []
+        self._lock = threading.Lock()
+        # Scripts are sent by their SHA1 (EVALSHA), loaded by the client that finds
+        # Redis without them; the client they are registered with never connects.
+        scripts = redis.Redis(**self._options)
+        self._commit = scripts.register_script(COMMIT_LUA)
+        self._append = scripts.register_script(APPEND_ONLY_LUA)
+        self._set_config = scripts.register_script(SET_CONFIG_LUA)
+        self._replace = scripts.register_script(REPLACE_LUA)
+        self._journal = scripts.register_script(JOURNAL_LUA)
+
+    @property
+    def _client(self) -> redis.Redis:
+        """This thread's client, on a connection of its own: a pool's bookkeeping (a
+        lock and a poll of the socket per command) costs a quarter of a round trip."""
+        client: redis.Redis | None = getattr(self._local, "client", None)
+        if client is None:
+            client = redis.Redis(**self._options, single_connection_client=True)
+            self._local.client = client
+            with self._lock:
+                self._clients.append(client)
+        return client
 
     # -- connections ------------------------------------------------------------------
 
@@ -261,10 +280,20 @@ class RedisBackend:
             raise StoreFormatError(self.url, _text(found) if found else None)
 
     def close(self) -> None:
-        self._client.close()
+        """Closes every thread's connection (in a forked worker: its copies only; the
+        client shuts a socket down only in the process that opened it)."""
+        with self._lock:
+            clients, self._clients = self._clients, []
+        for client in clients:
+            client.close()
+        self._local = threading.local()
 
     def ping(self) -> None:
-        self._call(self._client.ping)
+        self._call(lambda: self._client.ping())
+
+    def _run(self, script: Any, scope: str, args: list[Any]) -> Any:
+        """One of the scripts, on the scope's keys, by this thread's client."""
+        return self._call(lambda: script(keys=[base_key(scope)], args=args, client=self._client))
 
     def _multi(self, fill: Callable[[Any], object]) -> list[Any]:
         """One ``MULTI``/``EXEC`` round trip of the reads ``fill`` queues on a pipeline."""
@@ -324,7 +353,7 @@ class RedisBackend:
             self.journal_capacity,
             self.journal_max_bytes,
         ]
-        version = int(self._call(lambda: self._commit(keys=[base_key(scope)], args=args)))
+        version = int(self._run(self._commit, scope, args))
         return None if version < 0 else version
 
     @staticmethod
@@ -348,9 +377,7 @@ class RedisBackend:
         self, scope: str, document: bytes, expected_version: int | None = None
     ) -> int | None:
         expected = "" if expected_version is None else expected_version
-        version = int(
-            self._call(lambda: self._set_config(keys=[base_key(scope)], args=[document, expected]))
-        )
+        version = int(self._run(self._set_config, scope, [document, expected]))
         return None if version < 0 else version
 
     def hit(self, scope: str, rule_id: str) -> int:
@@ -367,13 +394,13 @@ class RedisBackend:
 
     def append(self, scope: str, entry: JournalRecord) -> int:
         args = [*self._entry_args(entry), self.journal_capacity, self.journal_max_bytes]
-        return int(self._call(lambda: self._append(keys=[base_key(scope)], args=args)))
+        return int(self._run(self._append, scope, args))
 
     def journal(
         self, scope: str, after_seq: int = 0, violating: bool = False
     ) -> list[tuple[int, bytes]]:
         which = "jv" if violating else "jl"
-        flat = self._call(lambda: self._journal(keys=[base_key(scope)], args=[after_seq, which]))
+        flat = self._run(self._journal, scope, [after_seq, which])
         return [(int(flat[i]), bytes(flat[i + 1])) for i in range(0, len(flat), 2)]
 
     def last_seq(self, scope: str) -> int:
@@ -408,7 +435,7 @@ class RedisBackend:
         for vendor, documents in tenants.items():
             for tenant_id, document in documents.items():
                 args += [vendor, tenant_id, document]
-        done = self._call(lambda: self._replace(keys=[base_key(scope)], args=args))
+        done = self._run(self._replace, scope, args)
         return bool(int(done))
 
 

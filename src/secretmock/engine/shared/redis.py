@@ -250,6 +250,7 @@ class RedisBackend:
             self._local.client = client
             with self._lock:
                 self._clients.append(client)
+        _drop_if_stale(client)
         return client
 
     # -- connections ------------------------------------------------------------------
@@ -437,6 +438,21 @@ class RedisBackend:
                 args += [vendor, tenant_id, document]
         done = self._run(self._replace, scope, args)
         return bool(int(done))
+
+
+def _drop_if_stale(client: redis.Redis) -> None:
+    """Disconnects a connection the server closed meanwhile (Redis restarted: the next
+    command then connects anew instead of failing on the dead socket); one poll of the
+    socket, nothing sent."""
+    connection: Any = client.connection
+    if connection is None or getattr(connection, "_sock", None) is None:
+        return
+    try:
+        stale = connection.can_read(timeout=0)  # bytes nobody asked for: start clean
+    except redis.ConnectionError:
+        stale = True  # closed by the server
+    if stale:
+        connection.disconnect()
 
 
 def _text(value: bytes | str) -> str:

@@ -27,6 +27,7 @@ from secretmock.drift.record import RecordingError
 from secretmock.engine.clock import parse_time
 from secretmock.engine.faults import FaultRuleError
 from secretmock.engine.fixtures import FixtureError
+from secretmock.engine.shared.backend import StoreURL, StoreURLError, store_url
 from secretmock.engine.specs import SpecError
 from secretmock.serve.settings import LOG_LEVELS, ServeSettings
 from secretmock.serve.state_file import StateFileError
@@ -97,6 +98,20 @@ class ByteCount(click.IntRange):
 
     def __init__(self) -> None:
         super().__init__(min=1)
+
+
+class StoreParam(click.ParamType):  # type: ignore[type-arg]
+    """A ``--store`` URL: ``memory:``, ``sqlite:///PATH`` or ``redis://HOST:PORT/DB``."""
+
+    name = "store URL"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, StoreURL):
+            return value
+        try:
+            return store_url(str(value))
+        except StoreURLError as exc:
+            self.fail(str(exc).removeprefix("--store "), param, ctx)
 
 
 class Seconds(click.FloatRange):
@@ -348,6 +363,16 @@ DEFAULTS = ServeSettings()
     default=DEFAULTS.log_level,
     show_default=True,
     help="level of the server's own messages on stderr",
+)
+@option(
+    "--store",
+    type=StoreParam(),
+    default=DEFAULTS.store.text,
+    show_default=True,
+    metavar="URL",
+    help="where the state lives: memory: (this process), sqlite:///PATH (a database the "
+    "workers of one host share, durable; replaces --state) or redis://HOST:PORT/DB; a "
+    "store that holds state is served as it is",
 )
 @option(
     "--workers",

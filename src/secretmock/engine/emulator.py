@@ -112,7 +112,7 @@ class Emulator:
         self.default_versions = {**blueprint.default_versions, **(vendor_versions or {})}
         """The server versions selected at start (fixtures files, then the caller)."""
         try:
-            self.use_versions(self.default_versions)
+            self.apply_versions(self.default_versions)
         except ValueError as exc:
             raise FixtureError(f"vendor versions: {exc}") from exc
         self.warm = False
@@ -147,7 +147,15 @@ class Emulator:
     def use_versions(self, versions: Mapping[str, str]) -> None:
         """Serves each named vendor as that version of its server and every other as its
         current server; ``ValueError`` names an unknown vendor or version. Stored state
-        stays as it is."""
+        stays as it is. With a shared store, every worker does from its next request."""
+        if self.shared is None:
+            self.apply_versions(versions)
+        else:
+            self.shared.change_config(lambda: self.apply_versions(versions))
+
+    def apply_versions(self, versions: Mapping[str, str]) -> None:
+        """:meth:`use_versions` in this process alone (the shared store applies its
+        config's versions so)."""
         unknown = sorted(set(versions) - set(self.known_vendors))
         if unknown:
             raise ValueError(

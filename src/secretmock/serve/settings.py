@@ -13,11 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from secretmock.engine.shared.backend import StoreURL, store_url
 from secretmock.serve.protocol import IDLE_TIMEOUT_S, MAX_CONNECTIONS, REQUEST_TIMEOUT_S
 from secretmock.web.app import ADMIN_MAX_BODY_BYTES
 
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
 JOURNAL_MAX_BYTES = 64 * 1024 * 1024
+MEMORY = store_url("memory:")
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,20 @@ class ServeSettings:
     # sandboxes (issue 16)
     max_sandboxes: int = 100
     sandbox_max_ttl: int = 86400
+    # the shared store (issue 17)
+    store: StoreURL = MEMORY
+    """Where the state lives: ``memory:`` (this process), or a store several share."""
+
+
+def store_refusal(settings: ServeSettings) -> str | None:
+    """Why the ``--store`` cannot be served with the other options (``None``: it can):
+    a SQLite store keeps the whole state itself, so ``--state`` has no place beside it."""
+    if settings.store.kind == "sqlite" and settings.state is not None:
+        return (
+            f"--store {settings.store.text} keeps the whole state in its database, durably: "
+            "drop --state (the database is the state; GET /__admin__/state exports it)"
+        )
+    return None
 
 
 def admin_refusal(host: str, token: str | None, admin_open: bool) -> str | None:

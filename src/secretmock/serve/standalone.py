@@ -22,13 +22,14 @@ from secretmock.engine.clock import format_time
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.faults import load_fault_file
 from secretmock.engine.sandboxes import DEFAULT_TTL_SECONDS, Sandboxes
+from secretmock.engine.shared import Backend, StoreError, make_backend
 from secretmock.engine.sources import Sources
 from secretmock.resources import default_fixtures_path
 from secretmock.serve import foreground
 from secretmock.serve.banner import print_banner
 from secretmock.serve.files import unwritable, write_atomically
 from secretmock.serve.protocol import ConnectionLimits
-from secretmock.serve.settings import ServeSettings, admin_refusal
+from secretmock.serve.settings import ServeSettings, admin_refusal, store_refusal
 from secretmock.serve.state_file import (
     StateFileInUse,
     StateWriter,
@@ -59,7 +60,8 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
     it, before anything is served. ``wrap``: what ``secretmock proxy`` puts in front of
     the vendors and the admin API (inside the access log)."""
     refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
-    refusal = refusal or _workers_refusal(settings, wrap) or unwritable_output(settings)
+    refusal = refusal or store_refusal(settings) or _workers_refusal(settings, wrap)
+    refusal = refusal or unwritable_output(settings)
     if refusal is not None:
         _say(refusal)
         return 2
@@ -76,7 +78,12 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
 def _workers_refusal(settings: ServeSettings, wrap: AppWrapper | None) -> str | None:
     if wrap is not None and settings.workers > 1:  # its drift report is one process's
         return "secretmock proxy serves with one process: give it --workers 1"
-    return workers_refusal(settings.workers, shared_store=False)
+    if settings.workers > 1 and settings.state is not None:
+        return (
+            f"--state is written by one process, not by {settings.workers} workers: with "
+            "--workers, keep the state in --store sqlite:///PATH (durable, shared by them)"
+        )
+    return workers_refusal(settings.workers, shared_store=settings.store.shared)
 
 
 def unwritable_output(settings: ServeSettings) -> str | None:
@@ -103,6 +110,43 @@ def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
         journal_max_bytes=settings.journal_max_bytes,
     )
     scenario, loaded = _set_scenario(emulator, settings)
+    backend = None
+    if settings.store.shared:
+        try:
+            backend = _attach(emulator, settings)
+        except StoreError as exc:
+            _say(str(exc))
+            return 2
+        scenario.append(f"  store: {settings.store.text}")
+    try:
+        return _serve_on(emulator, settings, wrap, scenario, loaded)
+    finally:
+        if backend is not None:
+            backend.close()
+
+
+def _attach(emulator: Emulator, settings: ServeSettings) -> Backend:
+    """Opens the ``--store`` and serves from it: an empty store is seeded from what
+    start-up built (fixtures, ``--faults``, ``--clock``); one holding state is served as
+    it is. Raises :class:`StoreError` naming the store (then nothing is served)."""
+    backend = make_backend(settings.store, journal_max_bytes=settings.journal_max_bytes)
+    assert backend is not None
+    backend.open()
+    try:
+        emulator.attach(backend)
+    except BaseException:
+        backend.close()
+        raise
+    return backend
+
+
+def _serve_on(
+    emulator: Emulator,
+    settings: ServeSettings,
+    wrap: AppWrapper | None,
+    scenario: list[str],
+    loaded: bool,
+) -> int:
     app = _app(emulator, settings, wrap)
     try:
         sock = foreground.bind(settings.host, settings.port)
@@ -207,7 +251,7 @@ def _write_at_shutdown(
 
         try:
             write_atomically(settings.report, json.dumps(build_report(emulator), indent=2))
-        except OSError as exc:
+        except (OSError, StoreError) as exc:
             _say(f"{settings.report}: cannot write the report: {exc}")
             written = False
     return written

@@ -138,6 +138,10 @@ class SharedState:
         self.hits = SharedHits(backend, scope)
         self.config_version = 0
         """The version of the config this worker applied last."""
+        self._seen: tuple[int, object] = (-1, None)
+        """The clock's version and the fault rules (a tuple replaced on every change) as
+        this worker last applied or wrote them: anything else is a change made here
+        directly (the pytest plugin's handle), written to the store at the next request."""
         self._config_lock = threading.Lock()
         self._versions: dict[str, dict[str, int]] = {name: {} for name in emulator.pipelines}
         """Per vendor, the version of each tenant this worker holds."""
@@ -200,6 +204,8 @@ class SharedState:
         versions = self.backend.snapshot(self.scope, name)
         if versions.config != self.config_version:
             self.refresh_config()
+        elif self._seen != self._local_config():
+            self.change_config(lambda: None)  # a change made here: for every worker
         if versions.tenants != self._versions[name]:
             self._sync_tenants(pipeline, versions.tenants)
 
@@ -243,13 +249,14 @@ class SharedState:
             if version != self.config_version and document is not None:
                 self._apply_config(document)
                 self.config_version = version
+                self._seen = self._local_config()
 
     def _apply_config(self, document: bytes) -> None:
         emulator = self.emulator
         try:
             config = json.loads(document)
             clock = parse_clock(config["clock"])
-            emulator.use_versions(config["versions"])
+            emulator.apply_versions(config["versions"])
             emulator.faults.restore(config["faults"], config["next_fault"])
             emulator.clock.restore(clock)
         except (ValueError, KeyError, TypeError) as exc:
@@ -318,6 +325,7 @@ class SharedState:
                 )
                 if version is not None:
                     self.config_version = version
+                    self._seen = self._local_config()
                     return result
                 self.config_version = -1
         raise StoreUnavailable(f"{self.backend.url}: the config keeps changing; try again")
@@ -326,11 +334,16 @@ class SharedState:
         """Writes the emulator's whole state (tenants and config) to the store as ONE
         replace, which every worker serves from its next request on (a reset, a state
         document restored). The fault rules' counts start again."""
-        self.backend.replace(self.scope, self._documents(), self._config_document())
+        config = self._config_document()
+        self.backend.replace(self.scope, self._documents(), config)
         with self._config_lock:
-            self.config_version = -1
-        for held in self._versions.values():
-            held.clear()  # loaded again at the next request (versions are new)
+            version, stored = self.backend.config(self.scope)
+            # What this worker wrote is what it holds (unless another wrote since).
+            self.config_version = version if stored == config else -1
+            self._seen = self._local_config()
+        for name, pipeline in self.emulator.pipelines.items():
+            with pipeline.store.transaction():  # no request of this worker mid-sync
+                self._versions[name].clear()  # loaded again at the next request
 
     def put_tenant(self, pipeline: VendorPipeline, put: Callable[[], TenantState[Any]]) -> None:
         """Runs ``put`` (which makes and puts one tenant in ``pipeline``'s store, inside
@@ -351,6 +364,9 @@ class SharedState:
                     held[tenant.tenant_id] = version
                     return
         raise StoreUnavailable(f"{self.backend.url}: the tenant keeps changing; try again")
+
+    def _local_config(self) -> tuple[int, object]:
+        return self.emulator.clock.version, self.emulator.faults.active
 
     # -- documents ----------------------------------------------------------------------
 

@@ -207,6 +207,12 @@ def test_a_clock_change_on_one_replica_is_the_others(
     assert requests.get(f"{one}/__admin__/clock", timeout=30).json()["frozen"] is False
 
 
+def test_workers_make_no_sandboxes_each_would_hold_its_own(sqlite_workers: Served) -> None:
+    made = requests.post(f"{sqlite_workers.url}/__admin__/sandboxes", timeout=GUARD_S)
+    assert made.status_code == 429
+    assert "sandboxes: off" in sqlite_workers.stdout()
+
+
 # -- a worker killed, the store killed -----------------------------------------------------
 
 

@@ -153,6 +153,7 @@ def test_workers_end_when_their_supervisor_is_killed(supervised: Supervised) -> 
     [
         pytest.param(["--workers", "2"], {}, id="flag"),
         pytest.param([], {"SECRETMOCK_WORKERS": "4"}, id="variable"),
+        pytest.param(["--workers", "2", "--store", "memory:"], {}, id="memory-store"),
     ],
 )
 def test_more_than_one_worker_without_a_shared_store_is_refused(
@@ -169,6 +170,19 @@ def test_more_than_one_worker_without_a_shared_store_is_refused(
     assert "--workers" in done.stderr
     assert "needs a shared store" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_more_than_one_worker_beside_a_state_file_is_refused(tmp_path: Path) -> None:
+    store = f"redis://127.0.0.1:{6390}/0"  # refused before any store is reached
+    done = subprocess.run(
+        [*COMMAND, "serve", "--workers", "2", "--store", store, "--state", str(tmp_path / "s")],
+        capture_output=True,
+        text=True,
+        timeout=GUARD_S,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "--state is written by one process" in done.stderr
+    assert not (tmp_path / "s").exists()
 
 
 def test_proxy_refuses_more_than_one_worker() -> None:

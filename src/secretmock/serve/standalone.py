@@ -118,6 +118,12 @@ def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
             _say(str(exc))
             return 2
         scenario.append(f"  store: {settings.store.text}")
+    if settings.workers > 1:
+        scenario.append(f"  workers: {settings.workers}")
+        if settings.max_sandboxes:
+            scenario.append(
+                "  sandboxes: off (each worker would hold its own; --workers 1 serves them)"
+            )
     try:
         return _serve_on(emulator, settings, wrap, scenario, loaded)
     finally:
@@ -201,6 +207,12 @@ def _serve_workers(
     return 0 if ready and written else 1
 
 
+def _max_sandboxes(settings: ServeSettings) -> int:
+    """Sandboxes live in one process's memory, not yet in the store: with several
+    workers a sandbox made on one would be unknown to the others, so none is made."""
+    return 0 if settings.workers > 1 else settings.max_sandboxes
+
+
 def _reopen_store(emulator: Emulator) -> None:
     """In a new worker: its own connections to the store, none of the parent's (a
     SQLite connection must not cross a fork; a socket shared by two processes would mix
@@ -218,7 +230,7 @@ def _app(emulator: Emulator, settings: ServeSettings, wrap: AppWrapper | None) -
         admin_max_body=settings.admin_max_body,
         allowed_hosts=settings.allowed_host,
         admin_open=settings.admin_open,
-        sandboxes=Sandboxes(emulator.blueprint, settings.max_sandboxes, settings.sandbox_max_ttl),
+        sandboxes=Sandboxes(emulator.blueprint, _max_sandboxes(settings), settings.sandbox_max_ttl),
         default_ttl=min(DEFAULT_TTL_SECONDS, settings.sandbox_max_ttl),
     )
     if wrap is not None:

@@ -4,8 +4,10 @@ start-up (exit 2), naming it."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,58 @@ def test_the_store_variable_stands_in_for_the_flag(tmp_path: Path) -> None:
     finally:
         served.stop()
     assert (tmp_path / "env.db").exists()
+
+
+def test_two_server_processes_writing_one_tenant_lose_nothing_even_when_one_is_killed(
+    tmp_path: Path,
+) -> None:
+    """Threads create secrets in one tenant through two servers at once; one server is
+    killed (SIGKILL) midway. Every create a client got 200 for is in the store, served
+    by the survivor and by a server started again on it; no request got a 500."""
+    store = f"sqlite:///{tmp_path / 'state.db'}"
+    for name in ("a", "b", "c"):
+        (tmp_path / name).mkdir()
+    one = Served(tmp_path / "a", "--store", store).start()
+    two = Served(tmp_path / "b", "--store", store).start()
+    acknowledged: list[str] = []
+    statuses: list[int] = []
+    killed = threading.Event()
+
+    def write(n: int) -> None:
+        with requests.Session() as session:
+            for i in range(15):
+                server = (one, two)[(n + i) % 2]
+                if server is one and killed.is_set():
+                    continue
+                body = {"name": f"w{n}-{i}", "keyName": f"W{n}_{i}", "value": "v"}
+                try:
+                    answer = session.post(server.url + SECRETS, json=body, headers=FW, timeout=10)
+                    status = answer.status_code
+                    answer.json()  # the whole answer read: acknowledged only then
+                except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError):
+                    continue  # the killed server: no whole answer, nothing acknowledged
+                statuses.append(status)
+                if status == 200:
+                    acknowledged.append(f"w{n}-{i}")
+                if n == 0 and i == 6:
+                    one.stop(signal.SIGKILL)
+                    killed.set()
+
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(4)]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert 500 not in statuses and acknowledged
+        tenant = requests.get(two.url + "/__admin__/tenants/fireworks/acme", timeout=10).json()
+        assert set(acknowledged) <= {s["name"] for s in tenant["secrets"]}
+    finally:
+        one.stop()
+        two.stop()
+    again = Served(tmp_path / "c", "--store", store).start()
+    try:
+        tenant = requests.get(again.url + "/__admin__/tenants/fireworks/acme", timeout=10).json()
+        assert set(acknowledged) <= {s["name"] for s in tenant["secrets"]}
+    finally:
+        again.stop()

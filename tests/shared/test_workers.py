@@ -327,3 +327,37 @@ def test_a_worker_started_on_a_store_with_state_serves_it(tmp_path: Path) -> Non
     again.client.post("/__admin__/reset")
     assert again.client.get(f"{SECRETS}/kept", headers=FW).status_code == 404
     again.close()
+
+
+def test_a_reset_the_store_does_not_take_leaves_the_worker_serving_the_store(
+    workers: tuple[Worker, Worker],
+) -> None:
+    one, _ = workers
+    assert create(one, "kept-through-a-failed-reset").status_code == 200
+    replace = one.backend._inner.replace
+
+    def failing_replace(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailable("lost (test)")
+
+    one.backend._inner.replace = failing_replace  # type: ignore[method-assign]
+    assert one.client.post("/__admin__/reset").status_code == 503
+    one.backend._inner.replace = replace  # type: ignore[method-assign]
+    for worker in workers:
+        got = worker.client.get(f"{SECRETS}/kept-through-a-failed-reset", headers=FW)
+        assert got.status_code == 200
+
+
+def test_a_clock_change_the_store_does_not_take_is_not_served(
+    workers: tuple[Worker, Worker],
+) -> None:
+    one, _ = workers
+    set_config = one.backend._inner.set_config
+
+    def failing_set_config(*args: Any, **kwargs: Any) -> Any:
+        raise StoreUnavailable("lost (test)")
+
+    one.backend._inner.set_config = failing_set_config  # type: ignore[method-assign]
+    answer = one.client.put("/__admin__/clock", json={"now": "2031-05-06T07:08:09Z"})
+    one.backend._inner.set_config = set_config  # type: ignore[method-assign]
+    assert answer.status_code == 503
+    assert one.client.get("/__admin__/clock").json()["frozen"] is False

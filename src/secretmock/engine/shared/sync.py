@@ -320,9 +320,13 @@ class SharedState:
                 except BaseException:
                     self.config_version = -1  # what the change did here is undone
                     raise
-                version = self.backend.set_config(
-                    self.scope, self._config_document(), expected_version=expected
-                )
+                try:
+                    version = self.backend.set_config(
+                        self.scope, self._config_document(), expected_version=expected
+                    )
+                except StoreError:
+                    self.config_version = -1  # not stored: set back at the next refresh
+                    raise
                 if version is not None:
                     self.config_version = version
                     self._seen = self._local_config()
@@ -335,7 +339,11 @@ class SharedState:
         replace, which every worker serves from its next request on (a reset, a state
         document restored). The fault rules' counts start again."""
         config = self._config_document()
-        self.backend.replace(self.scope, self._documents(), config)
+        try:
+            self.backend.replace(self.scope, self._documents(), config)
+        except StoreError:
+            self._forget()  # not stored: this worker serves the store's state again
+            raise
         with self._config_lock:
             version, stored = self.backend.config(self.scope)
             # What this worker wrote is what it holds (unless another wrote since).
@@ -344,6 +352,16 @@ class SharedState:
         for name, pipeline in self.emulator.pipelines.items():
             with pipeline.store.transaction():  # no request of this worker mid-sync
                 self._versions[name].clear()  # loaded again at the next request
+
+    def _forget(self) -> None:
+        """Drops everything this worker holds, to be loaded again from the store at its
+        next request (after a change here the store did not take)."""
+        with self._config_lock:
+            self.config_version = -1
+        for name, pipeline in self.emulator.pipelines.items():
+            with pipeline.store.transaction():
+                pipeline.store.clear()
+                self._versions[name].clear()
 
     def put_tenant(self, pipeline: VendorPipeline, put: Callable[[], TenantState[Any]]) -> None:
         """Runs ``put`` (which makes and puts one tenant in ``pipeline``'s store, inside

@@ -116,7 +116,8 @@ class Supervisor:
 
     def run(self) -> bool:
         """Starts the workers, serves until a stop signal, stops them all; whether all went
-        well (every worker became ready, the ready file was written)."""
+        well: no worker failed before the server was first ready, and the ready file
+        was written (a stop signal during start-up is no failure, as for a lone server)."""
         with self._signals():
             try:
                 for _ in range(self.count):
@@ -126,7 +127,7 @@ class Supervisor:
                 self._stop_all()
                 if self.ready_file is not None and self.announced:
                     self.ready_file.unlink(missing_ok=True)
-        return self.announced and not self.failed
+        return not self.failed
 
     @contextlib.contextmanager
     def _signals(self) -> Iterator[None]:

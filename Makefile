@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 ARGS   ?=
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench bench-scale bench-deps clean browser-deps screenshots
+.PHONY: run test lint bench bench-scale bench-deps clean browser-deps redis-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ run: $(STAMP)
 # workers take it from about 130 s to about 100 s on a 2-core machine.
 PYTEST_ARGS ?= -n 2
 
-test: $(STAMP) browser-deps
+test: $(STAMP) browser-deps redis-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # The browser tests (tests/browser/) drive a real headless Chromium: Debian's package,
@@ -35,6 +35,16 @@ browser-deps:
 	  $(SUDO) apt-get update && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
 	    chromium fonts-dejavu-core; }
+
+# The shared-store tests (tests/shared/) start their own Redis: Debian's redis-server
+# (7.0, the BSD-licensed line), installed here when missing; the tests run it on a free
+# loopback port with persistence off, so no service is needed beforehand.
+redis-deps:
+	@command -v redis-server >/dev/null || { \
+	  echo "installing Debian's redis-server for the shared-store tests (tests/shared/)"; \
+	  $(SUDO) apt-get update && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y --no-install-recommends \
+	    redis-server; }
 
 # Regenerates the screenshots the README shows (docs/img/), from the browser tests.
 screenshots: $(STAMP) browser-deps

@@ -64,6 +64,10 @@ def print_table(results: dict[str, Any], path: Path = RESULTS) -> None:
         from bench.drift import print_drift
 
         print_drift(results["drift"])
+    if "stores" in results:
+        from bench.stores import print_stores
+
+        print_stores(results["stores"])
     print(f"\nwritten to {path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}")
 
 

@@ -11,7 +11,9 @@ the ratio req/s would show on an idle machine, and steadier than req/s on a shar
 Then in-process costs in this process (beside the same call stubbed by ``responses`` and
 ``respx``), the scale point (bench/scale.py: one tenant of 1,000,000 Fireworks secrets,
 memory and latency from 10 to 1,000,000), sandboxes, and the drift check's costs
-(bench/drift.py). Prints a table and writes the same figures to bench-results.json.
+(bench/drift.py), then the shared stores' (bench/stores.py: memory, SQLite, Redis, two
+workers; BENCH_STORES=0 leaves it out). Prints a table and writes the same figures to
+bench-results.json.
 Nothing here is part of `make test`; wrk comes from `make bench-deps`.
 """
 
@@ -23,7 +25,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from bench import drift, inprocess, report, sandboxes, scale, servers
+from bench import drift, inprocess, report, sandboxes, scale, servers, stores
 from bench.workloads import SEED_UPDATES
 from bench.wrk import CONNECTIONS, DURATION, MIXED_LUA, find_wrk, run_wrk
 
@@ -40,6 +42,8 @@ def main() -> int:
     results["scaling"] = {str(size): inprocess.scaling_at(size) for size in scale.SIZES}
     results["sandboxes"] = {**sandboxes.in_process(), **sandboxes.served(wrk, port)}
     results["drift"] = drift.drift_costs()
+    if stores.ENABLED:  # BENCH_STORES=0 leaves the store comparison out
+        results["stores"] = stores.store_costs(wrk, port)
     report.write_results(results)
     report.print_table(results)
     return 0

@@ -65,6 +65,7 @@ RUNNABLE = {
     "fixtures.md": 1,
     "performance.md": 0,
     "pytest.md": 6,
+    "scaling.md": 3,
     "scenarios.md": 4,
     "server.md": 3,
 }

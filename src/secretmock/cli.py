@@ -374,6 +374,15 @@ DEFAULTS = ServeSettings()
     "workers of one host share, durable; replaces --state) or redis://HOST:PORT/DB; a "
     "store that holds state is served as it is",
 )
+@option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=DEFAULTS.workers,
+    show_default=True,
+    metavar="N",
+    help="serve with N worker processes on the one port (more than 1 needs a shared "
+    "--store; see docs/scaling.md)",
+)
 # -- sandboxes (issue 16) --
 @option(
     "--max-sandboxes",

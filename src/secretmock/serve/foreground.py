@@ -56,6 +56,7 @@ def run(
     log_level: str,
     ready_file: Path | None,
     limits: ConnectionLimits | None = None,
+    on_started: Callable[[], None] | None = None,
 ) -> bool:
     """Serves ``app`` on ``sock`` until SIGINT or SIGTERM, then removes ``ready_file``;
     whether all went well: a ready file that cannot be written (though checked at
@@ -68,17 +69,19 @@ def run(
     killed the process before ``--report`` was written. The handlers installed here
     only ask the server to stop, so the raised signal does nothing more.)
     uvicorn's own access log stays off: it prints query strings whole (see
-    :mod:`secretmock.serve.access_log`).
+    :mod:`secretmock.serve.access_log`). ``on_started`` is called (from another
+    thread) once uvicorn accepts connections: how a worker of ``--workers`` tells its
+    supervisor (:mod:`secretmock.serve.workers`).
     """
     config = uvicorn_config(
         app, limits or ConnectionLimits(), log_level=log_level, access_log=False
     )
     server = uvicorn.Server(config)
     failed = threading.Event()
-    if ready_file is not None:
+    if ready_file is not None or on_started is not None:
         announce = threading.Thread(
-            target=_write_when_started,
-            args=(server, ready_file, root_url(sock), failed),
+            target=_announce_when_started,
+            args=(server, ready_file, root_url(sock), failed, on_started),
             daemon=True,
             name="secretmock-ready",
         )
@@ -101,13 +104,21 @@ def _stopper(server: uvicorn.Server) -> Callable[[int, FrameType | None], None]:
     return stop
 
 
-def _write_when_started(
-    server: uvicorn.Server, ready_file: Path, url: str, failed: threading.Event
+def _announce_when_started(
+    server: uvicorn.Server,
+    ready_file: Path | None,
+    url: str,
+    failed: threading.Event,
+    on_started: Callable[[], None] | None,
 ) -> None:
     while not server.started:
         if server.should_exit:
             return
         time.sleep(READY_POLL_S)
+    if on_started is not None:
+        on_started()
+    if ready_file is None:
+        return
     try:
         write_atomically(ready_file, json.dumps({"url": url, "pid": os.getpid()}) + "\n")
     except OSError as exc:

@@ -51,6 +51,8 @@ class ServeSettings:
     """Names besides loopback that reach the admin API without a token."""
     access_log: bool = False
     log_level: str = "warning"
+    workers: int = 1
+    """Worker processes serving the one socket (more than 1 needs a shared store)."""
     # sandboxes (issue 16)
     max_sandboxes: int = 100
     sandbox_max_ttl: int = 86400

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import json
+import socket
 import sys
 import threading
 from collections.abc import Callable
@@ -36,6 +37,7 @@ from secretmock.serve.state_file import (
     locked,
     writer_for,
 )
+from secretmock.serve.workers import BACKLOG, Supervisor, workers_refusal
 from secretmock.vendors import all_vendors
 from secretmock.web.app import build_app
 
@@ -58,7 +60,8 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
     it, before anything is served. ``wrap``: what ``secretmock proxy`` puts in front of
     the vendors and the admin API (inside the access log)."""
     refusal = admin_refusal(settings.host, settings.admin_token, settings.admin_open)
-    refusal = refusal or store_refusal(settings) or unwritable_output(settings)
+    refusal = refusal or store_refusal(settings) or _workers_refusal(settings, wrap)
+    refusal = refusal or unwritable_output(settings)
     if refusal is not None:
         _say(refusal)
         return 2
@@ -70,6 +73,17 @@ def serve(settings: ServeSettings, wrap: AppWrapper | None = None) -> int:
                 _say(str(exc))
                 return 2
         return _serve(settings, wrap)
+
+
+def _workers_refusal(settings: ServeSettings, wrap: AppWrapper | None) -> str | None:
+    if wrap is not None and settings.workers > 1:  # its drift report is one process's
+        return "secretmock proxy serves with one process: give it --workers 1"
+    if settings.workers > 1 and settings.state is not None:
+        return (
+            f"--state is written by one process, not by {settings.workers} workers: with "
+            "--workers, keep the state in --store sqlite:///PATH (durable, shared by them)"
+        )
+    return workers_refusal(settings.workers, shared_store=settings.store.shared)
 
 
 def unwritable_output(settings: ServeSettings) -> str | None:
@@ -104,6 +118,12 @@ def _serve(settings: ServeSettings, wrap: AppWrapper | None) -> int:
             _say(str(exc))
             return 2
         scenario.append(f"  store: {settings.store.text}")
+    if settings.workers > 1:
+        scenario.append(f"  workers: {settings.workers}")
+        if settings.max_sandboxes:
+            scenario.append(
+                "  sandboxes: off (each worker would hold its own; --workers 1 serves them)"
+            )
     try:
         return _serve_on(emulator, settings, wrap, scenario, loaded)
     finally:
@@ -141,6 +161,8 @@ def _serve_on(
         return 1
     print_banner(emulator, foreground.root_url(sock), settings.vendor)
     print(*scenario, sep="\n", flush=True)
+    if settings.workers > 1:
+        return _serve_workers(emulator, app, sock, settings)
     _settle_heap(emulator)
     state_writer = None
     if settings.state is not None:
@@ -155,6 +177,51 @@ def _serve_on(
     return 0 if ready and written else 1
 
 
+def _serve_workers(
+    emulator: Emulator, app: ASGIApp, sock: socket.socket, settings: ServeSettings
+) -> int:
+    """``--workers N``: the warm-up done here, before the workers are forked, so each
+    starts warm and shares that heap; the reports written once, by this process."""
+    emulator.warm_up()
+    gc.collect()
+    gc.freeze()
+    sock.listen(BACKLOG)
+
+    def serve_one(started: Callable[[], None]) -> bool:
+        return foreground.run(
+            app, sock, settings.log_level, None, _limits(settings), on_started=started
+        )
+
+    supervisor = Supervisor(
+        settings.workers,
+        serve_one,
+        settings.ready_file,
+        foreground.root_url(sock),
+        after_fork=lambda: _reopen_store(emulator),
+    )
+    ready = False
+    try:
+        ready = supervisor.run()
+    finally:
+        written = _write_at_shutdown(emulator, settings, None)
+    return 0 if ready and written else 1
+
+
+def _max_sandboxes(settings: ServeSettings) -> int:
+    """Sandboxes live in one process's memory, not yet in the store: with several
+    workers a sandbox made on one would be unknown to the others, so none is made."""
+    return 0 if settings.workers > 1 else settings.max_sandboxes
+
+
+def _reopen_store(emulator: Emulator) -> None:
+    """In a new worker: its own connections to the store, none of the parent's (a
+    SQLite connection must not cross a fork; a socket shared by two processes would mix
+    their answers)."""
+    if emulator.shared is not None:
+        emulator.shared.backend.close()
+        emulator.shared.backend.open()
+
+
 def _app(emulator: Emulator, settings: ServeSettings, wrap: AppWrapper | None) -> ASGIApp:
     app: ASGIApp = build_app(
         emulator,
@@ -163,7 +230,7 @@ def _app(emulator: Emulator, settings: ServeSettings, wrap: AppWrapper | None) -
         admin_max_body=settings.admin_max_body,
         allowed_hosts=settings.allowed_host,
         admin_open=settings.admin_open,
-        sandboxes=Sandboxes(emulator.blueprint, settings.max_sandboxes, settings.sandbox_max_ttl),
+        sandboxes=Sandboxes(emulator.blueprint, _max_sandboxes(settings), settings.sandbox_max_ttl),
         default_ttl=min(DEFAULT_TTL_SECONDS, settings.sandbox_max_ttl),
     )
     if wrap is not None:

@@ -1,8 +1,9 @@
 """The shared store: the emulated state kept outside the process (``serve --store``).
 
 :mod:`.backend` is the protocol every backend keeps and the ``--store`` URL parser;
-:mod:`.sqlite` is the SQLite backend. :func:`open_backend` makes and opens the backend a
-URL names (``None`` for ``memory:``, which keeps everything in the process).
+:mod:`.sqlite` is the SQLite backend, :mod:`.redis` the Redis one. :func:`open_backend`
+makes and opens the backend a URL names (``None`` for ``memory:``, which keeps
+everything in the process).
 """
 
 from __future__ import annotations
@@ -39,4 +40,8 @@ def make_backend(url: StoreURL, journal_max_bytes: int | None = None) -> Backend
         from secretmock.engine.shared.sqlite import SQLiteBackend
 
         return SQLiteBackend(url.path, url=url.text, **extra)
+    if url.kind == "redis":
+        from secretmock.engine.shared.redis import RedisBackend
+
+        return RedisBackend(url.host, url.port, url.db, url=url.text, **extra)
     raise StoreURLError(f"--store {url.text}: the {url.kind} store is not available here")

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -10,6 +12,7 @@ import pytest
 from secretmock.engine.shared import make_backend
 from secretmock.engine.shared.backend import (
     FORMAT_VERSION,
+    JournalRecord,
     StoreFormatError,
     StoreUnavailable,
     StoreURLError,
@@ -137,3 +140,38 @@ def test_make_backend_gives_none_for_memory_and_sqlite_for_a_path(tmp_path: Path
     assert make_backend(store_url("memory:")) is None
     backend = make_backend(store_url(f"sqlite:///{tmp_path}/s.db"))
     assert isinstance(backend, SQLiteBackend) and backend.path == f"{tmp_path}/s.db"
+
+
+def test_the_write_ahead_log_is_copied_into_the_database_in_the_background(
+    tmp_path: Path,
+) -> None:
+    """Commits never run a checkpoint themselves (``wal_autocheckpoint=0``: one in a
+    request's commit is an fsync); the backend's own thread does, so the database file
+    takes in what the log holds while the backend stays open."""
+    path = tmp_path / "s.db"
+    backend = SQLiteBackend(path)
+    backend.open()
+    empty = path.stat().st_size
+    for number in range(40):
+        backend.commit("", "fw", f"tenant-{number}", 0, b"x" * 4096, None)
+    deadline = time.monotonic() + 30
+    while path.stat().st_size == empty and time.monotonic() < deadline:
+        time.sleep(0.05)
+    grown = path.stat().st_size
+    backend.close()
+    assert grown > empty + 40 * 4096, "the log was never checkpointed while open"
+    assert not any(t.name == "secretmock-checkpoint" for t in threading.enumerate())
+
+
+def test_the_journal_trim_finds_the_oldest_violating_entries_kept(tmp_path: Path) -> None:
+    """Past the journal's capacity of violating entries, the oldest leave it."""
+    backend = SQLiteBackend(tmp_path / "s.db", journal_capacity=3)
+    backend.open()
+    for number in range(200):
+        record = JournalRecord(b"%d" % number, "fw", "op", 400, violating=True)
+        backend.append("", record)
+    kept = [data for _, data in backend.journal("", 0, violating=True)]
+    backend.close()
+    assert kept[-1] == b"199"
+    assert len(kept) <= 3 + 64  # the bound is kept every EVICT_EVERY (64) entries
+    assert b"0" not in kept

@@ -63,6 +63,45 @@ EVICT_EVERY = 64
 bytes): a bound may be passed by this many entries meanwhile."""
 
 
+CHECKPOINT_EVERY_S = 0.2
+"""How often a process copies the write-ahead log into the database (a passive
+checkpoint: it never waits for, nor blocks, a reader or a writer)."""
+
+
+class _Checkpointer:
+    """A daemon thread that checkpoints the file's WAL every :data:`CHECKPOINT_EVERY_S`,
+    in place of SQLite's automatic checkpoint inside a commit. A checkpoint that fails
+    (the store unreachable) is tried again at the next tick; the log only grows
+    meanwhile."""
+
+    def __init__(self, path: str, busy_timeout: float) -> None:
+        self._path, self._busy_timeout = path, busy_timeout
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="secretmock-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        connection: sqlite3.Connection | None = None
+        while not self._stopped.wait(CHECKPOINT_EVERY_S):
+            try:
+                if connection is None:
+                    connection = sqlite3.connect(
+                        self._path, timeout=self._busy_timeout, isolation_level=None
+                    )
+                connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            except sqlite3.Error:
+                if connection is not None:
+                    connection.close()
+                connection = None
+        if connection is not None:
+            connection.close()
+
+    def stop(self) -> None:
+        self._stopped.set()
+        if self._thread is not threading.current_thread():
+            self._thread.join(timeout=5)
+
+
 class SQLiteBackend:
     """A :class:`~secretmock.engine.shared.backend.Backend` over one SQLite file."""
 
@@ -83,6 +122,9 @@ class SQLiteBackend:
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
         self._opened = False
+        self._checkpointer: _Checkpointer | None = None
+        """Started with this process's first connection (a forked worker, which reopens
+        the store, starts its own)."""
 
     # -- connections ------------------------------------------------------------------
 
@@ -143,17 +185,26 @@ class SQLiteBackend:
                     check_same_thread=False,
                 )
                 connection.execute("PRAGMA synchronous=NORMAL")
+                # Checkpoints (each one an fsync of the database) run in the background
+                # (_Checkpointer), never in a request's commit: a request that ran one
+                # took 10-20 ms, which made the commit's mean three times its median.
+                connection.execute("PRAGMA wal_autocheckpoint=0")
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"{self.url}: cannot open the database: {exc}") from exc
             self._local.connection = connection
             with self._lock:
                 self._connections.append(connection)
+                if self._checkpointer is None:
+                    self._checkpointer = _Checkpointer(self.path, self.busy_timeout)
         return connection
 
     def close(self) -> None:
         with self._lock:
             connections, self._connections = self._connections, []
             self._opened = False
+            checkpointer, self._checkpointer = self._checkpointer, None
+        if checkpointer is not None:
+            checkpointer.stop()
         for connection in connections:
             connection.close()
         self._local = threading.local()
@@ -343,8 +394,10 @@ class SQLiteBackend:
             (scope, since, cut),
         )
         row = connection.execute(
-            "SELECT seq FROM journal WHERE scope = ? AND violating = 1 "
-            "ORDER BY seq DESC LIMIT 1 OFFSET ?",
+            # The partial index holds the violating entries alone: without naming it the
+            # planner walks the whole journal backwards, 0.6 ms every EVICT_EVERY entries.
+            "SELECT seq FROM journal INDEXED BY journal_violating "
+            "WHERE scope = ? AND violating = 1 ORDER BY seq DESC LIMIT 1 OFFSET ?",
             (scope, capacity),
         ).fetchone()
         if row is not None:

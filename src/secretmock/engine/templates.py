@@ -85,21 +85,33 @@ class TenantTemplate:
     tenant: TenantState[Any]
     stamps: dict[str, tuple[tuple[str, Stamp], ...]]
     rebuild: bool
+    rows: tuple[tuple[str, type, dict[str, Any] | None, tuple[tuple[str, Stamp], ...]], ...] = ()
+    """Per record, in order: its key, type, fields (``None`` for a record with
+    ``__slots__``) and stamps: what :meth:`instance` copies, looked up once."""
+
+    def __post_init__(self) -> None:
+        rows = tuple(
+            (key, type(record), getattr(record, "__dict__", None), self.stamps.get(key, ()))
+            for key, record in self.tenant.secrets.items()
+        )
+        object.__setattr__(self, "rows", rows)
 
     def instance(self, clock: EmulatedClock, pause: Pause = _no_pause) -> TenantState[Any]:
         """A new tenant equal to a fresh build at the clock as it stands, sharing
         nothing changeable with the template."""
-        template = self.tenant
-        tenant: TenantState[Any] = TenantState(template.tenant_id)
-        dict.update(tenant.credentials, template.credentials)  # frozen: shared
+        tenant: TenantState[Any] = TenantState(self.tenant.tenant_id)
+        dict.update(tenant.credentials, self.tenant.credentials)  # frozen: shared
         secrets = tenant.secrets
-        stamps = self.stamps
-        for count, (key, record) in enumerate(template.secrets.items(), 1):
-            copied = copy_record(record)
-            fields = stamps.get(key)
-            if fields:
+        new = object.__new__
+        for count, (key, record_type, fields, stamps) in enumerate(self.rows, 1):
+            copied: Any = new(record_type)
+            if fields is None:
+                _copy_slots(self.tenant.secrets[key], copied)
+            else:
+                copied.__dict__.update(fields)
+            if stamps:
                 now = clock.now()
-                for name, stamp in fields:
+                for name, stamp in stamps:
                     object.__setattr__(copied, name, stamp(now))
             dict.__setitem__(secrets, key, copied)
             if count % CHUNK == 0:
@@ -221,10 +233,14 @@ def copy_record(record: Any) -> Any:
     try:
         vars(copied).update(vars(record))
     except TypeError:
-        for name in _slots(type(record)):
-            if hasattr(record, name):
-                object.__setattr__(copied, name, getattr(record, name))
+        _copy_slots(record, copied)
     return copied
+
+
+def _copy_slots(record: object, copied: object) -> None:
+    for name in _slots(type(record)):
+        if hasattr(record, name):
+            object.__setattr__(copied, name, getattr(record, name))
 
 
 def _slots(record_type: type) -> tuple[str, ...]:

@@ -61,7 +61,40 @@ def in_process() -> dict[str, float]:
         "create_p50_ms": round(statistics.median(samples) * 1000, 3),
         "idle_kib": round((held - before) / CREATED / 1024, 1),
         "left_after_removal_kib": round((after - before) / 1024, 1),
+        f"reset_{RESET_FIXTURE_SECRETS}_cpu_p50_ms": _reset_cpu(registry),
     }
+
+
+def _reset_cpu(registry: Any) -> float:
+    """The CPU time (this thread's: what it holds the GIL for) of one reset of a sandbox
+    of :data:`RESET_FIXTURE_SECRETS` fixture secrets, p50 of 50."""
+    from secretmock.engine.fixtures import tenant_fixtures
+    from secretmock.engine.sandboxes import SandboxOptions
+
+    own = tenant_fixtures(_big_fixtures(), registry.blueprint.known_vendors, "fixtures")
+    sandbox = registry.create(SandboxOptions(fixtures=own))
+    samples = []
+    for _ in range(50):
+        started = time.thread_time()
+        sandbox.emulator.reset()
+        samples.append(time.thread_time() - started)
+    registry.remove(sandbox.id)
+    return round(statistics.median(samples) * 1000, 3)
+
+
+def _big_fixtures() -> list[dict[str, Any]]:
+    """One Fireworks tenant with :data:`RESET_FIXTURE_SECRETS` secrets."""
+    return [
+        {
+            "vendor": "fireworks",
+            "id": "big",
+            "credentials": [{"token": "fw-big", "role": "admin"}],
+            "secrets": [
+                {"name": f"s{i}", "keyName": f"K{i}", "value": "v"}
+                for i in range(RESET_FIXTURE_SECRETS)
+            ],
+        }
+    ]
 
 
 def served(wrk: str, port: int) -> dict[str, Any]:
@@ -100,29 +133,21 @@ def _reset_beside_traffic(
     wrk: str, port: int, session: requests.Session, root: str
 ) -> dict[str, Any]:
     boxes = [session.post(f"{root}/__admin__/sandboxes").json() for _ in range(10)]
-    fixtures = [
-        {
-            "vendor": "fireworks",
-            "id": "big",
-            "credentials": [{"token": "fw-big", "role": "admin"}],
-            "secrets": [
-                {"name": f"s{i}", "keyName": f"K{i}", "value": "v"}
-                for i in range(RESET_FIXTURE_SECRETS)
-            ],
-        }
-    ]
-    resetting = session.post(f"{root}/__admin__/sandboxes", json={"fixtures": fixtures}).json()
+    resetting = session.post(
+        f"{root}/__admin__/sandboxes", json={"fixtures": _big_fixtures()}
+    ).json()
     lua = _ten_sandboxes_lua([box["id"] for box in boxes])
     quiet = run_wrk(wrk, port, None, lua)
     stop = threading.Event()
-    resets = [0]
+    took: list[float] = []
 
     def reset_loop() -> None:
         with requests.Session() as own:
             auth = {"Authorization": f"Bearer {resetting['token']}"}
             while not stop.is_set():
+                started = time.perf_counter()
                 own.post(f"{resetting['url']}/__admin__/reset", headers=auth)
-                resets[0] += 1
+                took.append(time.perf_counter() - started)
 
     thread = threading.Thread(target=reset_loop, daemon=True)
     thread.start()
@@ -134,7 +159,8 @@ def _reset_beside_traffic(
     return {
         "ten_sandboxes": quiet,
         "ten_sandboxes_beside_resets": busy,
-        "resets_done": resets[0],
+        "resets_done": len(took),
+        "reset_http_p50_ms": round(statistics.median(took) * 1000, 3) if took else float("nan"),
     }
 
 

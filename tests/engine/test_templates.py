@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from secretmock.engine.blueprint import Blueprint
-from secretmock.engine.clock import ClockSetting, EmulatedClock, FixedClock
+from secretmock.engine.clock import EARLIEST, LATEST, ClockSetting, EmulatedClock, FixedClock
 from secretmock.engine.emulator import Emulator
 from secretmock.engine.fixtures import TenantFixture, build_tenant, tenant_fixtures
 from secretmock.engine.sandboxes import Sandboxes, SandboxOptions
@@ -118,6 +118,20 @@ def test_a_reset_after_writes_gives_what_a_fresh_build_gives(blueprint: Blueprin
         for fixture in emulator.fixtures:
             assert _live(emulator, fixture) == _fresh_build(emulator, fixture), fixture.where
         assert {t["id"] for t in emulator.tenants()} == {f.tenant_id for f in emulator.fixtures}
+
+
+@pytest.mark.parametrize("end", [EARLIEST, LATEST], ids=["year-1", "year-9999"])
+def test_a_clock_frozen_at_an_end_of_the_years_resets_as_a_build_would(
+    blueprint: Blueprint, end: datetime
+) -> None:
+    """The second build of a template stands a day away: after the end if need be."""
+    anew = [TenantFixture(f.vendor, f.tenant_id, f.entry, f.where) for f in blueprint.fixtures]
+    emulator = Emulator.from_blueprint(
+        blueprint, Sources(seed=3), anew, start_clock=ClockSetting(end)
+    )
+    for fixture in emulator.fixtures:
+        assert fixture.templates  # made at the end of the years
+        assert _live(emulator, fixture) == _fresh_build(emulator, fixture), fixture.where
 
 
 def test_times_follow_a_running_clock_read_once_per_record_in_build_order(

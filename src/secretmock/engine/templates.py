@@ -36,13 +36,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from secretmock.engine.clock import EmulatedClock, format_time
-from secretmock.engine.fixtures import TenantFixture, build_tenant
+from secretmock.engine.fixtures import PAUSE_EVERY, TenantFixture, build_tenant
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import StoredRecord, TenantState
 from secretmock.engine.vendor_api import Vendor
 
-CHUNK = 256
-"""Records copied (or built) between two pauses."""
+CHUNK = PAUSE_EVERY
+"""Records copied between two pauses (as many as a build seeds)."""
 PROBE_SHIFT = timedelta(days=1, hours=1, minutes=1, seconds=1, microseconds=1001)
 """How far before the first build the second one's clock stands: every part of a
 time (day, hour, minute, second, millisecond, microsecond) differs between the two."""
@@ -142,13 +142,17 @@ def fixture_tenant(
 
 def make_template(vendor: Vendor, fixture: TenantFixture, moment: datetime) -> TenantTemplate:
     """The template of ``fixture``: built with the clock frozen at ``moment`` and at
-    :data:`PROBE_SHIFT` before it, compared field by field (see the module)."""
+    :data:`PROBE_SHIFT` from it, compared field by field (see the module)."""
     first = _build(vendor, fixture, _frozen(fixture, moment))
     try:
-        second = _build(vendor, fixture, _frozen(fixture, moment - PROBE_SHIFT))
-    except ValueError:  # valid at one moment only: a copy could not tell when
+        then = moment - PROBE_SHIFT
+    except OverflowError:  # a clock frozen in the year 1
+        then = moment + PROBE_SHIFT
+    try:
+        second = _build(vendor, fixture, _frozen(fixture, then))
+    except (ValueError, OverflowError):  # valid at one moment only: a copy cannot tell
         return TenantTemplate(vendor, first, {}, rebuild=True)
-    stamps = _stamps(first, moment, second, moment - PROBE_SHIFT)
+    stamps = _stamps(first, moment, second, then)
     return TenantTemplate(vendor, first, stamps or {}, rebuild=stamps is None)
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,8 @@ import requests
 from secretmock.engine.emulator import Emulator
 from secretmock.resources import default_fixtures_path
 from secretmock.serve.background import BackgroundServer
+from secretmock.testing.remote import RemoteSession, SandboxAdmin
+from secretmock.testing.session import SessionError, Settings
 from secretmock.vendors import all_vendors
 from secretmock.web.app import build_app
 
@@ -92,6 +95,24 @@ def test_the_same_seed_again(secretmock):
     assert len(lines) == 2 and lines[0] == lines[1]
 
 
+LW = {"X-Auth-Token": "sk-lw-test-demo"}
+
+
+@pytest.mark.secretmock(vendor_versions={"langwatch": "before-2026-07-22"})
+def test_a_marker_serves_an_older_vendor_version_in_the_sandbox(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=LW, json={"value": "v"})
+    assert answer.status_code == 400 and answer.json()["error"]["name"] == "ZodError"
+
+
+def test_the_next_test_is_back_to_the_current_version(secretmock):
+    url = secretmock.url("langwatch") + "/api/secrets"
+    with secretmock.expect_violations():
+        answer = requests.post(url, headers=LW, json={"value": "v"})
+    assert answer.status_code == 422
+
+
 def test_interception_is_refused_with_a_reason(secretmock):
     with pytest.raises(RuntimeError, match="remote session"):
         with secretmock.intercept():
@@ -136,7 +157,7 @@ def test_two_suites_at_once_each_in_its_own_sandbox(
     outputs = [suite.communicate(timeout=240)[0].decode() for suite in suites]
     for suite, output in zip(suites, outputs, strict=True):
         assert suite.returncode == 0, output
-        assert "9 passed" in output, output
+        assert "11 passed" in output, output
     for name in ("one", "two"):
         report = json.loads((tmp_path / name / "report.json").read_text())
         fireworks = {
@@ -149,3 +170,29 @@ def test_two_suites_at_once_each_in_its_own_sandbox(
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     listed = requests.get(f"{url}/__admin__/sandboxes", headers=headers, timeout=10).json()
     assert listed["sandboxes"] == []
+
+
+def test_per_handle_versions_over_the_sessions_and_back(shared: tuple[str, str | None]) -> None:
+    """``fresh(vendor_versions=...)`` serves them over the session's own (the sandbox's
+    start-up versions) for one handle, through ``PUT /__admin__/versions``; the next
+    handle is back to the session's; a bad version is refused as in-process."""
+    url, token = shared
+    settings = Settings(vendor_versions={"insforge": "before-2026-05-22"})
+    with RemoteSession(url, token, settings) as session:
+        admin = SandboxAdmin(session.url, session.sandbox["token"] if session.sandbox else None)
+        session.fresh(vendor_versions={"langwatch": "before-2026-07-22"})
+        served = admin.call("GET", "/versions")
+        assert served["versions"]["langwatch"] == "before-2026-07-22"
+        assert served["versions"]["insforge"] == served["defaults"]["insforge"]
+        assert served["defaults"]["insforge"] == "before-2026-05-22"
+        assert served["defaults"]["langwatch"] == "current"
+        session.fresh()
+        back = admin.call("GET", "/versions")["versions"]
+        assert back["langwatch"] == "current" and back["insforge"] == "before-2026-05-22"
+        expected = "vendor_versions: vendor 'langwatch' has no version 'nope' (known: current"
+        with pytest.raises(SessionError, match=re.escape(expected)):
+            session.fresh(vendor_versions={"langwatch": "nope"})
+        with pytest.raises(SessionError, match=re.escape("unknown vendor(s) ['nobody']")):
+            session.fresh(vendor_versions={"nobody": "x"})
+        assert admin.call("GET", "/versions")["versions"] == back
+        admin.close()

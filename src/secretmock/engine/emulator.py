@@ -7,6 +7,7 @@ are loaded and validators built once, in the emulator's blueprint
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -19,6 +20,7 @@ from secretmock.engine.journal import Journal
 from secretmock.engine.pipeline import VendorPipeline
 from secretmock.engine.sources import Sources
 from secretmock.engine.store import TenantState, VendorStore
+from secretmock.engine.templates import fixture_tenant
 from secretmock.engine.vendor_api import Vendor
 
 if TYPE_CHECKING:
@@ -193,14 +195,27 @@ class Emulator:
 
     def load_fixtures(self) -> None:
         """Every tenant rebuilt from the fixtures (their times from the clock as it
-        stands), every other tenant gone."""
-        for pipeline in self.pipelines.values():
+        stands), every other tenant gone.
+
+        Each fixture tenant is a copy of its template (built once, see
+        :mod:`secretmock.engine.templates`), made before any store is touched and
+        yielding the GIL between chunks (a reset runs beside other sandboxes' requests);
+        then each vendor's store is emptied and filled in one transaction, so that a
+        request sees its tenants as they were or as reset, never half-way."""
+        made: dict[str, list[tuple[TenantFixture, TenantState[Any]]]] = {
+            name: [] for name in self.pipelines
+        }
+        for fixture in self.fixtures:
+            pipeline = self.pipelines.get(fixture.vendor)
+            if pipeline is None:
+                raise FixtureError(f"{fixture.where}: unknown vendor {fixture.vendor!r}")
+            tenant = fixture_tenant(pipeline.vendor, fixture, self.clock, _yield_gil)
+            made[fixture.vendor].append((fixture, tenant))
+        for name, pipeline in self.pipelines.items():
             with pipeline.store.transaction():
                 pipeline.store.clear()
-        for fixture in self.fixtures:
-            self._put_tenant(
-                fixture.vendor, fixture.tenant_id, fixture.entry, fixture.where, checked=True
-            )
+                for fixture, tenant in made[name]:
+                    _put(pipeline.store, tenant, fixture.where)
 
     def set_startup_faults(self, rules: Sequence[Any], where: str = "faults") -> None:
         """Makes ``rules`` (as a faults file lists them) the start-up rules and adds them
@@ -246,13 +261,7 @@ class Emulator:
         seeding = Sources(seed=f"{vendor_name}/{tenant_id}", clock=self.sources.clock)
         tenant = build_tenant(pipeline.vendor, tenant_id, entry, seeding, where, checked)
         with pipeline.store.transaction():
-            for token in tenant.credentials:
-                holder = pipeline.store.credential(token)
-                if holder is not None and holder.tenant_id != tenant_id:
-                    raise FixtureError(
-                        f"{where}: a token is already bound to tenant {holder.tenant_id!r}"
-                    )
-            pipeline.store.put(tenant)
+            _put(pipeline.store, tenant, where)
         return tenant
 
     def tenants(self) -> list[dict[str, Any]]:
@@ -286,3 +295,19 @@ class Emulator:
                     dict(pipeline.vendor.export_secret(s)) for s in tenant.secrets.values()
                 ],
             }
+
+
+def _put(store: VendorStore, tenant: TenantState[Any], where: str) -> None:
+    """Puts ``tenant`` in ``store`` (inside its transaction); :class:`FixtureError`
+    when one of its tokens is bound to another tenant."""
+    for token in tenant.credentials:
+        holder = store.credential(token)
+        if holder is not None and holder.tenant_id != tenant.tenant_id:
+            raise FixtureError(f"{where}: a token is already bound to tenant {holder.tenant_id!r}")
+    store.put(tenant)
+
+
+def _yield_gil() -> None:
+    # sleep(0) releases the GIL: a thread waiting for it (the event loop serving the
+    # other sandboxes) runs before this reset goes on.
+    time.sleep(0)

@@ -15,8 +15,8 @@ what is wrong, before anything is served.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,8 @@ from secretmock.engine.vendor_api import Vendor
 from secretmock.engine.yaml_files import YAMLError, read_yaml
 
 DEFAULT_ROLE = "admin"
+PAUSE_EVERY = 256
+"""Secrets :func:`build_tenant` seeds between two calls of its ``pause``."""
 
 
 class FixtureError(ValueError):
@@ -35,12 +37,16 @@ class FixtureError(ValueError):
 
 @dataclass(frozen=True)
 class TenantFixture:
-    """One tenant entry, structurally checked; ``where`` names it in messages."""
+    """One tenant entry, structurally checked; ``where`` names it in messages.
+    ``templates``: the tenant built once per vendor version, which resets copy
+    (:mod:`secretmock.engine.templates`); it lives as long as the fixture does (the
+    server's, or one sandbox's own)."""
 
     vendor: str
     tenant_id: str
     entry: Mapping[str, Any]
     where: str
+    templates: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def load_fixture_files(paths: Sequence[Path], vendors: Mapping[str, Vendor]) -> list[TenantFixture]:
@@ -138,10 +144,13 @@ def build_tenant(
     sources: Sources,
     where: str,
     checked: bool = False,
+    pause: Callable[[], None] | None = None,
 ) -> TenantState[Any]:
     """A new tenant with the entry's credentials, the vendor's built-ins, then the
     entry's secrets. ``checked``: the entry already passed :func:`check_readable` (a
-    fixtures file's entries do when loaded, so a reset does not walk them again)."""
+    fixtures file's entries do when loaded, so a reset does not walk them again);
+    ``pause`` is called after every :data:`PAUSE_EVERY` secrets (to let other threads
+    run meanwhile)."""
     unknown = set(entry) - {"vendor", "id", "credentials", "secrets"}
     if unknown:
         raise FixtureError(f"{where}: unknown keys {sorted(unknown)}")
@@ -169,6 +178,8 @@ def build_tenant(
             vendor.seed_secret(tenant, raw, sources)
         except ValueError as exc:
             raise FixtureError(f"{where}: secrets[{index}]: {exc}") from exc
+        if pause is not None and index % PAUSE_EVERY == PAUSE_EVERY - 1:
+            pause()
     return tenant
 
 

@@ -82,6 +82,8 @@ class RemoteSession:
         """``POST /__admin__/sandboxes``' answer once started (id, url, token, base_urls)."""
         self._admin: SandboxAdmin | None = None
         self._current: RemoteSecretMock | None = None
+        self._versions: dict[str, str] = {}
+        """The versions the sandbox serves over its start-up ones."""
 
     @property
     def url(self) -> str:
@@ -120,16 +122,13 @@ class RemoteSession:
         owner: str | None = None,
     ) -> RemoteSecretMock:
         """A handle on the sandbox reset to its fixtures (and ``fixtures``' tenants),
-        as :meth:`Session.fresh`. Per-handle ``vendor_versions`` other than the
-        session's are not supported remotely (:class:`SessionError`)."""
+        as :meth:`Session.fresh`: ``vendor_versions`` are served for this handle over
+        the session's (``PUT /__admin__/versions``), and the next handle is back to
+        those. :class:`SessionError` names a bad option."""
         sandbox, admin = self._started()
         if self._current is not None:
             self._current.end()
-        if vendor_versions and dict(vendor_versions) != dict(self.settings.vendor_versions or {}):
-            raise SessionError(
-                "vendor_versions: a remote session (--secretmock-url) serves the session's "
-                "versions only; set them in secretmock_settings"
-            )
+        self._use_versions(admin, dict(vendor_versions or {}))
         admin.call("POST", "/reset")
         for entry in _entries(fixtures):
             vendor, tenant = entry["vendor"], entry["id"]
@@ -137,6 +136,17 @@ class RemoteSession:
         chosen = self.settings.strict if strict is None else strict
         self._current = RemoteSecretMock(admin, sandbox, chosen, owner=owner)
         return self._current
+
+    def _use_versions(self, admin: SandboxAdmin, versions: dict[str, str]) -> None:
+        """Serves ``versions`` over the sandbox's start-up ones (the session's), before
+        the reset, so that the fixtures are built for them as in-process; a call only
+        when they differ from what the sandbox serves now."""
+        if versions == self._versions:
+            return
+        answer = admin.call("PUT", "/versions", versions, ok=(400,))
+        if "error" in answer:  # refused whole: the sandbox serves what it served
+            raise SessionError(f"vendor_versions: {answer['message']}")
+        self._versions = versions
 
     def report(self) -> dict[str, Any]:
         """The sandbox's contract report so far (``{url}/__admin__/report``)."""

@@ -88,6 +88,40 @@ async def reset(admin: Admin, request: Request) -> Response:
     return JSONResponse({"status": "reset"})
 
 
+async def get_versions(admin: Admin, request: Request) -> Response:
+    return JSONResponse(versions_document(admin.emulator))
+
+
+async def put_versions(admin: Admin, request: Request) -> Response:
+    """Serves each vendor the body names as that version of its server and every other
+    as its start-up version; the stored state stays as it is (a reset rebuilds the
+    fixtures for the versions served)."""
+    chosen = await json_body(request)
+    if not isinstance(chosen, dict) or not all(isinstance(v, str) for v in chosen.values()):
+        raise BadRequest(
+            "invalid_versions",
+            "the body must map vendor names to version names, such as "
+            '{"langwatch": "before-2026-07-22"} ({} for the start-up versions)',
+        )
+    emulator = admin.emulator
+    try:
+        emulator.use_versions({**emulator.default_versions, **chosen})
+    except ValueError as exc:
+        raise BadRequest("invalid_versions", str(exc)) from exc
+    return JSONResponse(versions_document(emulator))
+
+
+def versions_document(emulator: Emulator) -> dict[str, Any]:
+    """``{"versions": {vendor: version served}, "defaults": {vendor: start-up version}}``
+    (an alias given at start-up shown as the version it names)."""
+    chosen = emulator.default_versions
+    defaults = {
+        name: (vendor.at_version(chosen[name]) if name in chosen else vendor).version
+        for name, vendor in emulator.vendors.items()
+    }
+    return {"versions": emulator.versions(), "defaults": defaults}
+
+
 async def list_tenants(admin: Admin, request: Request) -> Response:
     return JSONResponse({"tenants": admin.emulator.tenants()})
 
@@ -167,6 +201,8 @@ ROUTES: list[tuple[str, str, Handler]] = [
     ("GET", "/health", health),
     ("GET", "/vendors", vendors),
     ("POST", "/reset", reset),
+    ("GET", "/versions", get_versions),
+    ("PUT", "/versions", put_versions),
     ("PUT", "/tenants/{vendor}/{tenant}", put_tenant),
     ("GET", "/tenants", list_tenants),
     ("GET", "/tenants/{vendor}/{tenant}", get_tenant),

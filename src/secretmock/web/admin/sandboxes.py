@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -42,7 +43,9 @@ async def create_sandbox(admin: Admin, request: Request) -> Response:
     body = await json_body(request, empty=None)
     try:
         options = sandbox_options(body, admin.emulator.known_vendors, host.default_ttl)
-        sandbox = host.registry.create(options, host.attach)
+        # In a worker thread: building a sandbox's own large fixtures (and their
+        # templates) must not hold the event loop that serves every other sandbox.
+        sandbox = await run_in_threadpool(host.registry.create, options, host.attach)
     except SandboxOptionError as exc:
         raise BadRequest("invalid_sandbox", str(exc)) from exc
     except SandboxLimitReached as exc:
